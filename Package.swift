@@ -1,0 +1,104 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Settings every target shares: Swift 6 mode plus the upcoming features DESIGN.md asks for.
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "swift-messenger",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "Messenger", targets: ["Messenger"]),
+        .library(name: "MessengerSQLite", targets: ["MessengerSQLite"]),
+        .library(name: "MessengerConfig", targets: ["MessengerConfig"]),
+        .library(name: "MessengerConsole", targets: ["MessengerConsole"]),
+        .executable(name: "app", targets: ["AppMain"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        .target(
+            name: "Messenger",
+            dependencies: [.product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "MessengerSQLite",
+            dependencies: ["Messenger", "CSQLite", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "MessengerConfig",
+            dependencies: ["Messenger", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "MessengerConsole",
+            dependencies: [
+                "Messenger", "MessengerConfig",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "App",
+            dependencies: ["Messenger"],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "AppMain",
+            dependencies: ["App", "Messenger", "MessengerConsole", "MessengerSQLite"],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "MessengerBenchmarks",
+            dependencies: ["Messenger", "MessengerSQLite", "MessengerConsole"],
+            path: "Benchmarks",
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "MessengerTestSupport",
+            dependencies: ["Messenger"],
+            path: "Tests/Support",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "MessengerTests",
+            dependencies: ["Messenger", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "MessengerSQLiteTests",
+            dependencies: ["Messenger", "MessengerTestSupport", "MessengerSQLite", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "MessengerConfigTests",
+            dependencies: ["Messenger", "MessengerTestSupport", "MessengerConfig"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "TransportConformanceTests",
+            dependencies: ["Messenger", "MessengerTestSupport", "MessengerSQLite"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["Messenger", "MessengerTestSupport", "MessengerSQLite", "MessengerConsole"],
+            swiftSettings: strictSettings
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,22 @@
+import Dispatch
+
+/// A serial executor on a dispatch queue of its own.
+///
+/// An actor using it runs its blocking C calls (sqlite3, libpq) off Swift's cooperative thread pool.
+public final class SerialQueueExecutor: SerialExecutor {
+    private let queue: DispatchQueue
+
+    public init(label: String) {
+        queue = DispatchQueue(label: label)
+    }
+
+    public func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        let executor = asUnownedSerialExecutor()
+        queue.async { job.runSynchronously(on: executor) }
+    }
+
+    public func asUnownedSerialExecutor() -> UnownedSerialExecutor {
+        UnownedSerialExecutor(ordinary: self)
+    }
+}

@@ -1,0 +1,30 @@
+/// One or more handlers of a message threw. Carries the envelope as it stood (with the `HandledStamp`s
+/// of the handlers that succeeded) and every failure.
+public struct HandlerFailedError: Error, CustomStringConvertible {
+    public struct Failure: Sendable {
+        public let handlerName: String
+        public let error: any Error
+
+        public init(handlerName: String, error: any Error) {
+            self.handlerName = handlerName
+            self.error = error
+        }
+    }
+
+    public let envelope: Envelope
+    public let failures: [Failure]
+
+    public init(envelope: Envelope, failures: [Failure]) {
+        self.envelope = envelope
+        self.failures = failures
+    }
+
+    public var description: String {
+        failures.map { "\($0.handlerName): \(String(describing: $0.error))" }.joined(separator: "; ")
+    }
+
+    /// True when every failure is unrecoverable: retrying cannot help.
+    public var isUnrecoverable: Bool { failures.allSatisfy { $0.error is any UnrecoverableError } }
+    /// True when at least one failure asks to be retried whatever the strategy says.
+    public var isRecoverable: Bool { failures.contains { $0.error is any RecoverableError } }
+}

@@ -1,0 +1,56 @@
+/// What to do with a message whose handling failed.
+public enum FailureDecision: Sendable, Equatable {
+    /// Send it again to its transport, due after this many milliseconds.
+    case retry(delayMilliseconds: Int)
+    /// Park it in the failure transport.
+    case park
+    /// No failure transport is configured: it can only be dropped (and logged as critical).
+    case discard
+
+    /// Decides from the error, the attempts already failed (this one included) and the strategy.
+    public static func decide(
+        error: any Error, envelope: Envelope, failedAttempts: Int,
+        strategy: any RetryStrategy, hasFailureTransport: Bool
+    ) -> FailureDecision {
+        if !FailureClassification.isUnrecoverable(error)
+            && (FailureClassification.isRecoverable(error) || strategy.isRetryable(envelope, error: error, failedAttempts: failedAttempts)) {
+            let wait = strategy.waitingTime(envelope, error: error, failedAttempts: failedAttempts)
+            return .retry(delayMilliseconds: Int(DelayStamp(wait).milliseconds))
+        }
+        return hasFailureTransport ? .park : .discard
+    }
+}
+
+/// Reads the retry markers through the wrappers the bus puts around handler errors.
+public enum FailureClassification {
+    public static func isUnrecoverable(_ error: any Error) -> Bool {
+        if let failed = error as? HandlerFailedError { return failed.isUnrecoverable }
+        if let messenger = error as? MessengerError {
+            return [.noHandler, .decodingFailed, .unknownMessageType, .handlerTypeMismatch].contains(messenger.code)
+        }
+        return error is any UnrecoverableError
+    }
+
+    public static func isRecoverable(_ error: any Error) -> Bool {
+        if let failed = error as? HandlerFailedError { return failed.isRecoverable }
+        return error is any RecoverableError
+    }
+
+    /// The details kept with a parked message: the innermost error's type and text, and where it arose.
+    public static func details(of error: any Error, transportName: String) -> ErrorDetailsStamp {
+        if let failed = error as? HandlerFailedError, let first = failed.failures.first {
+            let type = failed.failures.count == 1 ? String(reflecting: Swift.type(of: first.error)) : String(reflecting: HandlerFailedError.self)
+            return ErrorDetailsStamp(errorType: type, message: failed.description, location: "handler \(failed.failures.map(\.handlerName).joined(separator: ", "))")
+        }
+        return ErrorDetailsStamp(errorType: String(reflecting: Swift.type(of: error)), message: String(describing: error), location: "transport \(transportName)")
+    }
+}
+
+/// A message delivered again and again without ever being acknowledged: its worker keeps dying.
+public struct AbandonedDeliveryError: UnrecoverableError, CustomStringConvertible {
+    public let deliveries: Int
+    public init(deliveries: Int) { self.deliveries = deliveries }
+    public var description: String {
+        "delivered \(deliveries) times and never acknowledged: the worker handling it stopped each time (killed, crashed or out of memory)"
+    }
+}

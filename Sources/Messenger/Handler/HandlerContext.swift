@@ -1,0 +1,26 @@
+import Logging
+
+/// What a handler receives beside its message: the envelope, the bus to dispatch follow-ups on, a logger.
+public struct HandlerContext: Sendable {
+    /// The envelope being handled, with all its stamps.
+    public let envelope: Envelope
+    /// The bus the message is handled on; dispatch follow-up messages here.
+    public let bus: MessageBus
+    /// A logger carrying the message's id and type as metadata.
+    public let logger: Logger
+
+    public init(envelope: Envelope, bus: MessageBus, logger: Logger) {
+        self.envelope = envelope
+        self.bus = bus
+        self.logger = logger
+    }
+
+    /// Which attempt this is: 1 for the first, 2 for the first retry, and so on.
+    public var attempt: Int { (envelope.last(RedeliveryStamp.self)?.retryCount ?? 0) + 1 }
+
+    /// Dispatches a follow-up message that goes out only if the current handling succeeds.
+    @discardableResult
+    public func dispatchAfterCurrentBus(_ message: some Message, stamps: [any Stamp] = []) async throws -> Envelope {
+        try await bus.dispatch(message, stamps: stamps + [DispatchAfterCurrentBusStamp()])
+    }
+}

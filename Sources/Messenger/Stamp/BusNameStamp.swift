@@ -1,0 +1,6 @@
+/// Names the bus a message was dispatched on, so that a worker handles it on the same bus.
+public struct BusNameStamp: TransportableStamp, Equatable {
+    public static let stampName = "BusName"
+    public let busName: String
+    public init(_ busName: String) { self.busName = busName }
+}

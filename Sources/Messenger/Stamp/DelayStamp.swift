@@ -1,0 +1,12 @@
+/// Asks the sender to make the message available only after the given delay.
+public struct DelayStamp: Stamp {
+    public let delay: Duration
+    public init(_ delay: Duration) { self.delay = delay }
+    public init(milliseconds: Int) { self.delay = .milliseconds(milliseconds) }
+
+    /// The delay in whole milliseconds, never negative.
+    public var milliseconds: Int64 {
+        let (seconds, attoseconds) = delay.components
+        return max(0, seconds * 1000 + attoseconds / 1_000_000_000_000_000)
+    }
+}

@@ -1,0 +1,38 @@
+/// Hands stored messages to a worker and learns what became of them.
+///
+/// A received envelope carries `TransportMessageIdStamp` and, where the transport counts them,
+/// `DeliveryCountStamp`. Every received envelope must end in exactly one `ack` or `reject`
+/// (or `release`, for a worker that stops before handling it).
+public protocol Receiver: Sendable {
+    /// Claims up to `limit` messages that are due; an empty array when there is nothing to do.
+    func get(limit: Int) async throws -> [Envelope]
+    /// The message was handled: remove it.
+    func ack(_ envelope: Envelope) async throws
+    /// The message will not be handled here (it was retried or parked elsewhere): remove it.
+    func reject(_ envelope: Envelope) async throws
+    /// The handler is still working on the message: keep it claimed.
+    func keepalive(_ envelope: Envelope) async throws
+    /// Gives back claimed messages that were not handled, so that another worker can take them now.
+    func release(_ envelopes: [Envelope]) async throws
+    /// Makes acknowledgements that the receiver batches durable.
+    func flush() async throws
+}
+
+extension Receiver {
+    public func keepalive(_ envelope: Envelope) async throws {}
+    public func release(_ envelopes: [Envelope]) async throws {}
+    public func flush() async throws {}
+}
+
+/// A receiver that can read from chosen queues of its storage (`messenger:consume --queues`).
+public protocol QueueReceiver: Receiver {
+    func get(limit: Int, fromQueues queues: [String]) async throws -> [Envelope]
+}
+
+/// A receiver whose stored messages can be listed, looked up and removed (failed-message commands).
+public protocol ListableReceiver: Receiver {
+    func list(limit: Int) async throws -> [Envelope]
+    func find(id: String) async throws -> Envelope?
+    /// Removes a stored message whatever its state; returns false when there was none.
+    func remove(id: String) async throws -> Bool
+}

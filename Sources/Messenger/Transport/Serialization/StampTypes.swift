@@ -1,0 +1,23 @@
+/// The transportable stamp types a serializer can read back from headers.
+public struct StampTypes: Sendable {
+    typealias Decode = @Sendable (any Decoder) throws -> any Stamp
+    private(set) var decoders: [String: Decode] = [:]
+
+    /// The stamps of the messenger itself.
+    public static let builtIn: StampTypes = {
+        var types = StampTypes()
+        types.register(BusNameStamp.self)
+        types.register(HandledStamp.self)
+        types.register(RedeliveryStamp.self)
+        types.register(ErrorDetailsStamp.self)
+        types.register(SentToFailureTransportStamp.self)
+        return types
+    }()
+
+    public init() {}
+
+    /// Makes an application's own transportable stamp readable.
+    public mutating func register<S: TransportableStamp>(_ type: S.Type) {
+        decoders[S.stampName] = { decoder in try S(from: decoder) }
+    }
+}

@@ -1,0 +1,39 @@
+/// A named place where messages wait: both the sender and the receiver side.
+public protocol Transport: Sender, Receiver {}
+
+/// A transport whose storage can be created ahead of time (`messenger:setup-transports`).
+public protocol SetupableTransport: Transport {
+    func setup() async throws
+}
+
+/// A transport that can tell how many messages it holds (`messenger:stats`).
+public protocol MessageCountingTransport: Transport {
+    func statistics() async throws -> TransportStatistics
+}
+
+/// A transport that holds resources to release when the process is done with it.
+public protocol ClosableTransport: Transport {
+    func close() async
+}
+
+/// A count of a transport's messages by state.
+public struct TransportStatistics: Sendable, Equatable, Codable {
+    /// Every stored message.
+    public var total: Int
+    /// Messages due now and waiting for a worker.
+    public var ready: Int
+    /// Messages not yet due (delayed or waiting for a retry).
+    public var delayed: Int
+    /// Messages claimed by a worker and not yet acknowledged.
+    public var inFlight: Int
+    /// Age in seconds of the oldest stored message, nil when empty.
+    public var oldestAgeSeconds: Double?
+
+    public init(total: Int, ready: Int, delayed: Int, inFlight: Int, oldestAgeSeconds: Double?) {
+        self.total = total
+        self.ready = ready
+        self.delayed = delayed
+        self.inFlight = inFlight
+        self.oldestAgeSeconds = oldestAgeSeconds
+    }
+}

@@ -1,0 +1,118 @@
+import Foundation
+import Messenger
+import Yams
+
+/// Reads `config/messenger.yaml` (top-level `messenger:` or Symfony's `framework: messenger:`).
+public enum MessengerConfigLoader {
+    /// The default location, relative to the project directory.
+    public static let defaultPath = "config/messenger.yaml"
+
+    /// Loads the file; a missing file is an empty configuration (every message handled synchronously).
+    public static func load(projectDirectory: String, environment: Environment, path: String = defaultPath) throws -> MessengerConfiguration {
+        let fullPath = path.hasPrefix("/") ? path : URL(fileURLWithPath: projectDirectory).appendingPathComponent(path).path
+        guard FileManager.default.fileExists(atPath: fullPath) else { return MessengerConfiguration() }
+        let text: String
+        do {
+            text = try String(contentsOfFile: fullPath, encoding: .utf8)
+        } catch {
+            throw ConfigError(file: path, "cannot read the file: \(error.localizedDescription)")
+        }
+        return try parse(text, file: path, environment: environment)
+    }
+
+    /// Parses configuration text; `file` names it in errors.
+    public static func parse(_ text: String, file: String, environment: Environment) throws -> MessengerConfiguration {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            throw malformed(error, file: file)
+        }
+        guard let root else { return MessengerConfiguration() }
+        let top = try ConfigNode(node: root, file: file, path: "").entries(allowed: ["messenger", "framework"])
+        var section = top["messenger"]
+        if let framework = top["framework"] {
+            section = try framework.entries(allowed: ["messenger"])["messenger"] ?? section
+        }
+        guard let section else { return MessengerConfiguration() }
+        return try parseMessenger(section, environment: environment)
+    }
+
+    private static func parseMessenger(_ node: ConfigNode, environment: Environment) throws -> MessengerConfiguration {
+        let keys = try node.entries(allowed: ["transports", "routing", "failure_transport", "default_bus"])
+        var configuration = MessengerConfiguration()
+        if let bus = keys["default_bus"] { configuration.busName = try bus.string(environment) }
+        var transportNodes: [String: ConfigNode] = [:]
+        for (name, transport) in try keys["transports"]?.entries() ?? [] {
+            configuration.transports[name] = try parseTransport(name, transport, environment: environment)
+            transportNodes[name] = transport
+        }
+        func requireTransport(_ name: String, at node: ConfigNode) throws {
+            guard configuration.transports[name] != nil else {
+                let known = configuration.transports.keys.sorted().joined(separator: ", ")
+                throw node.error("unknown transport \"\(name)\"; configured transports: \(known.isEmpty ? "none" : known)")
+            }
+        }
+        if let failure = keys["failure_transport"] {
+            let name = try failure.string(environment)
+            try requireTransport(name, at: failure)
+            configuration.failureTransport = name
+        }
+        for (name, transport) in configuration.transports {
+            if let failure = transport.failureTransport, let node = transportNodes[name] {
+                try requireTransport(failure, at: node.child("failure_transport", node.node))
+            }
+        }
+        for (message, target) in try keys["routing"]?.entries() ?? [] {
+            let names = try target.strings(environment)
+            guard !names.isEmpty else { throw target.error("route \(message) names no transport") }
+            for name in names { try requireTransport(name, at: target) }
+            configuration.routing[message] = names
+        }
+        return configuration
+    }
+
+    private static func parseTransport(_ name: String, _ node: ConfigNode, environment: Environment) throws -> TransportConfiguration {
+        func dsn(_ node: ConfigNode) throws -> DSN {
+            let text = try node.string(environment)
+            do { return try DSN(parsing: text) } catch { throw node.error(String(describing: error)) }
+        }
+        if case .scalar = node.node { return TransportConfiguration(name: name, dsn: try dsn(node)) }
+        let keys = try node.entries(allowed: ["dsn", "options", "retry_strategy", "failure_transport", "serializer"])
+        guard let dsnNode = keys["dsn"] else { throw node.error("transport \"\(name)\" has no dsn") }
+        var transport = TransportConfiguration(name: name, dsn: try dsn(dsnNode))
+        for (option, value) in try keys["options"]?.entries() ?? [] {
+            transport.options[option] = try value.string(environment)
+        }
+        if let retry = keys["retry_strategy"] {
+            transport.retryStrategy = try parseRetryStrategy(retry, environment: environment)
+        }
+        if let failure = keys["failure_transport"] { transport.failureTransport = try failure.string(environment) }
+        if let serializer = keys["serializer"] {
+            let value = try serializer.string(environment)
+            guard value == "json" else { throw serializer.error("unknown serializer \"\(value)\"; the only serializer is json") }
+        }
+        return transport
+    }
+
+    private static func parseRetryStrategy(_ node: ConfigNode, environment: Environment) throws -> MultiplierRetryStrategy {
+        let keys = try node.entries(allowed: ["max_retries", "delay", "multiplier", "max_delay", "jitter"])
+        var strategy = MultiplierRetryStrategy()
+        if let value = keys["max_retries"] { strategy.maxRetries = try value.int(environment, in: 0...1_000_000) }
+        if let value = keys["delay"] { strategy.delayMilliseconds = try value.int(environment, in: 0...86_400_000) }
+        if let value = keys["multiplier"] { strategy.multiplier = try value.double(environment, in: 1...100) }
+        if let value = keys["max_delay"] { strategy.maxDelayMilliseconds = try value.int(environment, in: 0...604_800_000) }
+        if let value = keys["jitter"] { strategy.jitter = try value.double(environment, in: 0...1) }
+        return strategy
+    }
+
+    private static func malformed(_ error: YamlError, file: String) -> ConfigError {
+        switch error {
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _), .composer(let context, let problem, let mark, _):
+            let what = [context?.description, problem].compactMap { $0 }.joined(separator: " ")
+            return ConfigError(file: file, line: mark.line, "malformed YAML at column \(mark.column): \(what)")
+        default:
+            return ConfigError(file: file, "malformed YAML: \(error)")
+        }
+    }
+}

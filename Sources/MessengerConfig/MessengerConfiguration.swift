@@ -1,0 +1,44 @@
+import Messenger
+
+/// The messenger's configuration, as read from `config/messenger.yaml`.
+public struct MessengerConfiguration: Sendable {
+    public var transports: [String: TransportConfiguration]
+    /// Message wire name, `Prefix.*` or `*` → transport names.
+    public var routing: [String: [String]]
+    /// The default failure transport, if any.
+    public var failureTransport: String?
+    /// The name of the bus.
+    public var busName: String
+
+    public init(transports: [String: TransportConfiguration] = [:], routing: [String: [String]] = [:], failureTransport: String? = nil, busName: String = "messenger.bus.default") {
+        self.transports = transports
+        self.routing = routing
+        self.failureTransport = failureTransport
+        self.busName = busName
+    }
+
+    /// The failure transport of a transport: its own, else the default, never itself.
+    public func failureTransport(for transport: String) -> String? {
+        let name = transports[transport]?.failureTransport ?? failureTransport
+        return name == transport ? nil : name
+    }
+}
+
+/// One named transport.
+public struct TransportConfiguration: Sendable {
+    public var name: String
+    public var dsn: DSN
+    public var options: [String: String]
+    public var retryStrategy: MultiplierRetryStrategy
+    public var failureTransport: String?
+
+    public init(name: String, dsn: DSN, options: [String: String] = [:], retryStrategy: MultiplierRetryStrategy = MultiplierRetryStrategy(), failureTransport: String? = nil) {
+        self.name = name
+        self.dsn = dsn
+        self.options = options
+        self.retryStrategy = retryStrategy
+        self.failureTransport = failureTransport
+    }
+
+    public var definition: TransportDefinition { TransportDefinition(name: name, dsn: dsn, options: options) }
+}

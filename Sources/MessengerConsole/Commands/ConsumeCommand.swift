@@ -1,0 +1,99 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import Logging
+import Messenger
+import MessengerConfig
+
+/// `messenger:consume`: runs a worker on one or more receivers, in priority order.
+struct ConsumeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "messenger:consume",
+        abstract: "Consume messages from transports, the first named first.",
+        discussion: "SIGTERM or SIGINT: finish the message in hand, acknowledge it and exit 0. A second signal exits at once."
+    )
+
+    @Argument(help: "Receivers (transport names) to consume, highest priority first.")
+    var receivers: [String] = []
+
+    @Flag(help: "Consume every transport that stores messages, except failure transports.")
+    var all = false
+
+    @Option(name: .shortAndLong, help: "Stop after handling this many messages.")
+    var limit: Int?
+
+    @Option(name: [.customShort("f"), .long], help: "Stop after this many messages failed.")
+    var failureLimit: Int?
+
+    @Option(name: .shortAndLong, help: "Stop when the worker's memory exceeds this (e.g. 128M, 1G).")
+    var memoryLimit: String?
+
+    @Option(name: .shortAndLong, help: "Stop after running this many seconds.")
+    var timeLimit: Int?
+
+    @Option(help: "Seconds to wait before polling again when every receiver is empty.")
+    var sleep: Double = 1
+
+    @Option(help: "Only read these queues of the receivers (repeatable).")
+    var queues: [String] = []
+
+    @Option(help: "Every this many seconds, tell the transport a long-running message is still in hand.")
+    var keepalive: Double?
+
+    @Flag(help: "Stop as soon as every receiver is empty.")
+    var stopWhenEmpty = false
+
+    @Option(help: "The most messages claimed at once (the worker adapts below this to its handlers' speed).")
+    var batchSize = 100
+
+    @OptionGroup var verbosity: Verbosity
+
+    func validate() throws {
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+        if let failureLimit, failureLimit < 1 { throw ValidationError("--failure-limit must be at least 1") }
+        if let memoryLimit, Formatting.bytes(memoryLimit) == nil { throw ValidationError("--memory-limit: expected a size such as 128M or 1G, got \"\(memoryLimit)\"") }
+        if let timeLimit, timeLimit < 1 { throw ValidationError("--time-limit must be at least 1 second") }
+        if sleep < 0 { throw ValidationError("--sleep cannot be negative") }
+        if let keepalive, keepalive <= 0 { throw ValidationError("--keepalive must be a positive number of seconds") }
+        if !(1...10_000).contains(batchSize) { throw ValidationError("--batch-size must be from 1 to 10000") }
+    }
+
+    func run() async throws {
+        let logger = verbosity.logger("messenger.worker")
+        let kernel = try MessengerKernel.boot(try ConsoleContext.current, logger: logger)
+        for problem in kernel.routingProblems() { throw MessengerError(.noHandler, "config/messenger.yaml: \(problem)") }
+        let failureNames = Set(kernel.configuration.transports.keys.compactMap { kernel.configuration.failureTransport(for: $0) })
+        let names = all ? kernel.storingTransportNames.filter { !failureNames.contains($0) } : receivers
+        guard !names.isEmpty else {
+            throw ConsoleError("name the receivers to consume, e.g. `messenger:consume async`, or pass --all; configured: \(kernel.storingTransportNames.joined(separator: ", "))")
+        }
+        let transports = try names.map { name -> WorkerTransport in
+            guard kernel.transports[name] != nil else {
+                throw MessengerError(.unknownTransport, "unknown receiver \"\(name)\"; configured transports: \(kernel.storingTransportNames.joined(separator: ", "))")
+            }
+            return try kernel.workerTransport(named: name)
+        }
+        let options = WorkerOptions(
+            limit: limit, failureLimit: failureLimit, memoryLimitBytes: memoryLimit.flatMap(Formatting.bytes),
+            timeLimit: timeLimit.map { .seconds($0) }, sleep: .milliseconds(Int(sleep * 1000)),
+            queues: queues.isEmpty ? nil : queues, keepaliveInterval: keepalive.map { .milliseconds(Int($0 * 1000)) },
+            stopWhenEmpty: stopWhenEmpty, maxBatchSize: batchSize
+        )
+        let worker = Worker(
+            transports: transports, bus: kernel.bus, options: options, logger: logger,
+            serializer: kernel.serializer, stopSignalStores: kernel.stopSignalStores(for: names)
+        )
+        let signals = SignalWatch(signals: [SIGTERM, SIGINT]) { signal, count in
+            if count == 1 {
+                logger.notice("Received signal \(signal): finishing the message in hand, then stopping")
+                worker.stop()
+            } else {
+                logger.warning("Received signal \(signal) again: exiting now; messages in hand will be delivered again")
+                Foundation.exit(1)
+            }
+        }
+        _ = await worker.run()
+        signals.cancel()
+        await kernel.close()
+    }
+}

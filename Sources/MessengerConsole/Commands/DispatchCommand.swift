@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import Messenger
+
+/// `messenger:dispatch TYPE JSON`: sends a message from a shell or a cron line.
+struct DispatchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "messenger:dispatch",
+        abstract: "Dispatch a message given as its type and JSON body.",
+        discussion: "Example: app messenger:dispatch Messenger.Probe '{\"label\": \"smoke\"}' --delay 60"
+    )
+
+    @Argument(help: "The message's wire name (see debug:messenger).")
+    var type: String
+
+    @Argument(help: "The message as JSON; - reads it from standard input.")
+    var json: String
+
+    @Option(help: "Make the message available only after this many seconds.")
+    var delay: Double?
+
+    @Option(help: "Send to this transport instead of the routed ones (repeatable).")
+    var transport: [String] = []
+
+    @Option(help: "Output format: txt or json.")
+    var format: OutputFormat = .txt
+
+    @OptionGroup var verbosity: Verbosity
+
+    struct Result: Encodable {
+        let type: String
+        let sentTo: [String]
+        let ids: [String]
+        let handledBy: [String]
+    }
+
+    func run() async throws {
+        if let delay, delay < 0 { throw ValidationError("--delay cannot be negative") }
+        let kernel = try MessengerKernel.boot(try ConsoleContext.current, logger: verbosity.logger("messenger.console"))
+        let body = json == "-" ? String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self) : json
+        let message = try kernel.serializer.decodeMessage(named: type, json: body)
+        var stamps: [any Stamp] = []
+        if let delay { stamps.append(DelayStamp(milliseconds: Int(delay * 1000))) }
+        if !transport.isEmpty {
+            for name in transport { _ = try kernel.transport(named: name) }
+            stamps.append(TransportNamesStamp(transport))
+        }
+        let envelope = try await kernel.bus.dispatch(Envelope(message, stamps: stamps))
+        await kernel.close()
+        let result = Result(
+            type: type, sentTo: envelope.all(SentStamp.self).map(\.transportName),
+            ids: envelope.all(TransportMessageIdStamp.self).map(\.id), handledBy: envelope.all(HandledStamp.self).map(\.handlerName)
+        )
+        if format == .json { return try printJSON(result) }
+        if result.sentTo.isEmpty {
+            print("[OK] \(type) handled now by \(result.handledBy.joined(separator: ", ")).")
+        } else {
+            print("[OK] \(type) sent to \(result.sentTo.joined(separator: ", ")) (id \(result.ids.joined(separator: ", "))).")
+        }
+    }
+}

@@ -1,0 +1,44 @@
+import ArgumentParser
+import Messenger
+
+/// `messenger:failed:remove [ID...] [--all]`: deletes parked messages for good.
+struct FailedRemoveCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "messenger:failed:remove", abstract: "Remove messages from the failure transport.")
+
+    @Argument(help: "The messages to remove.")
+    var ids: [String] = []
+
+    @Flag(help: "Remove every failed message.")
+    var all = false
+
+    @Flag(help: "Do not ask for confirmation.")
+    var force = false
+
+    @Option(help: "The failure transport (default: messenger.failure_transport).")
+    var transport: String?
+
+    @OptionGroup var verbosity: Verbosity
+
+    func validate() throws {
+        if ids.isEmpty && !all { throw ValidationError("name the messages to remove, or pass --all") }
+        if !ids.isEmpty && all { throw ValidationError("pass either message ids or --all, not both") }
+    }
+
+    func run() async throws {
+        let kernel = try MessengerKernel.boot(try ConsoleContext.current, logger: verbosity.logger("messenger.console"))
+        let (name, receiver) = try kernel.failureTransport(named: transport)
+        var targets = ids
+        if all {
+            targets = try await receiver.list(limit: Int.max).compactMap { $0.last(TransportMessageIdStamp.self)?.id }
+            guard !targets.isEmpty else { return print("No failed messages in \"\(name)\".") }
+        }
+        try Confirmation.require("Remove \(targets.count) failed message(s) from \"\(name)\" for good?", force: force)
+        var missing: [String] = []
+        for id in targets {
+            if try await receiver.remove(id: id) { print("[OK] Message \(id) removed.") } else { missing.append(id) }
+        }
+        if !missing.isEmpty {
+            throw MessengerError(.transportFailure, "no message with id \(missing.joined(separator: ", ")) in failure transport \"\(name)\"")
+        }
+    }
+}

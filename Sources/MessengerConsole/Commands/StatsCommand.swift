@@ -1,0 +1,51 @@
+import ArgumentParser
+import Messenger
+
+/// `messenger:stats`: how many messages each transport holds, by state, and the age of the oldest.
+struct StatsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "messenger:stats", abstract: "Show the message count of each transport.")
+
+    @Argument(help: "Transports to show (default: all that store messages).")
+    var transports: [String] = []
+
+    @Option(help: "Output format: txt or json.")
+    var format: OutputFormat = .txt
+
+    @OptionGroup var verbosity: Verbosity
+
+    struct Row: Encodable {
+        let transport: String
+        let statistics: TransportStatistics?
+        let error: String?
+    }
+
+    func run() async throws {
+        let kernel = try MessengerKernel.boot(try ConsoleContext.current, logger: verbosity.logger("messenger.console"))
+        let names = transports.isEmpty ? kernel.storingTransportNames : transports
+        var rows: [Row] = []
+        for name in names {
+            guard let counting = try kernel.transport(named: name) as? any MessageCountingTransport else {
+                rows.append(Row(transport: name, statistics: nil, error: "cannot count its messages"))
+                continue
+            }
+            do {
+                rows.append(Row(transport: name, statistics: try await counting.statistics(), error: nil))
+            } catch {
+                rows.append(Row(transport: name, statistics: nil, error: String(describing: error)))
+            }
+        }
+        if format == .json { return try printJSON(rows) }
+        var table = TextTable("Transport", "Total", "Ready", "Delayed", "In flight", "Oldest")
+        for row in rows {
+            if let s = row.statistics {
+                table.add(row.transport, "\(s.total)", "\(s.ready)", "\(s.delayed)", "\(s.inFlight)", s.oldestAgeSeconds.map(Formatting.age) ?? "-")
+            } else {
+                table.add(row.transport, "-", "-", "-", "-", row.error ?? "")
+            }
+        }
+        print(table.render())
+        if rows.contains(where: { $0.error != nil && $0.statistics == nil && $0.error != "cannot count its messages" }) {
+            throw ExitCode(1)
+        }
+    }
+}

@@ -1,0 +1,54 @@
+import ArgumentParser
+import Foundation
+import Messenger
+import Synchronization
+
+/// What an application embeds to get the messenger console: its message types and handlers, the
+/// transports it supports, and the project directory holding `config/` and `.env`.
+public struct ConsoleApplication: Sendable {
+    public var registry = MessageRegistry()
+    public var transportFactories = TransportFactories()
+    public var stampTypes = StampTypes.builtIn
+    /// Holds `config/messenger.yaml`, `.env` and the relative SQLite files: `APP_PROJECT_DIR`, else
+    /// the working directory.
+    public var projectDirectory: String
+
+    public init() {
+        projectDirectory = ProcessInfo.processInfo.environment["APP_PROJECT_DIR"] ?? FileManager.default.currentDirectoryPath
+        registry.register(ProbeHandler())
+    }
+
+    /// Parses the command line and runs the command; exits the process.
+    public func run(arguments: [String] = Array(CommandLine.arguments.dropFirst())) async -> Never {
+        ConsoleContext.application.withLock { $0 = self }
+        await MessengerCommand.main(arguments)
+        exit(0)
+    }
+}
+
+/// The application the commands run in (argument-parser commands are built without arguments).
+enum ConsoleContext {
+    static let application = Mutex<ConsoleApplication?>(nil)
+
+    static var current: ConsoleApplication {
+        get throws {
+            guard let application = application.withLock({ $0 }) else {
+                throw ValidationError("the console was started without an application")
+            }
+            return application
+        }
+    }
+}
+
+/// The root command: one subcommand per console command, Symfony's names.
+struct MessengerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "app",
+        abstract: "The message bus console: consume, inspect and retry messages.",
+        subcommands: [
+            ConsumeCommand.self, StopWorkersCommand.self, StatsCommand.self, SetupTransportsCommand.self,
+            FailedShowCommand.self, FailedRetryCommand.self, FailedRemoveCommand.self,
+            DebugMessengerCommand.self, DispatchCommand.self,
+        ]
+    )
+}

@@ -1,0 +1,95 @@
+import Foundation
+import Logging
+import Messenger
+import MessengerConfig
+
+/// Everything a command needs, built from the configuration: transports, the bus, the serializer.
+public final class MessengerKernel: Sendable {
+    public let configuration: MessengerConfiguration
+    public let registry: MessageRegistry
+    public let serializer: JSONSerializer
+    /// Every configured transport, by name.
+    public let transports: [String: any Transport]
+    public let bus: MessageBus
+    let logger: Logger
+
+    public init(configuration: MessengerConfiguration, registry: MessageRegistry, factories: TransportFactories, stampTypes: StampTypes = .builtIn, logger: Logger) throws {
+        self.configuration = configuration
+        self.registry = registry
+        self.logger = logger
+        serializer = JSONSerializer(registry: registry, stampTypes: stampTypes)
+        var transports: [String: any Transport] = [:]
+        for (name, transport) in configuration.transports {
+            transports[name] = try factories.makeTransport(transport.definition, serializer: serializer, logger: logger)
+        }
+        self.transports = transports
+        bus = MessageBus(
+            name: configuration.busName, registry: registry,
+            senders: SendersLocator(routing: configuration.routing, senders: transports)
+        )
+    }
+
+    /// Loads the configuration of the application's project and builds the kernel.
+    static func boot(_ application: ConsoleApplication, logger: Logger) throws -> MessengerKernel {
+        let environment = try Environment.load(projectDirectory: application.projectDirectory)
+        let configuration = try MessengerConfigLoader.load(projectDirectory: application.projectDirectory, environment: environment)
+        return try MessengerKernel(configuration: configuration, registry: application.registry, factories: application.transportFactories, stampTypes: application.stampTypes, logger: logger)
+    }
+
+    /// A configured transport; an error naming the known ones otherwise.
+    public func transport(named name: String) throws -> any Transport {
+        guard let transport = transports[name] else {
+            throw MessengerError(.unknownTransport, "unknown transport \"\(name)\"; configured transports: \(transports.keys.sorted().joined(separator: ", "))")
+        }
+        return transport
+    }
+
+    /// The names of transports that store messages (everything but `sync://`), sorted.
+    public var storingTransportNames: [String] {
+        transports.filter { !($0.value is SyncTransport) }.keys.sorted()
+    }
+
+    /// A transport as a worker consumes it: with its retry strategy and failure transport.
+    public func workerTransport(named name: String) throws -> WorkerTransport {
+        let transport = try transport(named: name)
+        if transport is SyncTransport {
+            throw MessengerError(.unknownTransport, "transport \"\(name)\" is sync://: its messages are handled when dispatched; there is nothing to consume")
+        }
+        let strategy = configuration.transports[name]?.retryStrategy ?? MultiplierRetryStrategy()
+        let failure = try configuration.failureTransport(for: name).map { WorkerTransport.FailureDestination(name: $0, sender: try self.transport(named: $0)) }
+        return WorkerTransport(name: name, transport: transport, retryStrategy: strategy, failureDestination: failure)
+    }
+
+    /// The failure transport to inspect: the one named, else the configured default.
+    public func failureTransport(named name: String?) throws -> (String, any ListableReceiver) {
+        guard let name = name ?? configuration.failureTransport else {
+            throw MessengerError(.unknownTransport, "no failure transport is configured: set messenger.failure_transport in config/messenger.yaml, or pass --transport")
+        }
+        guard let listable = try transport(named: name) as? any ListableReceiver else {
+            throw MessengerError(.notSupported, "transport \"\(name)\" cannot list its messages")
+        }
+        return (name, listable)
+    }
+
+    /// Stores of the stop-workers signal behind the given transports, one per shared storage.
+    public func stopSignalStores(for names: [String]) -> [any StopSignalStore] {
+        var seen: Set<String> = []
+        return names.compactMap { transports[$0] as? any StopSignalStore }.filter { seen.insert($0.stopSignalScope).inserted }
+    }
+
+    /// Routed message names that this application cannot handle: unknown types, or types with no handler.
+    public func routingProblems() -> [String] {
+        configuration.routing.keys.sorted().filter { !$0.hasSuffix("*") }.compactMap { name in
+            if registry.types[name] == nil { return "routing names \(name), a message type this application does not know" }
+            if registry.handlers(for: name).isEmpty { return "messages \(name) are routed to \(configuration.routing[name]!.joined(separator: ", ")) but have no handler" }
+            return nil
+        }
+    }
+
+    /// Flushes and releases every transport.
+    public func close() async {
+        for transport in transports.values {
+            if let closable = transport as? any ClosableTransport { await closable.close() }
+        }
+    }
+}

@@ -1,0 +1,30 @@
+import Foundation
+import Logging
+
+/// Writes log lines to standard error: time, level, label, message, then sorted `key=value` metadata.
+public struct ConsoleLogHandler: LogHandler {
+    public var logLevel: Logger.Level
+    public var metadata: Logger.Metadata = [:]
+    let label: String
+
+    public init(label: String, level: Logger.Level) {
+        self.label = label
+        self.logLevel = level
+    }
+
+    private static let timeFormat = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(event: LogEvent) {
+        var all = metadata
+        if let extra = event.metadata { all.merge(extra) { _, new in new } }
+        let fields = all.sorted { $0.key < $1.key }.map { " \($0.key)=\($0.value)" }.joined()
+        let time = Date().formatted(Self.timeFormat)
+        let line = "\(time) \(event.level.rawValue.uppercased()) [\(label)] \(event.message)\(fields)\n"
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+}

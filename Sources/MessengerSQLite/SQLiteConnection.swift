@@ -1,0 +1,161 @@
+import CSQLite
+import Foundation
+import Messenger
+
+/// One SQLite connection, running every call on a dispatch queue of its own so that blocking I/O and
+/// busy waits never hold a thread of the cooperative pool.
+///
+/// Opened on first use: a database that cannot be opened yet (missing folder, permissions, locked) is
+/// an error of that call, and the next call tries again.
+public actor SQLiteConnection {
+    public nonisolated let path: String
+    public nonisolated let busyTimeoutMilliseconds: Int
+    public nonisolated let synchronous: String
+    private nonisolated let executor: SerialQueueExecutor
+    private var handle: OpaquePointer?
+    private var statements: [String: OpaquePointer] = [:]
+    /// Schema set-ups already done on this connection, by key.
+    private var setUp: Set<String> = []
+
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+
+    public init(path: String, busyTimeoutMilliseconds: Int = 5000, synchronous: String = "FULL") {
+        self.path = path
+        self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
+        self.synchronous = synchronous
+        self.executor = SerialQueueExecutor(label: "sqlite \(path)")
+    }
+
+    isolated deinit {
+        for statement in statements.values { sqlite3_finalize(statement) }
+        if let handle { sqlite3_close_v2(handle) }
+    }
+
+    /// Closes the connection; the next call opens it again.
+    public func close() {
+        for statement in statements.values { sqlite3_finalize(statement) }
+        statements = [:]
+        if let handle { sqlite3_close_v2(handle) }
+        handle = nil
+        setUp = []
+    }
+
+    private func database() throws -> OpaquePointer {
+        if let handle { return handle }
+        if path != ":memory:" {
+            let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+            try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        }
+        var opened: OpaquePointer?
+        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+        let code = sqlite3_open_v2(path, &opened, flags, nil)
+        guard code == SQLITE_OK, let opened else {
+            let message = opened.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
+            if let opened { sqlite3_close_v2(opened) }
+            throw SQLiteError(code: code, message: "cannot open the database file: \(message)", path: path)
+        }
+        sqlite3_busy_timeout(opened, Int32(busyTimeoutMilliseconds))
+        handle = opened
+        do {
+            try execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=\(synchronous);")
+        } catch {
+            close()
+            throw error
+        }
+        return opened
+    }
+
+    /// Runs one or more statements without parameters.
+    public func execute(_ sql: String) throws {
+        let db = try database()
+        var errorMessage: UnsafeMutablePointer<CChar>?
+        let code = sqlite3_exec(db, sql, nil, nil, &errorMessage)
+        if code != SQLITE_OK {
+            let message = errorMessage.map { String(cString: $0) } ?? String(cString: sqlite3_errmsg(db))
+            sqlite3_free(errorMessage)
+            throw SQLiteError(code: code, message: message, path: path)
+        }
+    }
+
+    /// Runs a statement (prepared once and cached) and returns its rows.
+    @discardableResult
+    public func query(_ sql: String, _ bindings: [SQLiteValue] = []) throws -> [[SQLiteValue]] {
+        let db = try database()
+        let statement = try prepared(sql, db)
+        defer {
+            sqlite3_reset(statement)
+            sqlite3_clear_bindings(statement)
+        }
+        for (index, value) in bindings.enumerated() {
+            let position = Int32(index + 1)
+            let code: Int32
+            switch value {
+            case .null: code = sqlite3_bind_null(statement, position)
+            case .integer(let number): code = sqlite3_bind_int64(statement, position, number)
+            case .real(let number): code = sqlite3_bind_double(statement, position, number)
+            case .text(let text): code = sqlite3_bind_text(statement, position, text, -1, csqlite_transient())
+            }
+            if code != SQLITE_OK { throw error(code, db) }
+        }
+        var rows: [[SQLiteValue]] = []
+        while true {
+            let code = sqlite3_step(statement)
+            if code == SQLITE_DONE { break }
+            guard code == SQLITE_ROW else { throw error(code, db) }
+            let columns = sqlite3_column_count(statement)
+            var row: [SQLiteValue] = []
+            row.reserveCapacity(Int(columns))
+            for column in 0..<columns {
+                switch sqlite3_column_type(statement, column) {
+                case SQLITE_INTEGER: row.append(.integer(sqlite3_column_int64(statement, column)))
+                case SQLITE_FLOAT: row.append(.real(sqlite3_column_double(statement, column)))
+                case SQLITE_NULL: row.append(.null)
+                default: row.append(.text(String(cString: sqlite3_column_text(statement, column))))
+                }
+            }
+            rows.append(row)
+        }
+        return rows
+    }
+
+    /// The rows changed by the last statement.
+    public var changes: Int { handle.map { Int(sqlite3_changes($0)) } ?? 0 }
+
+    /// The id of the last inserted row.
+    public var lastInsertRowID: Int64 { handle.map { sqlite3_last_insert_rowid($0) } ?? 0 }
+
+    /// Runs `body` inside `BEGIN IMMEDIATE … COMMIT`, rolling back if it throws.
+    ///
+    /// IMMEDIATE takes the write lock up front, so two workers never both read the same free rows.
+    public func transaction<T: Sendable>(_ body: @Sendable (isolated SQLiteConnection) throws -> T) throws -> T {
+        try execute("BEGIN IMMEDIATE")
+        do {
+            let result = try body(self)
+            try execute("COMMIT")
+            return result
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// Runs a set-up step once per connection (and again after a reconnect).
+    public func once(_ key: String, _ body: @Sendable (isolated SQLiteConnection) throws -> Void) throws {
+        guard !setUp.contains(key) else { return }
+        try body(self)
+        setUp.insert(key)
+    }
+
+    private func prepared(_ sql: String, _ db: OpaquePointer) throws -> OpaquePointer {
+        if let statement = statements[sql] { return statement }
+        var statement: OpaquePointer?
+        let code = sqlite3_prepare_v3(db, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
+        guard code == SQLITE_OK, let statement else { throw error(code, db) }
+        statements[sql] = statement
+        return statement
+    }
+
+    private func error(_ code: Int32, _ db: OpaquePointer) -> SQLiteError {
+        SQLiteError(code: sqlite3_extended_errcode(db), message: String(cString: sqlite3_errmsg(db)), path: path)
+    }
+}

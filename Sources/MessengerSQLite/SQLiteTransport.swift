@@ -1,0 +1,193 @@
+import Foundation
+import Logging
+import Messenger
+import Synchronization
+
+/// `sqlite://PATH`: messages stored in a table of an SQLite file, in WAL mode.
+///
+/// Several worker processes may share one file: a claim runs in `BEGIN IMMEDIATE`, so each row goes to
+/// exactly one worker. Acknowledgements are batched and written in the same transaction as the next
+/// claim (or on `flush()`), so one fsync serves a whole batch.
+public final class SQLiteTransport: SetupableTransport, QueueReceiver, ListableReceiver, MessageCountingTransport,
+    ClosableTransport, StopSignalStore
+{
+    public let name: String
+    public let options: SQLiteTransportOptions
+    public let connection: SQLiteConnection
+    let serializer: any Serializer
+    let schema: SQLiteSchema
+    let now: @Sendable () -> Date
+    /// Identifies this transport instance's claims.
+    let claimToken = UUID().uuidString
+    private let pendingRemovals = Mutex<[ClaimReference]>([])
+
+    public init(name: String, connection: SQLiteConnection, options: SQLiteTransportOptions, serializer: any Serializer, now: @escaping @Sendable () -> Date = Date.init) {
+        self.name = name
+        self.connection = connection
+        self.options = options
+        self.serializer = serializer
+        self.schema = SQLiteSchema(table: options.tableName)
+        self.now = now
+    }
+
+    public var stopSignalScope: String { "sqlite:" + connection.path }
+
+    public func setup() async throws {
+        let schema = schema
+        try await connection.once("schema:\(schema.table)") { connection in try connection.execute(schema.create) }
+    }
+
+    private func prepare() async throws {
+        if options.autoSetup { try await setup() }
+    }
+
+    // MARK: Sender
+
+    public func send(_ envelope: Envelope) async throws -> Envelope {
+        try await prepare()
+        let encoded = try serializer.encode(envelope)
+        let created = Self.milliseconds(now())
+        let available = created + (envelope.last(DelayStamp.self)?.milliseconds ?? 0)
+        let (sql, queue) = (schema.insert, options.queueName)
+        let id = try await connection.transaction { connection -> Int64 in
+            try connection.query(sql, [.text(encoded.body), .text(encoded.headers), .text(queue), .integer(created), .integer(available)])
+            return connection.lastInsertRowID
+        }
+        return envelope.with(TransportMessageIdStamp(String(id)))
+    }
+
+    // MARK: Receiver
+
+    public func get(limit: Int) async throws -> [Envelope] {
+        try await get(limit: limit, fromQueues: [options.queueName])
+    }
+
+    public func get(limit: Int, fromQueues queues: [String]) async throws -> [Envelope] {
+        try await prepare()
+        let removals = pendingRemovals.withLock { pending in defer { pending = [] }; return pending }
+        let current = Self.milliseconds(now())
+        let expired = current - Int64(options.redeliverTimeoutSeconds) * 1000
+        let (claimSQL, deleteSQL, token) = (schema.claim(queueCount: queues.count), schema.deleteClaimed, claimToken)
+        let bindings: [SQLiteValue] = [.integer(current), .text(token), .integer(expired), .integer(Int64(max(1, limit)))] + queues.map { .text($0) }
+        let rows: [[SQLiteValue]]
+        do {
+            rows = try await connection.transaction { connection in
+                for removal in removals { try connection.query(deleteSQL, removal.bindings) }
+                return try connection.query(claimSQL, bindings)
+            }
+        } catch {
+            pendingRemovals.withLock { $0.insert(contentsOf: removals, at: 0) }
+            throw error
+        }
+        return rows.sorted { ($0[4].int ?? 0, $0[0].int ?? 0) < ($1[4].int ?? 0, $1[0].int ?? 0) }.map(envelope(from:))
+    }
+
+    public func ack(_ envelope: Envelope) async throws { try scheduleRemoval(of: envelope) }
+
+    public func reject(_ envelope: Envelope) async throws { try scheduleRemoval(of: envelope) }
+
+    public func flush() async throws {
+        let removals = pendingRemovals.withLock { pending in defer { pending = [] }; return pending }
+        guard !removals.isEmpty else { return }
+        let sql = schema.deleteClaimed
+        do {
+            try await connection.transaction { connection in
+                for removal in removals { try connection.query(sql, removal.bindings) }
+            }
+        } catch {
+            pendingRemovals.withLock { $0.insert(contentsOf: removals, at: 0) }
+            throw error
+        }
+    }
+
+    public func keepalive(_ envelope: Envelope) async throws {
+        let reference = try claimReference(envelope)
+        let (sql, current) = (schema.keepalive, Self.milliseconds(now()))
+        try await connection.query(sql, reference.bindings + [.integer(current)])
+    }
+
+    public func release(_ envelopes: [Envelope]) async throws {
+        let references = try envelopes.map(claimReference)
+        let sql = schema.release
+        try await connection.transaction { connection in
+            for reference in references { try connection.query(sql, reference.bindings) }
+        }
+    }
+
+    private func scheduleRemoval(of envelope: Envelope) throws {
+        let reference = try claimReference(envelope)
+        pendingRemovals.withLock { $0.append(reference) }
+    }
+
+    // MARK: Listing, statistics, signals
+
+    public func list(limit: Int) async throws -> [Envelope] {
+        try await prepare()
+        let rows = try await connection.query(schema.list, [.text(options.queueName), .integer(Int64(limit))])
+        return rows.map(envelope(from:))
+    }
+
+    public func find(id: String) async throws -> Envelope? {
+        guard let number = Int64(id) else { return nil }
+        try await prepare()
+        return try await connection.query(schema.find, [.text(options.queueName), .integer(number)]).first.map(envelope(from:))
+    }
+
+    public func remove(id: String) async throws -> Bool {
+        guard let number = Int64(id) else { return false }
+        try await prepare()
+        let (sql, queue) = (schema.remove, options.queueName)
+        return try await connection.transaction { connection in
+            try connection.query(sql, [.text(queue), .integer(number)])
+            return connection.changes > 0
+        }
+    }
+
+    public func statistics() async throws -> TransportStatistics {
+        try await prepare()
+        let current = now()
+        let row = try await connection.query(schema.statistics, [.text(options.queueName), .integer(Self.milliseconds(current))])[0]
+        return TransportStatistics(
+            total: Int(row[0].int ?? 0), ready: Int(row[1].int ?? 0), delayed: Int(row[2].int ?? 0), inFlight: Int(row[3].int ?? 0),
+            oldestAgeSeconds: row[4].int.map { current.timeIntervalSince1970 - Double($0) / 1000 }
+        )
+    }
+
+    public func requestWorkersStop(at date: Date) async throws {
+        try await prepare()
+        try await connection.query(SQLiteSchema.requestStop, [.integer(Self.milliseconds(date))])
+    }
+
+    public func lastStopRequest() async throws -> Date? {
+        try await prepare()
+        let rows = try await connection.query(SQLiteSchema.lastStop)
+        return rows.first?[0].int.map { Date(timeIntervalSince1970: Double($0) / 1000) }
+    }
+
+    public func close() async { try? await flush() }
+
+    // MARK: Rows
+
+    private func envelope(from row: [SQLiteValue]) -> Envelope {
+        let id = row[0].int ?? 0
+        let decoded = serializer.decodeOrQuarantine(EncodedEnvelope(body: row[1].string ?? "", headers: row[2].string ?? ""))
+        return decoded.with(TransportMessageIdStamp(String(id)), DeliveryCountStamp(Int(row[3].int ?? 0)))
+    }
+
+    private func claimReference(_ envelope: Envelope) throws -> ClaimReference {
+        guard let id = envelope.last(TransportMessageIdStamp.self).flatMap({ Int64($0.id) }) else {
+            throw MessengerError(.transportFailure, "transport \"\(name)\": the envelope carries no SQLite row id")
+        }
+        return ClaimReference(id: id, token: claimToken, deliveries: Int64(envelope.last(DeliveryCountStamp.self)?.count ?? 0))
+    }
+
+    static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+}
+
+/// A row as this transport claimed it: id, claim owner, and the delivery it is at.
+struct ClaimReference: Sendable {
+    let id: Int64
+    let token: String
+    let deliveries: Int64
+    var bindings: [SQLiteValue] { [.integer(id), .text(token), .integer(deliveries)] }
+}

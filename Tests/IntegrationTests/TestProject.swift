@@ -1,0 +1,83 @@
+import Foundation
+import Messenger
+import MessengerConsole
+import MessengerSQLite
+import MessengerTestSupport
+
+/// A throw-away application project: `config/messenger.yaml`, `.env`, and its SQLite file under `var/`.
+struct TestProject {
+    let directory: TemporaryDirectory
+    var environment: [String: String] = [:]
+
+    static let defaultConfig = """
+        messenger:
+          failure_transport: failed
+          transports:
+            async:
+              dsn: '%env(MESSENGER_TRANSPORT_DSN)%'
+              retry_strategy: { max_retries: 2, delay: 50, jitter: 0 }
+            high: 'sqlite://var/messenger.sqlite?queue_name=high'
+            failed: 'sqlite://var/messenger.sqlite?queue_name=failed'
+          routing:
+            Messenger.Probe: async
+        """
+
+    init(config: String = defaultConfig, dotenv: String = "MESSENGER_TRANSPORT_DSN=sqlite://var/messenger.sqlite\n") throws {
+        directory = try TemporaryDirectory("app-project")
+        try directory.write("config/messenger.yaml", config)
+        try directory.write(".env", dotenv)
+    }
+
+    var databasePath: String { directory.file("var/messenger.sqlite") }
+
+    func run(_ arguments: String...) async throws -> (status: Int32, stdout: String, stderr: String) {
+        try await AppProcess.run(arguments, directory: directory.path, environment: environment)
+    }
+
+    func start(_ arguments: String...) throws -> AppProcess {
+        try AppProcess(arguments, directory: directory.path, environment: environment)
+    }
+
+    /// A transport on the project's SQLite file, for dispatching from code and checking from outside.
+    func transport(queue: String = "default") throws -> SQLiteTransport {
+        var registry = MessageRegistry()
+        registry.register(ProbeHandler())
+        var options = SQLiteTransportOptions()
+        options.queueName = queue
+        return SQLiteTransport(name: queue, connection: SQLiteConnection(path: databasePath), options: options, serializer: JSONSerializer(registry: registry))
+    }
+
+    func remove() { directory.remove() }
+}
+
+/// The probe labels a worker log reports as handled, in order.
+func handledProbes(_ log: String) -> [String] {
+    log.split(separator: "\n").filter { $0.contains("Probe handled") }.compactMap { line in
+        line.split(separator: " ").first { $0.hasPrefix("probe.label=") }.map { String($0.dropFirst("probe.label=".count)) }
+    }
+}
+
+/// Decodes a command's `--format json` output.
+func json<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
+    try JSONDecoder().decode(T.self, from: Data(text.utf8))
+}
+
+struct StatsRow: Decodable {
+    struct Statistics: Decodable {
+        let total: Int
+        let ready: Int
+        let delayed: Int
+        let inFlight: Int
+    }
+    let transport: String
+    let statistics: Statistics?
+}
+
+struct FailedRow: Decodable {
+    let id: String
+    let type: String
+    let errorType: String?
+    let error: String?
+    let retries: Int
+    let originalTransport: String?
+}

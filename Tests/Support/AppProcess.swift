@@ -1,0 +1,127 @@
+import Foundation
+import Synchronization
+
+/// The built `app` binary run as a child process, its output collected so that a test can wait for a
+/// line to appear (an event) instead of sleeping.
+public final class AppProcess: Sendable {
+    /// `APP_BINARY`, else `.build/debug/app` of this package.
+    public static var binary: String {
+        if let path = ProcessInfo.processInfo.environment["APP_BINARY"] { return path }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return root.appendingPathComponent(".build/debug/app").path
+    }
+
+    public let arguments: [String]
+    public let standardOutput = OutputBuffer()
+    public let standardError = OutputBuffer()
+    private let process: Process
+    private let exit = OutputBuffer()
+
+    /// Starts `app ARGUMENTS` in `directory` with extra environment variables.
+    public init(_ arguments: [String], directory: String, environment: [String: String] = [:]) throws {
+        self.arguments = arguments
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        let (out, err) = (Pipe(), Pipe())
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        let (stdout, stderr, exit) = (standardOutput, standardError, self.exit)
+        out.fileHandleForReading.readabilityHandler = { handle in stdout.append(handle.availableData) }
+        err.fileHandleForReading.readabilityHandler = { handle in stderr.append(handle.availableData) }
+        process.terminationHandler = { finished in
+            // Drain what is left in the pipes before announcing the exit.
+            out.fileHandleForReading.readabilityHandler = nil
+            err.fileHandleForReading.readabilityHandler = nil
+            stdout.append(out.fileHandleForReading.readDataToEndOfFile())
+            stderr.append(err.fileHandleForReading.readDataToEndOfFile())
+            exit.append(Data("\(finished.terminationStatus)\n".utf8))
+        }
+        try process.run()
+        self.process = process
+    }
+
+    public var pid: Int32 { process.processIdentifier }
+
+    /// Sends a signal (SIGTERM, SIGKILL, ...).
+    public func signal(_ number: Int32) { kill(process.processIdentifier, number) }
+
+    /// Waits for the process to end; returns its exit status (or the signal number for a killed one).
+    @discardableResult
+    public func waitForExit(timeout: Duration = .seconds(60)) async throws -> Int32 {
+        let text = try await exit.waitFor(timeout: timeout, description: "exit of app \(arguments.joined(separator: " "))") { !$0.isEmpty }
+        return Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+    }
+
+    /// Waits until standard error has a line containing `text`; returns that line.
+    @discardableResult
+    public func waitForLog(_ text: String, timeout: Duration = .seconds(60)) async throws -> String {
+        let all = try await standardError.waitFor(timeout: timeout, description: "log line \"\(text)\" from app \(arguments.joined(separator: " "))") { $0.contains(text) }
+        return all.split(separator: "\n").first { $0.contains(text) }.map(String.init) ?? ""
+    }
+
+    /// Runs `app ARGUMENTS` to completion.
+    public static func run(_ arguments: [String], directory: String, environment: [String: String] = [:], timeout: Duration = .seconds(120)) async throws -> (status: Int32, stdout: String, stderr: String) {
+        let app = try AppProcess(arguments, directory: directory, environment: environment)
+        let status = try await app.waitForExit(timeout: timeout)
+        return (status, app.standardOutput.text, app.standardError.text)
+    }
+}
+
+/// Text collected from a pipe, with waiters resumed when a condition on it becomes true.
+public final class OutputBuffer: Sendable {
+    private struct Waiter {
+        let condition: @Sendable (String) -> Bool
+        let continuation: CheckedContinuation<String, any Error>
+    }
+
+    private struct State {
+        var text = ""
+        var waiters: [UInt64: Waiter] = [:]
+        var nextId: UInt64 = 0
+    }
+
+    private let state = Mutex(State())
+
+    public init() {}
+
+    public var text: String { state.withLock { $0.text } }
+
+    func append(_ data: Data) {
+        guard !data.isEmpty else { return }
+        let ready = state.withLock { state -> [(CheckedContinuation<String, any Error>, String)] in
+            state.text += String(decoding: data, as: UTF8.self)
+            let text = state.text
+            let done = state.waiters.filter { $0.value.condition(text) }
+            for id in done.keys { state.waiters[id] = nil }
+            return done.values.map { ($0.continuation, text) }
+        }
+        for (continuation, text) in ready { continuation.resume(returning: text) }
+    }
+
+    /// Returns the text once `condition` holds, or throws after `timeout`.
+    public func waitFor(timeout: Duration, description: String, _ condition: @escaping @Sendable (String) -> Bool) async throws -> String {
+        let id = state.withLock { state -> UInt64 in state.nextId += 1; return state.nextId }
+        let timer = Task { [weak self] in
+            try await Task.sleep(for: timeout)
+            let waiter = self?.state.withLock { $0.waiters.removeValue(forKey: id) }
+            waiter?.continuation.resume(throwing: TimeoutError(description: "timed out after \(timeout) waiting for \(description); output so far:\n\(self?.text ?? "")"))
+        }
+        defer { timer.cancel() }
+        return try await withCheckedThrowingContinuation { continuation in
+            let immediate = state.withLock { state -> String? in
+                if condition(state.text) { return state.text }
+                state.waiters[id] = Waiter(condition: condition, continuation: continuation)
+                return nil
+            }
+            if let immediate { continuation.resume(returning: immediate) }
+        }
+    }
+}
+
+public struct TimeoutError: Error, CustomStringConvertible {
+    public let description: String
+}
