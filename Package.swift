@@ -64,7 +64,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "MessengerBenchmarks",
-            dependencies: ["Messenger", "MessengerSQLite", "MessengerConsole"],
+            dependencies: ["Messenger", "MessengerSQLite", .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks",
             swiftSettings: strictSettings
         ),

@@ -12,8 +12,15 @@ public actor SQLiteConnection {
     public nonisolated let busyTimeoutMilliseconds: Int
     public nonisolated let synchronous: String
     private nonisolated let executor: SerialQueueExecutor
-    private var handle: OpaquePointer?
-    private var statements: [String: OpaquePointer] = [:]
+    private let resources = SQLiteHandles()
+    private var handle: OpaquePointer? {
+        get { resources.database }
+        set { resources.database = newValue }
+    }
+    private var statements: [String: OpaquePointer] {
+        get { resources.statements }
+        set { resources.statements = newValue }
+    }
     /// Schema set-ups already done on this connection, by key.
     private var setUp: Set<String> = []
 
@@ -26,17 +33,9 @@ public actor SQLiteConnection {
         self.executor = SerialQueueExecutor(label: "sqlite \(path)")
     }
 
-    isolated deinit {
-        for statement in statements.values { sqlite3_finalize(statement) }
-        if let handle { sqlite3_close_v2(handle) }
-    }
-
     /// Closes the connection; the next call opens it again.
     public func close() {
-        for statement in statements.values { sqlite3_finalize(statement) }
-        statements = [:]
-        if let handle { sqlite3_close_v2(handle) }
-        handle = nil
+        resources.close()
         setUp = []
     }
 
@@ -158,4 +157,21 @@ public actor SQLiteConnection {
     private func error(_ code: Int32, _ db: OpaquePointer) -> SQLiteError {
         SQLiteError(code: sqlite3_extended_errcode(db), message: String(cString: sqlite3_errmsg(db)), path: path)
     }
+}
+
+/// The C handles of one connection, closed when the connection goes away.
+///
+/// Only the owning actor touches them, on its executor; the final `deinit` runs when nothing else can.
+final class SQLiteHandles: @unchecked Sendable {
+    var database: OpaquePointer?
+    var statements: [String: OpaquePointer] = [:]
+
+    func close() {
+        for statement in statements.values { sqlite3_finalize(statement) }
+        statements = [:]
+        if let database { sqlite3_close_v2(database) }
+        database = nil
+    }
+
+    deinit { close() }
 }

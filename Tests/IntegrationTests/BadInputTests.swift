@@ -32,6 +32,17 @@ struct BadInputTests {
         #expect(routeResult.stderr.contains("unknown transport \"asynk\""))
     }
 
+    @Test("a routed message type with no handler, or unknown to the application, stops the worker at start-up")
+    func routedWithoutHandler() async throws {
+        let project = try TestProject(config: "messenger:\n  transports:\n    async: 'in-memory://'\n  routing:\n    App.Typo: async\n")
+        defer { project.remove() }
+        let result = try await project.run("messenger:consume", "async")
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("routing names App.Typo, a message type this application does not know"))
+        let debug = try await project.run("debug:messenger")
+        #expect(debug.stdout.contains("App.Typo"))
+    }
+
     @Test("a DSN with an unknown scheme names it and the supported schemes, never the password")
     func unknownScheme() async throws {
         var project = try TestProject()

@@ -42,15 +42,15 @@ struct WorkerProcessTests {
         #expect(handledProbes(consumed.stderr) == ["one", "two", "three"])
     }
 
-    @Test("SIGTERM during a slow handler: the message finishes, is acknowledged, and the worker exits 0")
-    func gracefulSigterm() async throws {
+    @Test("SIGTERM or SIGINT during a slow handler: the message finishes, is acknowledged, and the worker exits 0", arguments: [SIGTERM, SIGINT])
+    func gracefulStop(signal: Int32) async throws {
         let project = try TestProject()
         defer { project.remove() }
         _ = try await project.transport().send(Envelope(Probe(label: "slow", sleepMilliseconds: 1500)))
         _ = try await project.transport().send(Envelope(Probe(label: "next")))
         let worker = try project.start("messenger:consume", "async")
         try await worker.waitForLog("Probe started")
-        worker.signal(SIGTERM)
+        worker.signal(signal)
         #expect(try await worker.waitForExit() == 0)
         #expect(handledProbes(worker.standardError.text) == ["slow"])
         let stats = try await project.transport().statistics()

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Messenger
+import Synchronization
 import Testing
 
 @Suite("Worker")
@@ -182,6 +183,20 @@ struct WorkerTests {
         #expect(try await setup.queue.statistics().ready == 1)
     }
 
+    @Test("while a long handler runs, the worker tells the transport every keepalive interval")
+    func keepalive() async throws {
+        let setup = Setup { registry, _ in
+            registry.handle(Notify.self, name: "long") { _, _ in try await Task.sleep(for: .milliseconds(350)) }
+        }
+        try await setup.bus.dispatch(Notify(text: "long"))
+        let spy = KeepaliveSpy(base: setup.queue)
+        let worker = Worker(transports: [WorkerTransport(name: "async", receiver: spy, retrySender: setup.queue, retryStrategy: MultiplierRetryStrategy(), failureDestination: nil)],
+                            bus: setup.bus, options: WorkerOptions(keepaliveInterval: .milliseconds(100), stopWhenEmpty: true))
+        _ = await worker.run()
+        #expect((2...4).contains(spy.count))
+        #expect(setup.queue.acknowledged.count == 1)
+    }
+
     @Test("an idle worker wakes from its sleep as soon as it is stopped")
     func stopWhileIdle() async throws {
         let worker = Setup().worker(WorkerOptions(sleep: .seconds(3600)))
@@ -203,4 +218,16 @@ struct WorkerTests {
         _ = await worker.run()
         #expect(recorder.all == ["greet high1", "greet high2", "notify low1"])
     }
+}
+
+/// Counts keepalive calls on the way to a real receiver.
+final class KeepaliveSpy: Receiver {
+    let base: InMemoryTransport
+    private let calls = Mutex(0)
+    init(base: InMemoryTransport) { self.base = base }
+    var count: Int { calls.withLock { $0 } }
+    func get(limit: Int) async throws -> [Envelope] { try await base.get(limit: limit) }
+    func ack(_ envelope: Envelope) async throws { try await base.ack(envelope) }
+    func reject(_ envelope: Envelope) async throws { try await base.reject(envelope) }
+    func keepalive(_ envelope: Envelope) async throws { calls.withLock { $0 += 1 } }
 }

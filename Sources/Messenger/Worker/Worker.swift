@@ -74,7 +74,8 @@ public final class Worker: Sendable {
                 if options.stopWhenEmpty { return await finish(.empty, state: state) }
             }
             // After errors, back off exponentially up to 30 s; otherwise poll every `sleep`.
-            let backoff = consecutiveErrors > 0 ? min(Duration.seconds(30), options.sleep * (1 << min(consecutiveErrors - 1, 5))) : options.sleep
+            var backoff = consecutiveErrors > 0 ? min(Duration.seconds(30), options.sleep * (1 << min(consecutiveErrors - 1, 5))) : options.sleep
+            if let limit = options.timeLimit { backoff = max(.zero, min(backoff, limit - (clock.now - started))) }
             await latch.wait(upTo: backoff)
         }
     }

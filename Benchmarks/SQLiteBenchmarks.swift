@@ -1,0 +1,96 @@
+import Foundation
+import Logging
+import Messenger
+import MessengerSQLite
+
+/// The SQLite transport's figures: dispatch one by one, consume with 1 and 2 worker processes.
+enum SQLiteBenchmarks {
+    static func transport(path: String, synchronous: String) -> SQLiteTransport {
+        var options = SQLiteTransportOptions()
+        options.synchronous = synchronous
+        options.queueName = "bench"
+        return SQLiteTransport(name: "bench", connection: SQLiteConnection(path: path, synchronous: synchronous), options: options,
+                               serializer: JSONSerializer(registry: benchmarkRegistry()))
+    }
+
+    /// Messages per second of `bus.dispatch` into the SQLite table, one message per transaction.
+    static func dispatch(count: Int, synchronous: String, directory: String) async throws -> Double {
+        let path = "\(directory)/dispatch-\(synchronous).sqlite"
+        let queue = transport(path: path, synchronous: synchronous)
+        try await queue.setup()
+        let bus = MessageBus(registry: benchmarkRegistry(), senders: SendersLocator(routing: ["*": ["bench"]], senders: ["bench": queue]))
+        let start = ContinuousClock.now
+        for id in 0..<count { try await bus.dispatch(BenchmarkMessage(id: id)) }
+        return Double(count) / seconds(ContinuousClock.now - start)
+    }
+
+    /// Fills a table with `count` messages in one transaction.
+    static func fill(path: String, count: Int) async throws {
+        let queue = transport(path: path, synchronous: "FULL")
+        try await queue.setup()
+        let serializer = JSONSerializer(registry: benchmarkRegistry())
+        let rows = try (0..<count).map { try serializer.encode(Envelope(BenchmarkMessage(id: $0))) }
+        try await queue.connection.transaction { connection in
+            for row in rows {
+                try connection.query(
+                    "INSERT INTO messenger_messages (body, headers, queue_name, created_at, available_at) VALUES (?1, ?2, 'bench', 0, 0)",
+                    [.text(row.body), .text(row.headers)])
+            }
+        }
+    }
+
+    struct ConsumeResult {
+        let messagesPerSecond: Double
+        let peakRSSBytes: Int
+    }
+
+    /// Starts `workers` processes draining a table of `count` messages; wall time from start to the last exit.
+    static func consume(count: Int, workers: Int, directory: String) async throws -> ConsumeResult {
+        let path = "\(directory)/consume-\(workers).sqlite"
+        try await fill(path: path, count: count)
+        let start = ContinuousClock.now
+        let processes = try (0..<workers).map { _ in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+            process.arguments = ["worker", path]
+            let output = Pipe()
+            process.standardOutput = output
+            try process.run()
+            return (process, output)
+        }
+        var peak = 0
+        for (process, output) in processes {
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            peak = max(peak, Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0)
+        }
+        let elapsed = seconds(ContinuousClock.now - start)
+        let left = try await transport(path: path, synchronous: "FULL").statistics().total
+        guard left == 0 else { throw MessengerError(.transportFailure, "\(left) messages left unconsumed") }
+        return ConsumeResult(messagesPerSecond: Double(count) / elapsed, peakRSSBytes: peak)
+    }
+
+    /// The child process: drains the table with a no-op handler, then prints its peak RSS in bytes.
+    static func runWorker(path: String) async throws {
+        let queue = transport(path: path, synchronous: "FULL")
+        let bus = MessageBus(registry: benchmarkRegistry(), senders: SendersLocator(routing: [:], senders: [:]))
+        var logger = Logger(label: "benchmark.worker")
+        logger.logLevel = .warning
+        let worker = Worker(transports: [WorkerTransport(name: "bench", transport: queue)], bus: bus,
+                            options: WorkerOptions(sleep: .milliseconds(10), stopWhenEmpty: true), logger: logger)
+        _ = await worker.run()
+        print(peakResidentBytes())
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    /// VmHWM of this process, in bytes.
+    static func peakResidentBytes() -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let kilobytes = Int(line.split(separator: " ", omittingEmptySubsequences: true)[1]) else { return 0 }
+        return kilobytes * 1024
+    }
+}
