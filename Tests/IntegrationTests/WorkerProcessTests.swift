@@ -79,6 +79,30 @@ struct WorkerProcessTests {
         #expect(try await project.transport().statistics().total == 0)
     }
 
+    @Test("a message that keeps killing its worker is parked after max_retries deliveries instead of looping")
+    func poisonMessageParked() async throws {
+        let config = TestProject.defaultConfig.replacingOccurrences(of: "max_retries: 2", with: "max_retries: 1")
+        var project = try TestProject(config: config)
+        defer { project.remove() }
+        project.environment["MESSENGER_TRANSPORT_DSN"] = "sqlite://var/messenger.sqlite?redeliver_timeout=1"
+        _ = try await project.transport().send(Envelope(Probe(label: "poison", sleepMilliseconds: 60_000)))
+        for delivery in 1...2 {
+            let victim = try project.start("messenger:consume", "async", "--sleep", "0.1")
+            try await victim.waitForLog("Probe started")
+            if delivery == 2 { #expect(victim.standardError.text.contains("delivered again (delivery 2)")) }
+            victim.signal(SIGKILL)
+            try await victim.waitForExit()
+        }
+        let last = try project.start("messenger:consume", "async", "--limit", "1", "--sleep", "0.1")
+        #expect(try await last.waitForExit() == 0)
+        #expect(!last.standardError.text.contains("Probe started"))
+        let failed = try json([FailedRow].self, try await project.run("messenger:failed:show", "--format", "json").stdout)
+        #expect(failed.count == 1)
+        #expect(failed.first?.errorType == "Messenger.AbandonedDeliveryError")
+        #expect(failed.first?.error?.contains("delivered 2 times and never acknowledged") == true)
+        #expect(try await project.transport().statistics().total == 0)
+    }
+
     @Test("failures are retried with back-off, then parked; failed:show, failed:retry and failed:remove act on them")
     func failureTransportFlow() async throws {
         let project = try TestProject()
