@@ -2,7 +2,7 @@ import Foundation
 import Synchronization
 
 /// `in-memory://`: keeps messages in the process, for tests and for work that may be lost on exit.
-public final class InMemoryTransport: ListableReceiver, MessageCountingTransport {
+public final class InMemoryTransport: ListableReceiver, MessageCountingTransport, DelayAwareReceiver {
     private struct Stored {
         var envelope: Envelope
         var availableAt: Date
@@ -96,6 +96,10 @@ public final class InMemoryTransport: ListableReceiver, MessageCountingTransport
                 oldestAgeSeconds: all.map(\.createdAt).min().map { date.timeIntervalSince($0) }
             )
         }
+    }
+
+    public func nextAvailableDate() async throws -> Date? {
+        state.withLock { state in state.messages.values.filter { !$0.claimed }.map(\.availableAt).min() }
     }
 
     /// Envelopes acknowledged so far, for assertions.

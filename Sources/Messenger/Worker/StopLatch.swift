@@ -21,11 +21,12 @@ final class StopLatch: Sendable {
         for waiter in waiters { waiter.resume() }
     }
 
-    /// Returns after `timeout`, or as soon as the latch is signalled.
-    func wait(upTo timeout: Duration) async {
+    /// Returns after `timeout`, as soon as the latch is signalled, or when `wake` is.
+    func wait(upTo timeout: Duration, orWake wake: WakeSignal? = nil) async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { try? await Task.sleep(for: timeout) }
             group.addTask { await self.waitSignalled() }
+            if let wake { group.addTask { await wake.wait() } }
             await group.next()
             group.cancelAll()
         }

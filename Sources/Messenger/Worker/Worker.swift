@@ -3,8 +3,10 @@ import Logging
 
 /// Consumes receivers in priority order, hands each message to the bus, and acks, retries or parks it.
 ///
-/// `run()` returns when a stop condition is met; `stop()` (from a signal handler, say) lets the message
-/// in hand finish and be acknowledged, gives back the rest of the claimed batch, and returns.
+/// Up to `concurrency` handlers run at once; claimed messages wait in a small local queue sized to the
+/// handlers' speed. `run()` returns when a stop condition is met; `stop()` (from a signal handler, say)
+/// lets the handlers in progress finish and be acknowledged, gives back the messages not yet started,
+/// and returns.
 public final class Worker: Sendable {
     let transports: [WorkerTransport]
     let bus: MessageBus
@@ -14,6 +16,7 @@ public final class Worker: Sendable {
     let serializer: (any Serializer)?
     let stopSignalStores: [any StopSignalStore]
     let latch = StopLatch()
+    let wake = WakeSignal()
 
     public init(
         transports: [WorkerTransport], bus: MessageBus, options: WorkerOptions = WorkerOptions(),
@@ -28,55 +31,104 @@ public final class Worker: Sendable {
         self.stopSignalStores = stopSignalStores
     }
 
-    /// Asks the worker to stop after the message in hand.
+    /// Asks the worker to stop after the messages in hand.
     public func stop() { latch.signal() }
+
+    private enum Outcome: Sendable {
+        case handled(succeeded: Bool)
+        case tick
+    }
 
     /// Runs until a stop condition is met; returns why it stopped.
     public func run() async -> WorkerStopReason {
-        var state = WorkerRunState(options: options, startedAt: Date())
-        let clock = ContinuousClock()
-        let started = clock.now
-        var consecutiveErrors = 0
-        var lastBatchFrom: Int?
+        for transport in transports {
+            if let source = transport.receiver as? any WakeUpSource {
+                await source.startWakeUps { [wake] in wake.signal() }
+            }
+        }
         logger.notice("Consuming messages from \(transports.map(\.name).joined(separator: ", "))")
-        while true {
-            if let reason = await checkStop(&state, runningFor: clock.now - started) { return await finish(reason, state: state) }
-            var gotBatch = false
-            var hadError = false
-            for (index, transport) in transports.enumerated() {
-                let batch: [Envelope]
-                do {
-                    batch = try await receive(from: transport, limit: state.sizer.current)
-                } catch {
-                    hadError = true
-                    logger.error("Cannot receive from transport \(transport.name): \(error)", metadata: ["transport": .string(transport.name)])
+        return await withTaskGroup(of: Outcome.self) { group in
+            var loop = WorkerLoopState(options: options)
+            func record(_ outcome: Outcome?) {
+                switch outcome {
+                case .handled(let succeeded):
+                    loop.running -= 1
+                    loop.run.handled += 1
+                    if !succeeded { loop.run.failed += 1 }
+                case .tick: loop.tickPending = false
+                case nil: break
+                }
+            }
+            func waitForWork(upTo duration: Duration) async {
+                if !loop.tickPending {
+                    loop.tickPending = true
+                    group.addTask { [latch, wake] in
+                        await latch.wait(upTo: duration, orWake: wake)
+                        return .tick
+                    }
+                }
+                record(await group.next())
+            }
+
+            while true {
+                if let reason = await checkStop(&loop) {
+                    await release(loop.takePending())
+                    wake.signal()
+                    while loop.running > 0 || loop.tickPending { record(await group.next()) }
+                    return await finish(reason, loop.run)
+                }
+                // Start what the free slots allow.
+                while loop.running < options.concurrency, !loop.pending.isEmpty, !loop.reachedLimit {
+                    let (envelope, index) = loop.pending.removeFirst()
+                    let transport = transports[index]
+                    loop.running += 1
+                    loop.started += 1
+                    group.addTask { .handled(succeeded: await self.handle(envelope, from: transport)) }
+                }
+                if !loop.pending.isEmpty || loop.reachedLimit || loop.running >= options.concurrency {
+                    // Every slot is busy (or the limit is reached): the next thing to do is a handler finishing.
+                    record(await group.next())
                     continue
                 }
-                if batch.isEmpty { continue }
-                if let previous = lastBatchFrom, previous != index { await flush(transports[previous]) }
-                lastBatchFrom = index
-                gotBatch = true
-                let batchStart = clock.now
-                let handled = await process(batch, from: transport, state: &state)
-                let elapsed = clock.now - batchStart
-                state.sizer.record(count: handled, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
-                break
+                // Every claimed message has started: claim more, first receivers first.
+                var hadError = false
+                var claimed = false
+                for (index, transport) in transports.enumerated() {
+                    let limit = max(loop.sizer.current, options.concurrency - loop.running)
+                    let batch: [Envelope]
+                    do {
+                        batch = try await receive(from: transport, limit: limit)
+                    } catch {
+                        hadError = true
+                        logger.error("Cannot receive from transport \(transport.name): \(error)", metadata: ["transport": .string(transport.name)])
+                        continue
+                    }
+                    if batch.isEmpty { continue }
+                    if let previous = loop.lastReceiver, previous != index { await flush(transports[previous]) }
+                    loop.lastReceiver = index
+                    loop.claimed(batch.count, from: index, batch)
+                    claimed = true
+                    break
+                }
+                if claimed {
+                    loop.consecutiveErrors = 0
+                    continue
+                }
+                loop.idle()
+                for transport in transports { await flush(transport) }
+                loop.consecutiveErrors = hadError ? loop.consecutiveErrors + 1 : 0
+                if loop.running > 0 {
+                    // Wait for a handler to finish, or for new messages: a free slot never idles.
+                    await waitForWork(upTo: await idleWait(loop))
+                    continue
+                }
+                if !hadError && options.stopWhenEmpty {
+                    wake.signal()
+                    while loop.tickPending { record(await group.next()) }
+                    return await finish(.empty, loop.run)
+                }
+                await waitForWork(upTo: await idleWait(loop))
             }
-            if gotBatch {
-                consecutiveErrors = 0
-                continue
-            }
-            for transport in transports { await flush(transport) }
-            if hadError {
-                consecutiveErrors += 1
-            } else {
-                consecutiveErrors = 0
-                if options.stopWhenEmpty { return await finish(.empty, state: state) }
-            }
-            // After errors, back off exponentially up to 30 s; otherwise poll every `sleep`.
-            var backoff = consecutiveErrors > 0 ? min(Duration.seconds(30), options.sleep * (1 << min(consecutiveErrors - 1, 5))) : options.sleep
-            if let limit = options.timeLimit { backoff = max(.zero, min(backoff, limit - (clock.now - started))) }
-            await latch.wait(upTo: backoff)
         }
     }
 
@@ -87,27 +139,38 @@ public final class Worker: Sendable {
         return try await transport.receiver.get(limit: limit)
     }
 
-    /// Handles a claimed batch until done or told to stop; returns how many were handled.
-    private func process(_ batch: [Envelope], from transport: WorkerTransport, state: inout WorkerRunState) async -> Int {
-        var handled = 0
-        for (index, envelope) in batch.enumerated() {
-            if latch.isSignalled || state.reachedLimit {
-                await release(Array(batch[index...]), to: transport)
-                return handled
-            }
-            let succeeded = await handle(envelope, from: transport)
-            handled += 1
-            state.handled += 1
-            if !succeeded { state.failed += 1 }
+    /// How long an idle worker waits: `--sleep`, or longer while wake-ups work; never past the next
+    /// delayed message or the time limit; longer after consecutive errors (up to 30 s).
+    private func idleWait(_ loop: WorkerLoopState) async -> Duration {
+        if loop.consecutiveErrors > 0 {
+            return capped(min(Duration.seconds(30), options.sleep * (1 << min(loop.consecutiveErrors - 1, 5))), loop)
         }
-        return handled
+        var wait = options.sleep
+        let listening = transports.map { ($0.receiver as? any WakeUpSource)?.idleWaitWhileListening }
+        if !listening.isEmpty, listening.allSatisfy({ $0 != nil }) { wait = max(wait, listening.compactMap { $0 }.min() ?? wait) }
+        for transport in transports {
+            guard let delayAware = transport.receiver as? any DelayAwareReceiver,
+                  let due = try? await delayAware.nextAvailableDate() else { continue }
+            let seconds = max(0, due.timeIntervalSinceNow)
+            wait = min(wait, .milliseconds(Int(seconds * 1000) + 1))
+        }
+        return capped(wait, loop)
     }
 
-    private func release(_ envelopes: [Envelope], to transport: WorkerTransport) async {
-        do {
-            try await transport.receiver.release(envelopes)
-        } catch {
-            logger.warning("Cannot give back \(envelopes.count) unhandled message(s) to \(transport.name); they will be delivered again after the redeliver timeout: \(error)")
+    private func capped(_ wait: Duration, _ loop: WorkerLoopState) -> Duration {
+        guard let limit = options.timeLimit else { return wait }
+        return max(.zero, min(wait, limit - (ContinuousClock.now - loop.startedAt)))
+    }
+
+    private func release(_ pending: [(Envelope, Int)]) async {
+        for (index, transport) in transports.enumerated() {
+            let envelopes = pending.filter { $0.1 == index }.map(\.0)
+            guard !envelopes.isEmpty else { continue }
+            do {
+                try await transport.receiver.release(envelopes)
+            } catch {
+                logger.warning("Cannot give back \(envelopes.count) unhandled message(s) to \(transport.name); they will be delivered again after the redeliver timeout: \(error)")
+            }
         }
     }
 
@@ -119,26 +182,26 @@ public final class Worker: Sendable {
         }
     }
 
-    private func checkStop(_ state: inout WorkerRunState, runningFor elapsed: Duration) async -> WorkerStopReason? {
+    private func checkStop(_ loop: inout WorkerLoopState) async -> WorkerStopReason? {
         if latch.isSignalled { return .stopRequested }
-        if let limit = options.limit, state.handled >= limit { return .messageLimit }
-        if let limit = options.failureLimit, state.failed >= limit { return .failureLimit }
-        if let limit = options.timeLimit, elapsed >= limit { return .timeLimit }
+        if let limit = options.limit, loop.run.handled >= limit { return .messageLimit }
+        if let limit = options.failureLimit, loop.run.failed >= limit { return .failureLimit }
+        if let limit = options.timeLimit, ContinuousClock.now - loop.startedAt >= limit { return .timeLimit }
         if let limit = options.memoryLimitBytes, let used = ProcessMemory.residentBytes(), used > limit {
             logger.warning("Worker memory \(used / 1_048_576) MiB exceeds the limit of \(limit / 1_048_576) MiB")
             return .memoryLimit
         }
-        if await stopWorkersRequested(&state) { return .stopWorkersCommand }
+        if await stopWorkersRequested(&loop) { return .stopWorkersCommand }
         return nil
     }
 
     /// Reads the shared stop signal at most once a second.
-    private func stopWorkersRequested(_ state: inout WorkerRunState) async -> Bool {
-        guard !stopSignalStores.isEmpty, Date().timeIntervalSince(state.lastStopSignalCheck) >= 1 else { return false }
-        state.lastStopSignalCheck = Date()
+    private func stopWorkersRequested(_ loop: inout WorkerLoopState) async -> Bool {
+        guard !stopSignalStores.isEmpty, Date().timeIntervalSince(loop.lastStopSignalCheck) >= 1 else { return false }
+        loop.lastStopSignalCheck = Date()
         for store in stopSignalStores {
             do {
-                if let requested = try await store.lastStopRequest(), requested >= state.startedAt { return true }
+                if let requested = try await store.lastStopRequest(), requested >= loop.startDate { return true }
             } catch {
                 logger.warning("Cannot read the stop-workers signal: \(error)")
             }
@@ -146,27 +209,9 @@ public final class Worker: Sendable {
         return false
     }
 
-    private func finish(_ reason: WorkerStopReason, state: WorkerRunState) async -> WorkerStopReason {
+    private func finish(_ reason: WorkerStopReason, _ counts: WorkerLoopState.Counts) async -> WorkerStopReason {
         for transport in transports { await flush(transport) }
-        logger.notice("Worker stopped (\(reason.rawValue)) after handling \(state.handled) message(s), \(state.failed) failed")
+        logger.notice("Worker stopped (\(reason.rawValue)) after handling \(counts.handled) message(s), \(counts.failed) failed")
         return reason
     }
-}
-
-/// What a running worker has counted so far.
-struct WorkerRunState {
-    var handled = 0
-    var failed = 0
-    var sizer: BatchSizer
-    let startedAt: Date
-    var lastStopSignalCheck = Date.distantPast
-    let limit: Int?
-
-    init(options: WorkerOptions, startedAt: Date) {
-        sizer = BatchSizer(maximum: options.maxBatchSize)
-        self.startedAt = startedAt
-        limit = options.limit
-    }
-
-    var reachedLimit: Bool { limit.map { handled >= $0 } ?? false }
 }

@@ -18,11 +18,13 @@ public struct WorkerOptions: Sendable, Equatable {
     public var stopWhenEmpty: Bool
     /// The most messages claimed at once from one receiver.
     public var maxBatchSize: Int
+    /// How many handlers run at once in this process.
+    public var concurrency: Int
 
     public init(
         limit: Int? = nil, failureLimit: Int? = nil, memoryLimitBytes: Int? = nil, timeLimit: Duration? = nil,
         sleep: Duration = .seconds(1), queues: [String]? = nil, keepaliveInterval: Duration? = nil,
-        stopWhenEmpty: Bool = false, maxBatchSize: Int = 100
+        stopWhenEmpty: Bool = false, maxBatchSize: Int = 100, concurrency: Int = 1
     ) {
         self.limit = limit
         self.failureLimit = failureLimit
@@ -33,5 +35,6 @@ public struct WorkerOptions: Sendable, Equatable {
         self.keepaliveInterval = keepaliveInterval
         self.stopWhenEmpty = stopWhenEmpty
         self.maxBatchSize = maxBatchSize
+        self.concurrency = max(1, concurrency)
     }
 }

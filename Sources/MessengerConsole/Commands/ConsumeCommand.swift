@@ -46,6 +46,9 @@ struct ConsumeCommand: AsyncParsableCommand {
     @Option(help: "The most messages claimed at once (the worker adapts below this to its handlers' speed).")
     var batchSize = 100
 
+    @Option(help: "How many messages this process handles at once.")
+    var concurrency = 1
+
     @OptionGroup var verbosity: Verbosity
 
     func validate() throws {
@@ -55,6 +58,7 @@ struct ConsumeCommand: AsyncParsableCommand {
         if let timeLimit, timeLimit < 1 { throw ValidationError("--time-limit must be at least 1 second") }
         if sleep < 0 { throw ValidationError("--sleep cannot be negative") }
         if let keepalive, keepalive <= 0 { throw ValidationError("--keepalive must be a positive number of seconds") }
+        if !(1...1000).contains(concurrency) { throw ValidationError("--concurrency must be from 1 to 1000") }
         if !(1...10_000).contains(batchSize) { throw ValidationError("--batch-size must be from 1 to 10000") }
     }
 
@@ -77,7 +81,7 @@ struct ConsumeCommand: AsyncParsableCommand {
             limit: limit, failureLimit: failureLimit, memoryLimitBytes: memoryLimit.flatMap(Formatting.bytes),
             timeLimit: timeLimit.map { .seconds($0) }, sleep: .milliseconds(Int(sleep * 1000)),
             queues: queues.isEmpty ? nil : queues, keepaliveInterval: keepalive.map { .milliseconds(Int($0 * 1000)) },
-            stopWhenEmpty: stopWhenEmpty, maxBatchSize: batchSize
+            stopWhenEmpty: stopWhenEmpty, maxBatchSize: batchSize, concurrency: concurrency
         )
         let worker = Worker(
             transports: transports, bus: kernel.bus, options: options, logger: logger,
