@@ -13,6 +13,7 @@ let package = Package(
     products: [
         .library(name: "Messenger", targets: ["Messenger"]),
         .library(name: "MessengerSQLite", targets: ["MessengerSQLite"]),
+        .library(name: "MessengerPostgres", targets: ["MessengerPostgres"]),
         .library(name: "MessengerConfig", targets: ["MessengerConfig"]),
         .library(name: "MessengerConsole", targets: ["MessengerConsole"]),
         .executable(name: "app", targets: ["AppMain"]),
@@ -28,6 +29,11 @@ let package = Package(
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]
         ),
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
         .target(
             name: "Messenger",
             dependencies: [.product(name: "Logging", package: "swift-log")],
@@ -36,6 +42,11 @@ let package = Package(
         .target(
             name: "MessengerSQLite",
             dependencies: ["Messenger", "CSQLite", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "MessengerPostgres",
+            dependencies: ["Messenger", "CLibPQ", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
         .target(
@@ -59,7 +70,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "AppMain",
-            dependencies: ["App", "Messenger", "MessengerConsole", "MessengerSQLite"],
+            dependencies: ["App", "Messenger", "MessengerConsole", "MessengerSQLite", "MessengerPostgres"],
             swiftSettings: strictSettings
         ),
         .executableTarget(

@@ -77,6 +77,9 @@ struct ConsumeCommand: AsyncParsableCommand {
             }
             return try kernel.workerTransport(named: name)
         }
+        for transport in transports {
+            if let checked = transport.receiver as? any StartupCheckedTransport { try await checked.checkAtStartup() }
+        }
         let options = WorkerOptions(
             limit: limit, failureLimit: failureLimit, memoryLimitBytes: memoryLimit.flatMap(Formatting.bytes),
             timeLimit: timeLimit.map { .seconds($0) }, sleep: .milliseconds(Int(sleep * 1000)),

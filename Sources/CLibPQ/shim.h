@@ -1,0 +1,7 @@
+#ifndef CLIBPQ_SHIM_H
+#define CLIBPQ_SHIM_H
+#include <libpq-fe.h>
+
+/// PG_DIAG_SQLSTATE is a character macro; this names it for Swift.
+static inline int clibpq_diag_sqlstate(void) { return 'C'; }
+#endif

@@ -1,0 +1,47 @@
+/// A PostgreSQL failure: what failed, the server's SQLSTATE when there is one, and its message.
+///
+/// Messages come from the server or libpq, which never echo a password; the connection is named by
+/// its redacted DSN.
+public struct PostgresError: Error, CustomStringConvertible {
+    public enum Kind: Sendable {
+        /// Could not connect (refused, authentication, unknown database, ...).
+        case connection
+        /// The connection broke during a call; the next call reconnects.
+        case connectionLost
+        /// The server rejected a statement.
+        case statement
+        /// The connection is inside another task's transaction.
+        case busy
+    }
+
+    public let kind: Kind
+    /// The five-character SQLSTATE, e.g. `23505` for a unique violation.
+    public let sqlState: String?
+    public let message: String
+    /// The redacted DSN of the connection.
+    public let target: String
+
+    public init(kind: Kind, sqlState: String? = nil, message: String, target: String) {
+        self.kind = kind
+        self.sqlState = sqlState
+        self.message = message
+        self.target = target
+    }
+
+    /// True for connection failures that retrying will not fix: wrong password, unknown database or role.
+    public var isPermanent: Bool {
+        guard kind == .connection else { return false }
+        let permanentMarkers = ["password authentication failed", "does not exist", "no pg_hba.conf entry", "authentication failed", "invalid connection option", "invalid URI"]
+        return permanentMarkers.contains { message.contains($0) }
+    }
+
+    public var description: String {
+        let state = sqlState.map { " [SQLSTATE \($0)]" } ?? ""
+        switch kind {
+        case .connection: return "cannot connect to PostgreSQL at \(target): \(message)\(state)"
+        case .connectionLost: return "lost the PostgreSQL connection to \(target): \(message)\(state); it will be reopened"
+        case .statement: return "PostgreSQL error on \(target): \(message)\(state)"
+        case .busy: return "PostgreSQL connection to \(target) is busy: \(message)"
+        }
+    }
+}

@@ -1,0 +1,122 @@
+/// The SQL of a PostgreSQL transport table: Symfony's doctrine layout plus `delivery_count` and
+/// `claimed_by` (the claiming worker's key, which it holds as a session advisory lock while alive).
+struct PostgresSchema: Sendable {
+    let table: String
+
+    var channel: String { table }
+
+    /// Created under a transaction-scoped advisory lock, so that workers starting together do not race.
+    var create: String {
+        """
+        SELECT pg_advisory_xact_lock(hashtext('messenger setup \(table)'));
+        CREATE TABLE IF NOT EXISTS \(table) (
+            id BIGSERIAL PRIMARY KEY,
+            body TEXT NOT NULL,
+            headers TEXT NOT NULL,
+            queue_name VARCHAR(190) NOT NULL,
+            created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+            available_at TIMESTAMPTZ NOT NULL,
+            delivered_at TIMESTAMPTZ NULL,
+            delivery_count INT NOT NULL DEFAULT 0,
+            claimed_by BIGINT NULL
+        ) WITH (
+            fillfactor = 80,
+            autovacuum_vacuum_scale_factor = 0.01,
+            autovacuum_vacuum_threshold = 1000,
+            autovacuum_vacuum_insert_scale_factor = 0.01,
+            autovacuum_analyze_scale_factor = 0.02,
+            autovacuum_vacuum_cost_delay = 0
+        );
+        CREATE INDEX IF NOT EXISTS \(table)_ready ON \(table) (queue_name, available_at, id) WHERE delivered_at IS NULL;
+        CREATE INDEX IF NOT EXISTS \(table)_claimed ON \(table) (queue_name, delivered_at) WHERE delivered_at IS NOT NULL;
+        CREATE OR REPLACE FUNCTION \(table)_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            PERFORM pg_notify('\(channel)', q.queue_name) FROM (SELECT DISTINCT queue_name FROM new_rows WHERE available_at <= now()) q;
+            RETURN NULL;
+        END $$;
+        CREATE OR REPLACE TRIGGER \(table)_notify AFTER INSERT ON \(table)
+            REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION \(table)_notify();
+        CREATE TABLE IF NOT EXISTS messenger_worker_signals (name TEXT PRIMARY KEY, requested_at TIMESTAMPTZ NOT NULL);
+        """
+    }
+
+    static let returning = "id, body, headers, delivery_count"
+
+    var insert: String {
+        "INSERT INTO \(table) (body, headers, queue_name, available_at) VALUES ($1, $2, $3, now() + $4 * interval '1 millisecond') RETURNING id"
+    }
+
+    /// Many messages in one statement: parallel arrays of bodies, headers and delays.
+    var insertMany: String {
+        """
+        INSERT INTO \(table) (body, headers, queue_name, available_at)
+        SELECT b, h, $3, now() + d * interval '1 millisecond' FROM unnest($1::text[], $2::text[], $4::bigint[]) AS m(b, h, d)
+        RETURNING id
+        """
+    }
+
+    /// Deletes the acknowledged rows still held by this claim ($1 owner, $2 ids, $3 delivery counts),
+    /// then claims up to $4 due rows of the queues $5 that no other worker holds.
+    var claimReady: String {
+        """
+        WITH acked AS (
+            DELETE FROM \(table) WHERE claimed_by = $1
+            AND (id, delivery_count) IN (SELECT * FROM unnest($2::bigint[], $3::int[]))
+        )
+        UPDATE \(table) SET delivered_at = now(), delivery_count = delivery_count + 1, claimed_by = $1
+        WHERE id IN (
+            SELECT id FROM \(table) WHERE queue_name = ANY($5::text[]) AND delivered_at IS NULL AND available_at <= now()
+            ORDER BY available_at, id LIMIT $4 FOR UPDATE SKIP LOCKED
+        )
+        RETURNING \(Self.returning)
+        """
+    }
+
+    /// Claims rows whose worker is gone (its session advisory lock is no longer held) or that stayed
+    /// claimed past the redeliver timeout ($3 seconds).
+    var claimAbandoned: String {
+        """
+        UPDATE \(table) SET delivered_at = now(), delivery_count = delivery_count + 1, claimed_by = $1
+        WHERE id IN (
+            SELECT id FROM \(table) WHERE queue_name = ANY($4::text[]) AND delivered_at IS NOT NULL
+            AND (delivered_at < now() - $3 * interval '1 second'
+                 OR claimed_by <> ALL (SELECT (l.classid::bigint << 32) | l.objid::bigint FROM pg_locks l
+                                       WHERE l.locktype = 'advisory' AND l.objsubid = 2 AND l.granted))
+            ORDER BY delivered_at LIMIT $2 FOR UPDATE SKIP LOCKED
+        )
+        RETURNING \(Self.returning)
+        """
+    }
+
+    var deleteAcked: String {
+        "DELETE FROM \(table) WHERE claimed_by = $1 AND (id, delivery_count) IN (SELECT * FROM unnest($2::bigint[], $3::int[]))"
+    }
+    var keepalive: String { "UPDATE \(table) SET delivered_at = now() WHERE id = $1 AND claimed_by = $2 AND delivery_count = $3" }
+    var release: String {
+        """
+        UPDATE \(table) SET delivered_at = NULL, claimed_by = NULL, delivery_count = delivery_count - 1
+        WHERE claimed_by = $1 AND (id, delivery_count) IN (SELECT * FROM unnest($2::bigint[], $3::int[]))
+        """
+    }
+    var nextAvailable: String {
+        "SELECT (extract(epoch FROM min(available_at)) * 1000)::bigint FROM \(table) WHERE queue_name = ANY($1::text[]) AND delivered_at IS NULL"
+    }
+    var list: String { "SELECT \(Self.returning) FROM \(table) WHERE queue_name = $1 ORDER BY id LIMIT $2" }
+    var find: String { "SELECT \(Self.returning) FROM \(table) WHERE queue_name = $1 AND id = $2" }
+    var remove: String { "DELETE FROM \(table) WHERE queue_name = $1 AND id = $2" }
+    var statistics: String {
+        """
+        SELECT count(*),
+               count(*) FILTER (WHERE delivered_at IS NULL AND available_at <= now()),
+               count(*) FILTER (WHERE delivered_at IS NULL AND available_at > now()),
+               count(*) FILTER (WHERE delivered_at IS NOT NULL),
+               extract(epoch FROM now() - min(created_at))
+        FROM \(table) WHERE queue_name = $1
+        """
+    }
+    static let requestStop = """
+        INSERT INTO messenger_worker_signals (name, requested_at) VALUES ('stop', to_timestamp($1::double precision))
+        ON CONFLICT (name) DO UPDATE SET requested_at = excluded.requested_at
+        """
+    static let lastStop = "SELECT extract(epoch FROM requested_at) FROM messenger_worker_signals WHERE name = 'stop'"
+}

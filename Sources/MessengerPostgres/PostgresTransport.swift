@@ -1,0 +1,245 @@
+import Foundation
+import Logging
+import Messenger
+import Synchronization
+
+/// `postgresql://`: messages in a PostgreSQL table that any number of workers on any number of hosts
+/// drain together.
+///
+/// One statement acknowledges the previous batch and claims the next with `FOR UPDATE SKIP LOCKED`;
+/// no transaction stays open while handlers run. Each transport's connection holds a session advisory
+/// lock on its owner key: rows claimed by a worker whose lock is gone (process killed, host lost) are
+/// claimed again within seconds. LISTEN/NOTIFY wakes idle workers.
+public final class PostgresTransport: SetupableTransport, QueueReceiver, ListableReceiver, MessageCountingTransport,
+    ClosableTransport, StopSignalStore, WakeUpSource, DelayAwareReceiver, StartupCheckedTransport
+{
+    public let name: String
+    public let options: PostgresTransportOptions
+    public let connection: PostgresConnection
+    let serializer: any Serializer
+    let schema: PostgresSchema
+    let logger: Logger
+    /// This transport's claims, and the advisory lock that proves its worker alive: two positive int4.
+    let ownerKey: (high: Int32, low: Int32)
+    private let pendingAcks = Mutex<[(id: Int64, deliveries: Int64)]>([])
+    private let lastAbandonedCheck = Mutex<ContinuousClock.Instant?>(nil)
+    private let setUp = Mutex(false)
+    private let listener = Mutex<PostgresListener?>(nil)
+
+    /// A transport with a connection of its own, which holds this transport's liveness lock.
+    public init(name: String, info: PostgresConnectionInfo, options: PostgresTransportOptions, serializer: any Serializer, logger: Logger = Logger(label: "messenger.postgres")) {
+        self.name = name
+        self.options = options
+        self.serializer = serializer
+        self.schema = PostgresSchema(table: options.tableName)
+        self.logger = logger
+        let key = (Int32.random(in: 1...Int32.max), Int32.random(in: 1...Int32.max))
+        ownerKey = key
+        connection = PostgresConnection(info: info, onConnect: [{ connection in
+            try connection.query("SELECT pg_advisory_lock($1::int, $2::int)", [.int(Int64(key.0)), .int(Int64(key.1))], prepare: false)
+        }])
+    }
+
+    var owner: Int64 { Int64(ownerKey.high) << 32 | Int64(ownerKey.low) }
+
+    public var stopSignalScope: String { "postgres:" + connection.info.databaseIdentity }
+
+    public func setup() async throws {
+        let schema = schema
+        let present = try await connection.query(
+            "SELECT to_regclass($1) IS NOT NULL AND EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = $2)",
+            [.text(schema.table), .text(schema.table + "_notify")], prepare: false)
+        if present.rows.first?.first == "t" { return }
+        try await connection.transaction { connection in try connection.execute(schema.create) }
+    }
+
+    private func prepare() async throws {
+        guard options.autoSetup, !setUp.withLock({ $0 }) else { return }
+        try await setup()
+        setUp.withLock { $0 = true }
+    }
+
+    public func checkAtStartup() async throws {
+        do {
+            try await connection.connect()
+            try await prepare()
+        } catch let error as PostgresError where error.isPermanent {
+            throw error
+        } catch {
+            logger.warning("Transport \(name) is not reachable yet; the worker will retry: \(error)")
+        }
+    }
+
+    // MARK: Sender
+
+    public func send(_ envelope: Envelope) async throws -> Envelope {
+        try await prepare()
+        let encoded = try serializer.encode(envelope)
+        let delay = envelope.last(DelayStamp.self)?.milliseconds ?? 0
+        let rows = try await target().query(schema.insert, [.text(encoded.body), .text(encoded.headers), .text(options.queueName), .int(delay)])
+        return envelope.with(TransportMessageIdStamp(rows.rows.first?.first.flatMap { $0 } ?? "?"))
+    }
+
+    /// Stores many messages in one statement (one round trip, one transaction); returns them with their ids.
+    public func send(contentsOf envelopes: [Envelope]) async throws -> [Envelope] {
+        guard !envelopes.isEmpty else { return [] }
+        try await prepare()
+        let encoded = try envelopes.map { try serializer.encode($0) }
+        let delays = envelopes.map { String($0.last(DelayStamp.self)?.milliseconds ?? 0) }
+        let rows = try await target().query(schema.insertMany, [.array(encoded.map(\.body)), .array(encoded.map(\.headers)), .text(options.queueName), .array(delays)])
+        return zip(envelopes, rows.rows).map { $0.with(TransportMessageIdStamp($1.first.flatMap { $0 } ?? "?")) }
+    }
+
+    /// The connection to write on: the caller's open transaction when it is on this database.
+    private func target() throws -> PostgresConnection {
+        guard let transaction = PostgresTransactionContext.current else { return connection }
+        guard transaction.info.databaseIdentity == connection.info.databaseIdentity else {
+            throw MessengerError(.transportFailure, "transport \"\(name)\" is on \(connection.info.databaseIdentity), but the open transaction is on \(transaction.info.databaseIdentity): the message cannot be part of it")
+        }
+        return transaction
+    }
+
+    // MARK: Receiver
+
+    public func get(limit: Int) async throws -> [Envelope] {
+        try await get(limit: limit, fromQueues: [options.queueName])
+    }
+
+    public func get(limit: Int, fromQueues queues: [String]) async throws -> [Envelope] {
+        try await prepare()
+        let limit = max(1, min(limit, options.prefetch))
+        var rows: [[String?]] = []
+        if shouldCheckAbandoned() {
+            rows = try await connection.query(schema.claimAbandoned, [.int(owner), .int(Int64(limit)), .int(Int64(options.redeliverTimeoutSeconds)), .array(queues)]).rows
+            if !rows.isEmpty { logger.warning("Claimed \(rows.count) message(s) of \(name) whose worker is gone or past redeliver_timeout") }
+        }
+        let acks = pendingAcks.withLock { pending in defer { pending = [] }; return pending }
+        do {
+            rows += try await connection.query(schema.claimReady, [
+                .int(owner), .array(acks.map { String($0.id) }), .array(acks.map { String($0.deliveries) }),
+                .int(Int64(limit - rows.count)), .array(queues),
+            ]).rows
+        } catch {
+            pendingAcks.withLock { $0.insert(contentsOf: acks, at: 0) }
+            throw error
+        }
+        return rows.sorted { (Int64($0[0] ?? "") ?? 0) < (Int64($1[0] ?? "") ?? 0) }.map(envelope(from:))
+    }
+
+    /// Dead workers' rows are looked for at most once a second: a cheap pass over in-flight rows.
+    private func shouldCheckAbandoned() -> Bool {
+        lastAbandonedCheck.withLock { last in
+            let now = ContinuousClock.now
+            if let previous = last, now - previous < .seconds(1) { return false }
+            last = now
+            return true
+        }
+    }
+
+    public func ack(_ envelope: Envelope) async throws { try scheduleRemoval(of: envelope) }
+
+    public func reject(_ envelope: Envelope) async throws { try scheduleRemoval(of: envelope) }
+
+    public func flush() async throws {
+        let acks = pendingAcks.withLock { pending in defer { pending = [] }; return pending }
+        guard !acks.isEmpty else { return }
+        do {
+            try await connection.query(schema.deleteAcked, [.int(owner), .array(acks.map { String($0.id) }), .array(acks.map { String($0.deliveries) })])
+        } catch {
+            pendingAcks.withLock { $0.insert(contentsOf: acks, at: 0) }
+            throw error
+        }
+    }
+
+    public func keepalive(_ envelope: Envelope) async throws {
+        let claim = try claimOf(envelope)
+        try await connection.query(schema.keepalive, [.int(claim.id), .int(owner), .int(claim.deliveries)])
+    }
+
+    public func release(_ envelopes: [Envelope]) async throws {
+        let claims = try envelopes.map(claimOf)
+        try await connection.query(schema.release, [.int(owner), .array(claims.map { String($0.id) }), .array(claims.map { String($0.deliveries) })])
+    }
+
+    private func scheduleRemoval(of envelope: Envelope) throws {
+        let claim = try claimOf(envelope)
+        pendingAcks.withLock { $0.append(claim) }
+    }
+
+    private func claimOf(_ envelope: Envelope) throws -> (id: Int64, deliveries: Int64) {
+        guard let id = envelope.last(TransportMessageIdStamp.self).flatMap({ Int64($0.id) }) else {
+            throw MessengerError(.transportFailure, "transport \"\(name)\": the envelope carries no PostgreSQL row id")
+        }
+        return (id, Int64(envelope.last(DeliveryCountStamp.self)?.count ?? 0))
+    }
+
+    // MARK: Wake-ups
+
+    public func startWakeUps(_ handler: @escaping @Sendable () -> Void) async {
+        guard options.useNotify else { return }
+        let created = listener.withLock { current -> PostgresListener? in
+            guard current == nil else { return nil }
+            let listener = PostgresListener(info: connection.info, channel: schema.channel, logger: logger) { _ in handler() }
+            current = listener
+            return listener
+        }
+        created?.start()
+    }
+
+    public var idleWaitWhileListening: Duration? {
+        listener.withLock { $0?.isListening == true } ? .milliseconds(options.checkDelayedIntervalMilliseconds) : nil
+    }
+
+    public func nextAvailableDate() async throws -> Date? {
+        let rows = try await connection.query(schema.nextAvailable, [.array([options.queueName])])
+        return rows.rows.first?.first.flatMap { $0 }.flatMap(Double.init).map { Date(timeIntervalSince1970: $0 / 1000) }
+    }
+
+    // MARK: Listing, statistics, signals
+
+    public func list(limit: Int) async throws -> [Envelope] {
+        try await prepare()
+        return try await connection.query(schema.list, [.text(options.queueName), .int(Int64(min(limit, Int(Int32.max))))]).rows.map(envelope(from:))
+    }
+
+    public func find(id: String) async throws -> Envelope? {
+        guard let number = Int64(id) else { return nil }
+        try await prepare()
+        return try await connection.query(schema.find, [.text(options.queueName), .int(number)]).rows.first.map(envelope(from:))
+    }
+
+    public func remove(id: String) async throws -> Bool {
+        guard let number = Int64(id) else { return false }
+        try await prepare()
+        return try await connection.query(schema.remove, [.text(options.queueName), .int(number)]).affected > 0
+    }
+
+    public func statistics() async throws -> TransportStatistics {
+        try await prepare()
+        let row = try await connection.query(schema.statistics, [.text(options.queueName)]).rows[0]
+        func int(_ index: Int) -> Int { Int(row[index] ?? "0") ?? 0 }
+        return TransportStatistics(total: int(0), ready: int(1), delayed: int(2), inFlight: int(3), oldestAgeSeconds: row[4].flatMap(Double.init))
+    }
+
+    public func requestWorkersStop(at date: Date) async throws {
+        try await prepare()
+        try await connection.query(PostgresSchema.requestStop, [.double(date.timeIntervalSince1970)])
+    }
+
+    public func lastStopRequest() async throws -> Date? {
+        try await prepare()
+        return try await connection.query(PostgresSchema.lastStop).rows.first?.first.flatMap { $0 }.flatMap(Double.init)
+            .map { Date(timeIntervalSince1970: $0) }
+    }
+
+    public func close() async {
+        try? await flush()
+        listener.withLock { $0?.stop() }
+        await connection.close()
+    }
+
+    private func envelope(from row: [String?]) -> Envelope {
+        let decoded = serializer.decodeOrQuarantine(EncodedEnvelope(body: row[1] ?? "", headers: row[2] ?? ""))
+        return decoded.with(TransportMessageIdStamp(row[0] ?? "?"), DeliveryCountStamp(Int(row[3] ?? "0") ?? 0))
+    }
+}
