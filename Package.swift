@@ -96,13 +96,18 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "MessengerPostgresTests",
+            dependencies: ["Messenger", "MessengerTestSupport", "MessengerPostgres", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "MessengerConfigTests",
             dependencies: ["Messenger", "MessengerTestSupport", "MessengerConfig"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "TransportConformanceTests",
-            dependencies: ["Messenger", "MessengerTestSupport", "MessengerSQLite"],
+            dependencies: ["Messenger", "MessengerTestSupport", "MessengerSQLite", "MessengerPostgres"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -1,0 +1,32 @@
+import Messenger
+import MessengerPostgres
+import MessengerTestSupport
+
+/// Transports on one fresh table of the test server; `drop()` removes it.
+struct PostgresFixture {
+    let info: PostgresConnectionInfo
+    var options = PostgresTransportOptions()
+    let serializer = JSONSerializer(registry: .numbered)
+
+    init(_ configure: (inout PostgresTransportOptions) -> Void = { _ in }) throws {
+        info = try PostgresConnectionInfo(dsn: try DSN(parsing: try TestPostgres.url))
+        options.tableName = TestPostgres.uniqueTable("pg")
+        configure(&options)
+    }
+
+    /// A new transport: its own connection and owner, as another worker process would have.
+    func transport() -> PostgresTransport {
+        PostgresTransport(name: "async", info: info, options: options, serializer: serializer)
+    }
+
+    /// A plain connection for checks and sabotage.
+    func connection() -> PostgresConnection { PostgresConnection(info: info) }
+
+    func drop() async {
+        let connection = connection()
+        try? await connection.execute("DROP TABLE IF EXISTS \(options.tableName)")
+        await connection.close()
+    }
+}
+
+func numbers(_ envelopes: [Envelope]) -> [Int] { envelopes.compactMap { ($0.message as? Numbered)?.number } }

@@ -1,0 +1,243 @@
+import Foundation
+import Messenger
+import MessengerPostgres
+import MessengerTestSupport
+import Synchronization
+import Testing
+
+@Suite("PostgreSQL transport", .serialized, .timeLimit(.minutes(2)))
+struct PostgresTransportTests {
+    @Test("four workers' connections draining one table claim every row exactly once")
+    func exactlyOnce() async throws {
+        let fixture = try PostgresFixture()
+        let producer = fixture.transport()
+        _ = try await producer.send(contentsOf: (1...3000).map { Envelope(Numbered(number: $0)) })
+        let consumers = (0..<4).map { _ in fixture.transport() }
+        let claimed = try await withThrowingTaskGroup(of: [Int].self) { group in
+            for consumer in consumers {
+                group.addTask {
+                    var mine: [Int] = []
+                    while true {
+                        let batch = try await consumer.get(limit: 13)
+                        if batch.isEmpty { return mine }
+                        mine += numbers(batch)
+                        for envelope in batch { try await consumer.ack(envelope) }
+                    }
+                }
+            }
+            return try await group.reduce(into: [[Int]]()) { $0.append($1) }
+        }
+        for consumer in consumers { try await consumer.flush() }
+        let all = claimed.flatMap { $0 }
+        #expect(all.count == 3000)
+        #expect(Set(all).count == 3000)
+        #expect(claimed.filter { !$0.isEmpty }.count > 1)
+        #expect(try await producer.statistics().total == 0)
+        await fixture.drop()
+    }
+
+    @Test("send(contentsOf:) stores a batch in one statement, with ids and delays")
+    func batchSend() async throws {
+        let fixture = try PostgresFixture()
+        let queue = fixture.transport()
+        let sent = try await queue.send(contentsOf: [
+            Envelope(Numbered(number: 1)), Envelope(Numbered(number: 2), stamps: [DelayStamp(milliseconds: 60_000)]),
+            Envelope(Numbered(number: 3)),
+        ])
+        #expect(Set(sent.compactMap { $0.last(TransportMessageIdStamp.self)?.id }).count == 3)
+        let stats = try await queue.statistics()
+        #expect((stats.total, stats.ready, stats.delayed) == (3, 2, 1))
+        #expect(numbers(try await queue.get(limit: 10)) == [1, 3])
+        await fixture.drop()
+    }
+
+    @Test("a worker whose connection died loses its claims at once: another worker takes them, counted as a new delivery")
+    func deadWorkerReclaimed() async throws {
+        let fixture = try PostgresFixture()
+        let dying = fixture.transport()
+        _ = try await dying.send(Envelope(Numbered(number: 1)))
+        let held = try await dying.get(limit: 1)
+        #expect(numbers(held) == [1])
+        // While the first worker lives, its message stays with it.
+        #expect(try await fixture.transport().get(limit: 1).isEmpty)
+        let pid = try await dying.connection.query("SELECT pg_backend_pid()").rows[0][0]!
+        await dying.connection.close()
+        let admin = fixture.connection()
+        while try await admin.query("SELECT count(*) FROM pg_stat_activity WHERE pid = $1::int", [.text(pid)]).rows[0][0] != "0" {
+            await Task.yield()
+        }
+        let survivor = fixture.transport()
+        let taken = try await survivor.get(limit: 1)
+        #expect(numbers(taken) == [1])
+        #expect(taken.first?.last(DeliveryCountStamp.self)?.count == 2)
+        // The late acknowledgement of the first owner deletes nothing.
+        try await dying.ack(held[0])
+        try await dying.flush()
+        #expect(try await survivor.statistics().inFlight == 1)
+        await admin.close()
+        await fixture.drop()
+    }
+
+    @Test("a claim older than redeliver_timeout is taken again even though its worker lives")
+    func redeliverTimeout() async throws {
+        let fixture = try PostgresFixture { $0.redeliverTimeoutSeconds = 30 }
+        let slow = fixture.transport()
+        let other = fixture.transport()
+        _ = try await slow.send(Envelope(Numbered(number: 1)))
+        _ = try await slow.get(limit: 1)
+        try await slow.connection.execute("UPDATE \(fixture.options.tableName) SET delivered_at = delivered_at - interval '31 seconds'")
+        #expect(numbers(try await other.get(limit: 1)) == [1])
+        await fixture.drop()
+    }
+
+    @Test("an idle receiver is woken by LISTEN/NOTIFY when a message is stored, and again after its LISTEN connection is killed")
+    func notifications() async throws {
+        let fixture = try PostgresFixture()
+        let receiver = fixture.transport()
+        let sender = fixture.transport()
+        try await receiver.setup()
+        let wakeups = AsyncStream.makeStream(of: Void.self)
+        await receiver.startWakeUps { wakeups.continuation.yield() }
+        var iterator = wakeups.stream.makeAsyncIterator()
+        await iterator.next()  // the wake-up that follows every (re)connection
+        #expect(receiver.idleWaitWhileListening == .milliseconds(5000))
+        _ = try await sender.send(Envelope(Numbered(number: 1)))
+        await iterator.next()
+        #expect(numbers(try await receiver.get(limit: 10)) == [1])
+        // A delayed message is not announced: it is picked up when due.
+        _ = try await sender.send(Envelope(Numbered(number: 2), stamps: [DelayStamp(milliseconds: 3_600_000)]))
+        let due = try #require(try await receiver.nextAvailableDate())
+        #expect(due.timeIntervalSinceNow > 3500)
+
+        let admin = fixture.connection()
+        let killed = try await admin.query("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE query LIKE 'LISTEN%' AND pid <> pg_backend_pid()")
+        #expect(killed.rows.first?.first == "1")
+        await iterator.next()  // reconnected
+        _ = try await sender.send(Envelope(Numbered(number: 3)))
+        await iterator.next()
+        await receiver.close()
+        await admin.close()
+        await fixture.drop()
+    }
+
+    @Test("a message dispatched inside a transaction is stored if and only if the transaction commits")
+    func transactionalDispatch() async throws {
+        let fixture = try PostgresFixture()
+        let queue = fixture.transport()
+        try await queue.setup()
+        let app = fixture.connection()
+        try await app.execute("CREATE TABLE IF NOT EXISTS \(fixture.options.tableName)_orders (id int)")
+        struct Abort: Error {}
+        await #expect(throws: Abort.self) {
+            try await app.withTransaction {
+                try await app.query("INSERT INTO \(fixture.options.tableName)_orders VALUES (1)")
+                _ = try await queue.send(Envelope(Numbered(number: 1)))
+                throw Abort()
+            }
+        }
+        #expect(try await queue.statistics().total == 0)
+        try await app.withTransaction {
+            try await app.query("INSERT INTO \(fixture.options.tableName)_orders VALUES (2)")
+            _ = try await queue.send(Envelope(Numbered(number: 2)))
+        }
+        #expect(numbers(try await queue.get(limit: 10)) == [2])
+        let orders = try await app.query("SELECT id FROM \(fixture.options.tableName)_orders")
+        #expect(orders.rows == [["2"]])
+        try await app.execute("DROP TABLE \(fixture.options.tableName)_orders")
+        await app.close()
+        await fixture.drop()
+    }
+
+    @Test("while a transaction is open, another task cannot slip statements into it")
+    func transactionOwnership() async throws {
+        let fixture = try PostgresFixture()
+        let app = fixture.connection()
+        let inside = AsyncStream.makeStream(of: Void.self)
+        let proceed = AsyncStream.makeStream(of: Void.self)
+        async let transaction: Void = app.withTransaction {
+            inside.continuation.yield()
+            var iterator = proceed.stream.makeAsyncIterator()
+            await iterator.next()
+        }
+        var entered = inside.stream.makeAsyncIterator()
+        await entered.next()
+        let error = await #expect(throws: PostgresError.self) { try await app.query("SELECT 1") }
+        #expect(error?.kind == .busy)
+        proceed.continuation.yield()
+        try await transaction
+        #expect(try await app.query("SELECT 1").rows == [["1"]])
+        await app.close()
+    }
+
+    @Test("after the server ends its session, the connection reconnects on the next call and keeps its lock")
+    func reconnects() async throws {
+        let fixture = try PostgresFixture()
+        let queue = fixture.transport()
+        _ = try await queue.send(Envelope(Numbered(number: 1)))
+        let admin = fixture.connection()
+        let pid = try await queue.connection.query("SELECT pg_backend_pid()").rows[0][0]!
+        try await admin.query("SELECT pg_terminate_backend($1::int)", [.text(pid)])
+        let error = await #expect(throws: PostgresError.self) { _ = try await queue.statistics() }
+        #expect(error?.kind == .connectionLost)
+        #expect(try await queue.statistics().total == 1)
+        let held = try await queue.connection.query("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()")
+        #expect(held.rows == [["1"]])
+        await admin.close()
+        await fixture.drop()
+    }
+
+    @Test("garbage rows come out as UndecodableMessage with the reason")
+    func garbageRows() async throws {
+        let fixture = try PostgresFixture()
+        let queue = fixture.transport()
+        try await queue.setup()
+        try await queue.connection.execute("""
+            INSERT INTO \(fixture.options.tableName) (body, headers, queue_name, available_at) VALUES
+            ('{"number":', '{"type":"Test.Numbered"}', 'default', now()), ('{}', 'nope', 'default', now())
+            """)
+        let received = try await queue.get(limit: 10)
+        let undecodable = received.compactMap { $0.message as? UndecodableMessage }
+        #expect(undecodable.count == 2)
+        #expect(undecodable.contains { $0.error.contains("Test.Numbered") })
+        #expect(undecodable.contains { $0.error.contains("headers") })
+        await fixture.drop()
+    }
+
+    @Test("a wrong password or an unknown database is a permanent error that never shows the password")
+    func permanentErrors() async throws {
+        let url = try TestPostgres.url
+        for bad in [url.replacingOccurrences(of: ":messenger-test@", with: ":wrong-secret@"), url.replacingOccurrences(of: "/postgres", with: "/no_such_db")] {
+            let connection = try PostgresConnection(url: bad)
+            let error = await #expect(throws: PostgresError.self) { try await connection.connect() }
+            #expect(error?.isPermanent == true)
+            #expect(error?.description.contains("wrong-secret") == false)
+            #expect(error?.description.contains("messenger-test") == false)
+        }
+        let refused = try PostgresConnection(url: "postgresql://u:p@127.0.0.1:1/db")
+        let error = await #expect(throws: PostgresError.self) { try await refused.connect() }
+        #expect(error?.isPermanent == false)
+    }
+}
+
+@Suite("PostgreSQL options and DSN")
+struct PostgresOptionsTests {
+    @Test("transport options are stripped before libpq; safe libpq defaults are added; libpq options pass")
+    func connectionInfo() throws {
+        let dsn = try DSN(parsing: "postgresql://app:s3cret@db:6432/queue?queue_name=mail&sslmode=require&connect_timeout=2")
+        let info = try PostgresConnectionInfo(dsn: dsn, strippingOptions: PostgresTransportOptions.known)
+        #expect(info.redacted == "postgresql://app:***@db:6432/queue?queue_name=mail&sslmode=require&connect_timeout=2")
+        #expect(info.databaseIdentity == "db:6432/queue")
+        let options = try PostgresTransportOptions(Dictionary(dsn.query, uniquingKeysWith: { $1 }), transport: "async")
+        #expect(options.queueName == "mail")
+    }
+
+    @Test("bad options are errors naming the transport and the option", arguments: [
+        (["queue": "x"], "unknown option \"queue\""), (["table_name": "Bad-Name"], "table_name"),
+        (["use_notify": "perhaps"], "use_notify"), (["prefetch": "0"], "prefetch"), (["check_delayed_interval": "x"], "check_delayed_interval"),
+    ])
+    func invalid(options: [String: String], expected: String) {
+        let error = #expect(throws: MessengerError.self) { try PostgresTransportOptions(options, transport: "async") }
+        #expect(error?.description.contains("transport \"async\"") == true)
+        #expect(error?.description.contains(expected) == true)
+    }
+}
