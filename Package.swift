@@ -112,7 +112,7 @@ let package = Package(
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["Messenger", "MessengerTestSupport", "MessengerSQLite", "MessengerConsole"],
+            dependencies: ["Messenger", "MessengerTestSupport", "MessengerSQLite", "MessengerPostgres", "MessengerConsole"],
             swiftSettings: strictSettings
         ),
     ],

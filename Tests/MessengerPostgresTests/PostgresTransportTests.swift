@@ -206,10 +206,12 @@ struct PostgresTransportTests {
     @Test("a wrong password or an unknown database is a permanent error that never shows the password")
     func permanentErrors() async throws {
         let url = try TestPostgres.url
-        for bad in [url.replacingOccurrences(of: ":messenger-test@", with: ":wrong-secret@"), url.replacingOccurrences(of: "/postgres", with: "/no_such_db")] {
+        for (bad, expected) in [(url.replacingOccurrences(of: ":messenger-test@", with: ":wrong-secret@"), "password authentication failed"),
+                                (String(url.dropLast("postgres".count)) + "no_such_db", "database \"no_such_db\" does not exist")] {
             let connection = try PostgresConnection(url: bad)
             let error = await #expect(throws: PostgresError.self) { try await connection.connect() }
             #expect(error?.isPermanent == true)
+            #expect(error?.description.contains(expected) == true)
             #expect(error?.description.contains("wrong-secret") == false)
             #expect(error?.description.contains("messenger-test") == false)
         }

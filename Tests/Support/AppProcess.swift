@@ -46,6 +46,11 @@ public final class AppProcess: Sendable {
 
     public var pid: Int32 { process.processIdentifier }
 
+    /// A process a failed test left running is killed, not orphaned.
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+
     /// Sends a signal (SIGTERM, SIGKILL, ...).
     public func signal(_ number: Int32) { kill(process.processIdentifier, number) }
 

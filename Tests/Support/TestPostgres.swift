@@ -17,15 +17,49 @@ public enum TestPostgres {
         "\(prefix)_\(UUID().uuidString.prefix(8).lowercased())"
     }
 
-    /// Runs `scripts/test-postgres ARGUMENT` (e.g. `restart`) against the test server.
-    public static func control(_ argument: String) throws {
+    /// A server of its own, for a test that restarts or stops it. Call `stop()` when done.
+    public struct PrivateServer: Sendable {
+        public let url: String
+        let environment: [String: String]
+
+        public func restart() async throws { _ = try await TestPostgres.control("restart", environment) }
+        public func stop() async { _ = try? await TestPostgres.control("stop", environment) }
+    }
+
+    /// Starts a private throw-away server with `scripts/test-postgres start`.
+    public static func startPrivateServer() async throws -> PrivateServer {
+        let output = try await control("start", [:])
+        var environment: [String: String] = [:]
+        for line in output.split(separator: "\n") {
+            let assignment = line.replacingOccurrences(of: "export ", with: "")
+            guard let equals = assignment.firstIndex(of: "=") else { continue }
+            environment[String(assignment[..<equals])] = String(assignment[assignment.index(after: equals)...]).trimmingCharacters(in: CharacterSet(charactersIn: "'"))
+        }
+        guard let url = environment["MESSENGER_TEST_POSTGRES_URL"] else { throw TestSetupError(description: "scripts/test-postgres start printed no URL") }
+        return PrivateServer(url: url, environment: environment)
+    }
+
+    @discardableResult
+    static func control(_ argument: String, _ environment: [String: String]) async throws -> String {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let process = Process()
         process.executableURL = root.appendingPathComponent("scripts/test-postgres")
         process.arguments = [argument]
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        // A file, not a pipe: the server that `start` leaves running inherits the descriptor, so a pipe
+        // would never reach its end.
+        let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("test-postgres-\(UUID().uuidString)").path
+        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: outputPath) }
+        process.standardOutput = FileHandle(forWritingAtPath: outputPath)
+        process.standardInput = FileHandle.nullDevice
+        let exited = AsyncStream.makeStream(of: Void.self)
+        process.terminationHandler = { _ in exited.continuation.finish() }
         try process.run()
-        process.waitUntilExit()
+        for await _ in exited.stream {}
+        let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
         guard process.terminationStatus == 0 else { throw TestSetupError(description: "scripts/test-postgres \(argument) failed") }
+        return text
     }
 }
 

@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import Logging
 import Messenger
+import Synchronization
 import MessengerConfig
 
 /// `messenger:consume`: runs a worker on one or more receivers, in priority order.
@@ -64,6 +65,19 @@ struct ConsumeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = verbosity.logger("messenger.worker")
+        // Signals are caught from the first instant: one that arrives while the worker is being set up
+        // stops it as soon as it exists, instead of killing the process.
+        let workerSlot = WorkerSlot()
+        let signals = SignalWatch(signals: [SIGTERM, SIGINT]) { signal, count in
+            if count == 1 {
+                logger.notice("Received signal \(signal): finishing the messages in hand, then stopping")
+                workerSlot.stop()
+            } else {
+                logger.warning("Received signal \(signal) again: exiting now; messages in hand will be delivered again")
+                Foundation.exit(1)
+            }
+        }
+        defer { signals.cancel() }
         let kernel = try MessengerKernel.boot(try ConsoleContext.current, logger: logger)
         for problem in kernel.routingProblems() { throw MessengerError(.noHandler, "config/messenger.yaml: \(problem)") }
         let failureNames = Set(kernel.configuration.transports.keys.compactMap { kernel.configuration.failureTransport(for: $0) })
@@ -90,17 +104,29 @@ struct ConsumeCommand: AsyncParsableCommand {
             transports: transports, bus: kernel.bus, options: options, logger: logger,
             serializer: kernel.serializer, stopSignalStores: kernel.stopSignalStores(for: names)
         )
-        let signals = SignalWatch(signals: [SIGTERM, SIGINT]) { signal, count in
-            if count == 1 {
-                logger.notice("Received signal \(signal): finishing the message in hand, then stopping")
-                worker.stop()
-            } else {
-                logger.warning("Received signal \(signal) again: exiting now; messages in hand will be delivered again")
-                Foundation.exit(1)
-            }
-        }
+        workerSlot.set(worker)
         _ = await worker.run()
-        signals.cancel()
         await kernel.close()
+    }
+}
+
+/// Holds the worker once it exists; a stop asked for before that is applied when it arrives.
+final class WorkerSlot: Sendable {
+    private let state = Mutex<(worker: Worker?, stopRequested: Bool)>((nil, false))
+
+    func set(_ worker: Worker) {
+        let stopNow = state.withLock { state -> Bool in
+            state.worker = worker
+            return state.stopRequested
+        }
+        if stopNow { worker.stop() }
+    }
+
+    func stop() {
+        let worker = state.withLock { state -> Worker? in
+            state.stopRequested = true
+            return state.worker
+        }
+        worker?.stop()
     }
 }

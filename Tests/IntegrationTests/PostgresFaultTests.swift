@@ -1,0 +1,145 @@
+import Foundation
+import Messenger
+import MessengerConsole
+import MessengerPostgres
+import MessengerTestSupport
+import Testing
+
+/// The real `app` binary on PostgreSQL, under the faults production brings: killed workers, a restarted
+/// server, a killed LISTEN connection, garbage rows, wrong credentials.
+@Suite("app workers on PostgreSQL under faults", .serialized, .timeLimit(.minutes(5)))
+struct PostgresFaultTests {
+    @Test("20,000 messages, 3 workers × --concurrency 4, a random worker SIGKILLed and restarted 10 times: none lost, duplicates only from killed workers")
+    func killStorm() async throws {
+        let app = try PostgresProject()
+        let queue = try app.transport()
+        for start in stride(from: 0, to: 20_000, by: 5000) {
+            _ = try await queue.send(contentsOf: (start..<start + 5000).map { Envelope(Probe(label: "m\($0)", sleepMilliseconds: 1)) })
+        }
+        func worker() throws -> AppProcess { try app.start("messenger:consume", "async", "--concurrency", "4", "--sleep", "0.1") }
+        var live = try (0..<3).map { _ in try worker() }
+        var killed: [AppProcess] = []
+        for _ in 1...10 {
+            let slot = Int.random(in: 0..<3)
+            let victim = live[slot]
+            let before = handledCount(victim.standardError.text)
+            _ = try await victim.standardError.waitFor(timeout: .seconds(60), description: "progress of a worker") { handledCount($0) >= before + 300 }
+            victim.signal(SIGKILL)
+            try await victim.waitForExit()
+            killed.append(victim)
+            live[slot] = try worker()
+        }
+        for process in live {
+            try await process.waitForLog("Consuming messages")
+            process.signal(SIGTERM)
+        }
+        for process in live { #expect(try await process.waitForExit() == 0) }
+        // What the killed workers held is claimed again by a last worker, once their sessions are gone.
+        let handledBefore = Set((killed + live).flatMap { handledProbes($0.standardError.text) })
+        let drainer = try app.start("messenger:consume", "async", "--concurrency", "4", "--sleep", "0.2")
+        _ = try await drainer.standardError.waitFor(timeout: .seconds(60), description: "the last messages") { text in
+            handledBefore.union(handledProbes(text)).count == 20_000
+        }
+        drainer.signal(SIGTERM)
+        #expect(try await drainer.waitForExit() == 0)
+
+        let logs = (killed + live + [drainer]).map { handledProbes($0.standardError.text) }
+        var counts: [String: Int] = [:]
+        for label in logs.joined() { counts[label, default: 0] += 1 }
+        #expect(counts.count == 20_000)
+        #expect(Set(counts.keys) == Set((0..<20_000).map { "m\($0)" }))
+        let fromKilled = Set(killed.flatMap { handledProbes($0.standardError.text) })
+        let duplicates = counts.filter { $0.value > 1 }.map(\.key)
+        #expect(duplicates.allSatisfy { fromKilled.contains($0) })
+        #expect(duplicates.count <= 10 * 104)
+        let stats = try await queue.statistics()
+        #expect(stats.total == 0)
+        #expect(try await app.transport(queue: "failed").statistics().total == 0)
+        await app.remove()
+    }
+
+    @Test("PostgreSQL restarted mid-run: the worker logs it, reconnects and carries on; nothing is lost")
+    func serverRestart() async throws {
+        let server = try await TestPostgres.startPrivateServer()
+        let app = try PostgresProject(url: server.url)
+        let queue = try app.transport()
+        _ = try await queue.send(contentsOf: (0..<3000).map { Envelope(Probe(label: "r\($0)", sleepMilliseconds: 2)) })
+        let worker = try app.start("messenger:consume", "async", "--concurrency", "4", "--sleep", "0.1")
+        _ = try await worker.standardError.waitFor(timeout: .seconds(60), description: "first 500 messages") { handledCount($0) >= 500 }
+        try await server.restart()
+        _ = try await worker.standardError.waitFor(timeout: .seconds(120), description: "the other messages") { text in
+            Set(handledProbes(text)).count == 3000
+        }
+        worker.signal(SIGTERM)
+        #expect(try await worker.waitForExit() == 0)
+        let log = worker.standardError.text
+        #expect(log.contains("Cannot receive from transport async") || log.contains("lost the PostgreSQL connection"))
+        // The test's own connection was cut by the restart too: check with a new one.
+        await queue.close()
+        #expect(try await app.transport().statistics().total == 0)
+        await app.remove()
+        await server.stop()
+    }
+
+    @Test("the LISTEN connection killed with pg_terminate_backend: wake-ups resume, an idle worker starts a new message at once")
+    func listenConnectionKilled() async throws {
+        let app = try PostgresProject(extra: "check_delayed_interval=600000")
+        let queue = try app.transport()
+        try await queue.setup()
+        let worker = try app.start("messenger:consume", "async", "--sleep", "600")
+        let admin = try PostgresConnection(url: app.url)
+        let listening = "SELECT count(*) FROM pg_stat_activity WHERE query = 'LISTEN \"\(app.table)\"'"
+        while try await admin.query(listening).rows[0][0] != "1" { await Task.yield() }
+        _ = try await queue.send(Envelope(Probe(label: "before")))
+        try await worker.waitForLog("probe.label=before", timeout: .seconds(10))
+        try await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = 'LISTEN \"\(app.table)\"'")
+        try await worker.waitForLog("LISTEN connection", timeout: .seconds(10))
+        while try await admin.query(listening).rows[0][0] != "1" { await Task.yield() }
+        _ = try await queue.send(Envelope(Probe(label: "after")))
+        try await worker.waitForLog("Probe handled message.id=2", timeout: .seconds(10))
+        worker.signal(SIGTERM)
+        #expect(try await worker.waitForExit() == 0)
+        #expect(handledProbes(worker.standardError.text) == ["before", "after"])
+        await admin.close()
+        await queue.close()
+        await app.remove()
+    }
+
+    @Test("rows with garbage body or headers are parked with the decoding error; the worker carries on")
+    func garbageRows() async throws {
+        let app = try PostgresProject()
+        let queue = try app.transport()
+        _ = try await queue.send(Envelope(Probe(label: "before")))
+        try await queue.connection.execute("""
+            INSERT INTO \(app.table) (body, headers, queue_name, available_at) VALUES
+            ('{"label":', '{"type":"Messenger.Probe"}', 'default', now()), ('{}', '{"type":"App.Gone"}', 'default', now())
+            """)
+        _ = try await queue.send(Envelope(Probe(label: "after")))
+        let worker = try await app.run("messenger:consume", "async", "--stop-when-empty")
+        #expect(worker.status == 0)
+        #expect(Set(handledProbes(worker.stderr)) == ["before", "after"])
+        let failed = try json([FailedRow].self, try await app.run("messenger:failed:show", "--format", "json").stdout)
+        #expect(failed.count == 2)
+        #expect(failed.contains { $0.error?.contains("unknown message type \"App.Gone\"") == true })
+        #expect(failed.contains { $0.error?.contains("cannot decode the body") == true })
+        await queue.close()
+        await app.remove()
+    }
+
+    @Test("a wrong password or an unknown database: a clear error and a non-zero exit, password never shown")
+    func badCredentials() async throws {
+        let url = try TestPostgres.url
+        for (bad, expected) in [
+            (url.replacingOccurrences(of: ":messenger-test@", with: ":wrong-secret@"), "password authentication failed"),
+            (String(url.dropLast("postgres".count)) + "no_such_db", "does not exist"),
+        ] {
+            let app = try PostgresProject(url: bad)
+            let result = try await app.run("messenger:consume", "async")
+            #expect(result.status != 0)
+            #expect(result.stderr.contains(expected))
+            #expect(!result.stderr.contains("wrong-secret"))
+            #expect(!result.stderr.contains("messenger-test"))
+            app.project.remove()
+        }
+    }
+}
