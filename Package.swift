@@ -75,7 +75,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "MessengerBenchmarks",
-            dependencies: ["Messenger", "MessengerSQLite", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Messenger", "MessengerSQLite", "MessengerPostgres", .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks",
             swiftSettings: strictSettings
         ),

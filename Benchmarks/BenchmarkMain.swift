@@ -1,11 +1,13 @@
-/// `swift run -c release MessengerBenchmarks` prints the table; `... worker PATH` is the child process.
+/// `swift run -c release MessengerBenchmarks` prints the table; the other verbs are its child processes.
 @main
 enum BenchmarkMain {
     static func main() async throws {
-        if CommandLine.arguments.count >= 3 && CommandLine.arguments[1] == "worker" {
-            try await SQLiteBenchmarks.runWorker(path: CommandLine.arguments[2])
-        } else {
-            try await BenchmarkRun.main()
+        let arguments = CommandLine.arguments
+        switch arguments.count > 1 ? arguments[1] : "" {
+        case "worker": try await SQLiteBenchmarks.runWorker(path: arguments[2])
+        case "pg-worker": try await PostgresBenchmarks.runWorker(url: arguments[2], table: arguments[3], concurrency: Int(arguments[4]) ?? 1)
+        case "pg-latency": try await PostgresBenchmarks.runLatencyWorker(url: arguments[2], table: arguments[3], count: Int(arguments[4]) ?? 100)
+        default: try await BenchmarkRun.main()
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Messenger
 
 /// Runs every benchmark and prints the table. Sizes: `BENCH_DISPATCH`, `BENCH_CONSUME`.
 enum BenchmarkRun {
@@ -12,6 +13,10 @@ enum BenchmarkRun {
 
         print("SQLite transport, WAL, one file on local disk; \(ProcessInfo.processInfo.activeProcessorCount) cores; no-op handler; ~150-byte messages; worker batch ≤ 100 (adaptive)\n")
         var table = BenchmarkTable()
+        let serializer = try SerializerBenchmark.run(count: 50_000)
+        table.add("JSON serializer, encode", "N=50000, in process", rate(serializer.encode))
+        table.add("JSON serializer, decode", "N=50000, in process", rate(serializer.decode))
+        if environment["BENCH_ONLY_SERIALIZER"] != nil { return print(table.render()) }
         for synchronous in ["FULL", "NORMAL"] {
             let value = try await SQLiteBenchmarks.dispatch(count: dispatchCount, synchronous: synchronous, directory: directory)
             table.add("dispatch, one by one (1 transaction each)", "N=\(dispatchCount), synchronous=\(synchronous)", rate(value))
@@ -24,7 +29,41 @@ enum BenchmarkRun {
         }
         table.add("worker peak RSS (VmHWM)", "during the consume runs above", String(format: "%.1f MB", Double(peak) / 1_048_576))
         print(table.render())
+
+        guard let url = environment["MESSENGER_BENCH_POSTGRES_URL"] else {
+            print("\nPostgreSQL: skipped (set MESSENGER_BENCH_POSTGRES_URL, or run scripts/benchmark, which starts a throw-away server)")
+            return
+        }
+        print("\nPostgreSQL transport, throw-away local cluster with default durability (fsync on, synchronous_commit on); same messages and handler\n")
+        let pgConsume = Int(environment["BENCH_PG_CONSUME"] ?? "") ?? 100_000
+        var pg = BenchmarkTable()
+        pg.add("dispatch, one by one", "N=\(dispatchCount), 1 client", rate(try await PostgresBenchmarks.dispatchOneByOne(url: url, count: dispatchCount)))
+        pg.add("dispatch, batched (send(contentsOf:))", "N=100000, 1000 per statement", rate(try await PostgresBenchmarks.dispatchBatched(url: url, count: 100_000, batch: 1000)))
+        var pgPeak = 0
+        for (workers, concurrency) in [(1, 1), (1, 16), (2, 1), (2, 16)] {
+            let result = try await PostgresBenchmarks.consume(url: url, count: pgConsume, workers: workers, concurrency: concurrency)
+            pgPeak = max(pgPeak, result.peakRSSBytes)
+            pg.add("consume, \(workers) worker process\(workers > 1 ? "es" : ""), --concurrency \(concurrency)", "N=\(pgConsume), batch ≤ \(PostgresBenchmarks.batchSize)", rate(result.messagesPerSecond))
+        }
+        let latency = try await PostgresBenchmarks.latency(url: url, count: 300)
+        pg.add("dispatch → handler start, idle worker", "300 messages, 20 ms apart, LISTEN/NOTIFY", String(format: "p50 %.2f ms, p99 %.2f ms", latency.p50, latency.p99))
+        pg.add("worker peak RSS (VmHWM)", "during the consume runs above", String(format: "%.1f MB", Double(pgPeak) / 1_048_576))
+        print(pg.render())
     }
 
     static func rate(_ value: Double) -> String { String(format: "%.0f msg/s", value) }
+}
+
+/// How fast the JSON serializer encodes and decodes the benchmark message (both directions of every transport).
+enum SerializerBenchmark {
+    static func run(count: Int) throws -> (encode: Double, decode: Double) {
+        let serializer = JSONSerializer(registry: benchmarkRegistry())
+        let envelopes = (0..<count).map { Envelope(BenchmarkMessage(id: $0), stamps: [BusNameStamp("messenger.bus.default")]) }
+        var start = ContinuousClock.now
+        let encoded = try envelopes.map { try serializer.encode($0) }
+        let encodeRate = Double(count) / SQLiteBenchmarks.seconds(ContinuousClock.now - start)
+        start = ContinuousClock.now
+        for item in encoded { _ = try serializer.decode(item) }
+        return (encodeRate, Double(count) / SQLiteBenchmarks.seconds(ContinuousClock.now - start))
+    }
 }

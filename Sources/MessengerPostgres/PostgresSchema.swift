@@ -55,9 +55,20 @@ struct PostgresSchema: Sendable {
         """
     }
 
+    /// The queue filter on parameter `$n`: `= $n` for one queue, so that the planner walks the
+    /// (queue_name, available_at, id) index in order; `= ANY($n)` (a sort) for several.
+    static func queueFilter(_ parameter: Int, queues: Int) -> String {
+        queues == 1 ? "queue_name = $\(parameter)" : "queue_name = ANY($\(parameter)::text[])"
+    }
+
+    /// The value bound to the queue filter's parameter.
+    static func queueParameter(_ queues: [String]) -> PostgresValue {
+        queues.count == 1 ? .text(queues[0]) : .array(queues)
+    }
+
     /// Deletes the acknowledged rows still held by this claim ($1 owner, $2 ids, $3 delivery counts),
     /// then claims up to $4 due rows of the queues $5 that no other worker holds.
-    var claimReady: String {
+    func claimReady(queues: Int) -> String {
         """
         WITH acked AS (
             DELETE FROM \(table) WHERE claimed_by = $1
@@ -65,7 +76,7 @@ struct PostgresSchema: Sendable {
         )
         UPDATE \(table) SET delivered_at = now(), delivery_count = delivery_count + 1, claimed_by = $1
         WHERE id IN (
-            SELECT id FROM \(table) WHERE queue_name = ANY($5::text[]) AND delivered_at IS NULL AND available_at <= now()
+            SELECT id FROM \(table) WHERE \(Self.queueFilter(5, queues: queues)) AND delivered_at IS NULL AND available_at <= now()
             ORDER BY available_at, id LIMIT $4 FOR UPDATE SKIP LOCKED
         )
         RETURNING \(Self.returning)
@@ -74,11 +85,11 @@ struct PostgresSchema: Sendable {
 
     /// Claims rows whose worker is gone (its session advisory lock is no longer held) or that stayed
     /// claimed past the redeliver timeout ($3 seconds).
-    var claimAbandoned: String {
+    func claimAbandoned(queues: Int) -> String {
         """
         UPDATE \(table) SET delivered_at = now(), delivery_count = delivery_count + 1, claimed_by = $1
         WHERE id IN (
-            SELECT id FROM \(table) WHERE queue_name = ANY($4::text[]) AND delivered_at IS NOT NULL
+            SELECT id FROM \(table) WHERE \(Self.queueFilter(4, queues: queues)) AND delivered_at IS NOT NULL
             AND (delivered_at < now() - $3 * interval '1 second'
                  OR claimed_by <> ALL (SELECT (l.classid::bigint << 32) | l.objid::bigint FROM pg_locks l
                                        WHERE l.locktype = 'advisory' AND l.objsubid = 2 AND l.granted))
@@ -99,7 +110,7 @@ struct PostgresSchema: Sendable {
         """
     }
     var nextAvailable: String {
-        "SELECT (extract(epoch FROM min(available_at)) * 1000)::bigint FROM \(table) WHERE queue_name = ANY($1::text[]) AND delivered_at IS NULL"
+        "SELECT (extract(epoch FROM min(available_at)) * 1000)::bigint FROM \(table) WHERE queue_name = $1 AND delivered_at IS NULL"
     }
     var list: String { "SELECT \(Self.returning) FROM \(table) WHERE queue_name = $1 ORDER BY id LIMIT $2" }
     var find: String { "SELECT \(Self.returning) FROM \(table) WHERE queue_name = $1 AND id = $2" }

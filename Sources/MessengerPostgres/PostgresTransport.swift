@@ -110,14 +110,16 @@ public final class PostgresTransport: SetupableTransport, QueueReceiver, Listabl
         let limit = max(1, min(limit, options.prefetch))
         var rows: [[String?]] = []
         if shouldCheckAbandoned() {
-            rows = try await connection.query(schema.claimAbandoned, [.int(owner), .int(Int64(limit)), .int(Int64(options.redeliverTimeoutSeconds)), .array(queues)]).rows
+            rows = try await connection.query(schema.claimAbandoned(queues: queues.count), [
+                .int(owner), .int(Int64(limit)), .int(Int64(options.redeliverTimeoutSeconds)), PostgresSchema.queueParameter(queues),
+            ]).rows
             if !rows.isEmpty { logger.warning("Claimed \(rows.count) message(s) of \(name) whose worker is gone or past redeliver_timeout") }
         }
         let acks = pendingAcks.withLock { pending in defer { pending = [] }; return pending }
         do {
-            rows += try await connection.query(schema.claimReady, [
+            rows += try await connection.query(schema.claimReady(queues: queues.count), [
                 .int(owner), .array(acks.map { String($0.id) }), .array(acks.map { String($0.deliveries) }),
-                .int(Int64(limit - rows.count)), .array(queues),
+                .int(Int64(limit - rows.count)), PostgresSchema.queueParameter(queues),
             ]).rows
         } catch {
             pendingAcks.withLock { $0.insert(contentsOf: acks, at: 0) }
@@ -191,7 +193,7 @@ public final class PostgresTransport: SetupableTransport, QueueReceiver, Listabl
     }
 
     public func nextAvailableDate() async throws -> Date? {
-        let rows = try await connection.query(schema.nextAvailable, [.array([options.queueName])])
+        let rows = try await connection.query(schema.nextAvailable, [.text(options.queueName)])
         return rows.rows.first?.first.flatMap { $0 }.flatMap(Double.init).map { Date(timeIntervalSince1970: $0 / 1000) }
     }
 
