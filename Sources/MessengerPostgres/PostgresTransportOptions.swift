@@ -20,44 +20,25 @@ public struct PostgresTransportOptions: Sendable, Equatable {
 
     public init() {}
 
+    /// libpq's connection parameters, which pass through to libpq.
+    static let libpqParameters: Set<String> = [
+        "sslmode", "sslrootcert", "sslcert", "sslkey", "connect_timeout", "application_name", "options", "keepalives",
+        "keepalives_idle", "keepalives_interval", "keepalives_count", "target_session_attrs", "client_encoding",
+        "gssencmode", "channel_binding", "passfile", "host", "hostaddr", "port", "dbname", "user", "password",
+    ]
+
+    /// Reads and validates options; an unknown name or a bad value is an error naming the transport.
     public init(_ options: [String: String], transport: String) throws {
-        func fail(_ text: String) -> MessengerError { MessengerError(.invalidOption, "transport \"\(transport)\": \(text)") }
-        func int(_ key: String, _ range: ClosedRange<Int>) throws -> Int? {
-            guard let raw = options[key] else { return nil }
-            guard let value = Int(raw), range.contains(value) else {
-                throw fail("option \(key) must be a whole number from \(range.lowerBound) to \(range.upperBound), got \"\(raw)\"")
-            }
-            return value
-        }
-        func bool(_ key: String) throws -> Bool? {
-            guard let raw = options[key] else { return nil }
-            switch raw.lowercased() {
-            case "true", "1", "yes", "on": return true
-            case "false", "0", "no", "off": return false
-            default: throw fail("\(key) must be true or false, got \"\(raw)\"")
-            }
-        }
-        let libpqOptions: Set<String> = ["sslmode", "sslrootcert", "sslcert", "sslkey", "connect_timeout", "application_name", "options",
-                                         "keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count", "target_session_attrs",
-                                         "client_encoding", "gssencmode", "channel_binding", "passfile", "host", "hostaddr", "port", "dbname", "user", "password"]
-        if let unknown = options.keys.sorted().first(where: { !Self.known.contains($0) && !libpqOptions.contains($0) }) {
-            throw fail("unknown option \"\(unknown)\" for a postgresql:// transport; known: \(Self.known.sorted().joined(separator: ", ")) and libpq's connection parameters")
-        }
-        if let queue = options["queue_name"] {
-            guard !queue.isEmpty, queue.count <= 190 else { throw fail("queue_name must be 1 to 190 characters") }
-            queueName = queue
-        }
-        if let table = options["table_name"] {
-            guard Self.isIdentifier(table) else {
-                throw fail("table_name \"\(table)\" is not a plain SQL identifier (lower-case letters, digits, underscore; not starting with a digit)")
-            }
-            tableName = table
-        }
-        redeliverTimeoutSeconds = try int("redeliver_timeout", 1...31_536_000) ?? redeliverTimeoutSeconds
-        autoSetup = try bool("auto_setup") ?? autoSetup
-        useNotify = try bool("use_notify") ?? useNotify
-        checkDelayedIntervalMilliseconds = try int("check_delayed_interval", 10...3_600_000) ?? checkDelayedIntervalMilliseconds
-        prefetch = try int("prefetch", 1...10_000) ?? prefetch
+        let reader = TransportOptionReader(options, transport: transport)
+        try reader.rejectUnknown(known: Self.known, passedThrough: Self.libpqParameters, scheme: "postgresql",
+                                 hint: Self.known.sorted().joined(separator: ", ") + " and libpq's connection parameters")
+        queueName = try reader.queueName() ?? queueName
+        tableName = try reader.tableName(isValid: Self.isIdentifier, rule: "lower-case letters, digits, underscore; not starting with a digit") ?? tableName
+        redeliverTimeoutSeconds = try reader.int("redeliver_timeout", in: 1...31_536_000) ?? redeliverTimeoutSeconds
+        autoSetup = try reader.bool("auto_setup") ?? autoSetup
+        useNotify = try reader.bool("use_notify") ?? useNotify
+        checkDelayedIntervalMilliseconds = try reader.int("check_delayed_interval", in: 10...3_600_000) ?? checkDelayedIntervalMilliseconds
+        prefetch = try reader.int("prefetch", in: 1...10_000) ?? prefetch
     }
 
     static func isIdentifier(_ text: String) -> Bool {

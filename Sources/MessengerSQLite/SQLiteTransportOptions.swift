@@ -20,40 +20,17 @@ public struct SQLiteTransportOptions: Sendable, Equatable {
 
     /// Reads and validates options; an unknown name or a bad value is an error naming the transport.
     public init(_ options: [String: String], transport: String) throws {
-        func fail(_ text: String) -> MessengerError { MessengerError(.invalidOption, "transport \"\(transport)\": \(text)") }
-        func int(_ key: String, _ range: ClosedRange<Int>) throws -> Int? {
-            guard let raw = options[key] else { return nil }
-            guard let value = Int(raw), range.contains(value) else {
-                throw fail("option \(key) must be a whole number from \(range.lowerBound) to \(range.upperBound), got \"\(raw)\"")
-            }
-            return value
-        }
-        if let unknown = options.keys.sorted().first(where: { !Self.known.contains($0) }) {
-            throw fail("unknown option \"\(unknown)\" for an sqlite:// transport; known: \(Self.known.joined(separator: ", "))")
-        }
-        if let queue = options["queue_name"] {
-            guard !queue.isEmpty, queue.count <= 190 else { throw fail("queue_name must be 1 to 190 characters") }
-            queueName = queue
-        }
-        if let table = options["table_name"] {
-            guard Self.isIdentifier(table) else {
-                throw fail("table_name \"\(table)\" is not a plain SQL identifier (letters, digits, underscore; not starting with a digit)")
-            }
-            tableName = table
-        }
-        redeliverTimeoutSeconds = try int("redeliver_timeout", 1...31_536_000) ?? redeliverTimeoutSeconds
-        busyTimeoutMilliseconds = try int("busy_timeout", 0...3_600_000) ?? busyTimeoutMilliseconds
-        if let raw = options["auto_setup"] {
-            switch raw.lowercased() {
-            case "true", "1", "yes", "on": autoSetup = true
-            case "false", "0", "no", "off": autoSetup = false
-            default: throw fail("auto_setup must be true or false, got \"\(raw)\"")
-            }
-        }
+        let reader = TransportOptionReader(options, transport: transport)
+        try reader.rejectUnknown(known: Set(Self.known), scheme: "sqlite", hint: Self.known.joined(separator: ", "))
+        queueName = try reader.queueName() ?? queueName
+        tableName = try reader.tableName(isValid: Self.isIdentifier, rule: "letters, digits, underscore; not starting with a digit") ?? tableName
+        redeliverTimeoutSeconds = try reader.int("redeliver_timeout", in: 1...31_536_000) ?? redeliverTimeoutSeconds
+        busyTimeoutMilliseconds = try reader.int("busy_timeout", in: 0...3_600_000) ?? busyTimeoutMilliseconds
+        autoSetup = try reader.bool("auto_setup") ?? autoSetup
         if let raw = options["synchronous"] {
             let level = raw.uppercased()
             guard ["OFF", "NORMAL", "FULL", "EXTRA"].contains(level) else {
-                throw fail("synchronous must be OFF, NORMAL, FULL or EXTRA, got \"\(raw)\"")
+                throw reader.error("synchronous must be OFF, NORMAL, FULL or EXTRA, got \"\(raw)\"")
             }
             synchronous = level
         }
