@@ -5,10 +5,11 @@ struct PostgresSchema: Sendable {
 
     var channel: String { table }
 
-    /// Created under a transaction-scoped advisory lock, so that workers starting together do not race.
+    /// Created under one transaction-scoped advisory lock for every transport table, so that workers
+    /// starting together do not race, neither on one table nor on the signals table that all share.
     var create: String {
         """
-        SELECT pg_advisory_xact_lock(hashtext('messenger setup \(table)'));
+        SELECT pg_advisory_xact_lock(hashtext('messenger setup'));
         CREATE TABLE IF NOT EXISTS \(table) (
             id BIGSERIAL PRIMARY KEY,
             body TEXT NOT NULL,
