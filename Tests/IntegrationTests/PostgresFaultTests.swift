@@ -61,6 +61,16 @@ struct PostgresFaultTests {
     @Test("PostgreSQL restarted mid-run: the worker logs it, reconnects and carries on; nothing is lost")
     func serverRestart() async throws {
         let server = try await TestPostgres.startPrivateServer()
+        do {
+            try await restartDuringRun(server)
+            await server.stop()
+        } catch {
+            await server.stop()
+            throw error
+        }
+    }
+
+    private func restartDuringRun(_ server: TestPostgres.PrivateServer) async throws {
         let app = try PostgresProject(url: server.url)
         let queue = try app.transport()
         _ = try await queue.send(contentsOf: (0..<3000).map { Envelope(Probe(label: "r\($0)", sleepMilliseconds: 2)) })
@@ -78,7 +88,6 @@ struct PostgresFaultTests {
         await queue.close()
         #expect(try await app.transport().statistics().total == 0)
         await app.remove()
-        await server.stop()
     }
 
     @Test("the LISTEN connection killed with pg_terminate_backend: wake-ups resume, an idle worker starts a new message at once")
