@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "Messenger", targets: ["Messenger"]),
         .library(name: "MessengerSQLite", targets: ["MessengerSQLite"]),
         .library(name: "MessengerPostgres", targets: ["MessengerPostgres"]),
+        .library(name: "Scheduler", targets: ["Scheduler"]),
         .library(name: "MessengerConfig", targets: ["MessengerConfig"]),
         .library(name: "MessengerConsole", targets: ["MessengerConsole"]),
         .executable(name: "app", targets: ["AppMain"]),
@@ -47,6 +48,11 @@ let package = Package(
         .target(
             name: "MessengerPostgres",
             dependencies: ["Messenger", "CLibPQ", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "Scheduler",
+            dependencies: ["Messenger"],
             swiftSettings: strictSettings
         ),
         .target(
@@ -98,6 +104,11 @@ let package = Package(
         .testTarget(
             name: "MessengerPostgresTests",
             dependencies: ["Messenger", "MessengerTestSupport", "MessengerPostgres", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SchedulerTests",
+            dependencies: ["Scheduler"],
             swiftSettings: strictSettings
         ),
         .testTarget(
