@@ -63,7 +63,7 @@ let package = Package(
         .target(
             name: "MessengerConsole",
             dependencies: [
-                "Messenger", "MessengerConfig",
+                "Messenger", "MessengerConfig", "Scheduler",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -81,7 +81,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "MessengerBenchmarks",
-            dependencies: ["Messenger", "MessengerSQLite", "MessengerPostgres", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Messenger", "MessengerSQLite", "MessengerPostgres", "Scheduler", .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks",
             swiftSettings: strictSettings
         ),

@@ -1,5 +1,6 @@
 import Foundation
 import Messenger
+import Scheduler
 
 /// Runs every benchmark and prints the table. Sizes: `BENCH_DISPATCH`, `BENCH_CONSUME`.
 enum BenchmarkRun {
@@ -16,6 +17,10 @@ enum BenchmarkRun {
         let serializer = try SerializerBenchmark.run(count: 50_000)
         table.add("JSON serializer, encode", "N=50000, in process", rate(serializer.encode))
         table.add("JSON serializer, decode", "N=50000, in process", rate(serializer.decode))
+        for (expression, zone) in [("*/5 9-17 * * mon-fri", "Europe/Paris"), ("0 3 1 * *", "Australia/Lord_Howe")] {
+            let value = try CronBenchmark.run(expression: expression, zone: zone, count: 100_000)
+            table.add("cron next occurrence, \(expression)", "N=100000 successive, \(zone)", String(format: "%.0f /s", value))
+        }
         if environment["BENCH_ONLY_SERIALIZER"] != nil { return print(table.render()) }
         for synchronous in ["FULL", "NORMAL"] {
             let value = try await SQLiteBenchmarks.dispatch(count: dispatchCount, synchronous: synchronous, directory: directory)
@@ -65,5 +70,17 @@ enum SerializerBenchmark {
         start = ContinuousClock.now
         for item in encoded { _ = try serializer.decode(item) }
         return (encodeRate, Double(count) / SQLiteBenchmarks.seconds(ContinuousClock.now - start))
+    }
+}
+
+/// How many next-occurrence computations a second, each from the previous result.
+enum CronBenchmark {
+    static func run(expression: String, zone: String, count: Int) throws -> Double {
+        let cron = try CronExpression(expression)
+        let timeZone = TimeZone(identifier: zone)!
+        var cursor = Date(timeIntervalSince1970: 1_767_225_600)
+        let start = ContinuousClock.now
+        for _ in 0..<count { cursor = cron.nextOccurrence(after: cursor, in: timeZone) ?? cursor }
+        return Double(count) / SQLiteBenchmarks.seconds(ContinuousClock.now - start)
     }
 }

@@ -48,7 +48,7 @@ struct MessengerCommand: AsyncParsableCommand {
         subcommands: [
             ConsumeCommand.self, StopWorkersCommand.self, StatsCommand.self, SetupTransportsCommand.self,
             FailedShowCommand.self, FailedRetryCommand.self, FailedRemoveCommand.self,
-            DebugMessengerCommand.self, DispatchCommand.self,
+            DebugMessengerCommand.self, DispatchCommand.self, SchedulerCronCommand.self,
         ]
     )
 }
