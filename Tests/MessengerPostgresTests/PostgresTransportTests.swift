@@ -110,7 +110,7 @@ struct PostgresTransportTests {
         #expect(due.timeIntervalSinceNow > 3500)
 
         let admin = fixture.connection()
-        let killed = try await admin.query("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE query LIKE 'LISTEN%' AND pid <> pg_backend_pid()")
+        let killed = try await admin.query("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE query = $1", [.text("LISTEN \"\(fixture.options.tableName)\"")])
         #expect(killed.rows.first?.first == "1")
         await iterator.next()  // reconnected
         _ = try await sender.send(Envelope(Numbered(number: 3)))
