@@ -20,6 +20,7 @@ public final class SQLiteTransport: SetupableTransport, QueueReceiver, ListableR
     /// Identifies this transport instance's claims.
     let claimToken = UUID().uuidString
     private let pendingRemovals = Mutex<[ClaimReference]>([])
+    private let setUp = Mutex(false)
 
     public init(name: String, connection: SQLiteConnection, options: SQLiteTransportOptions, serializer: any Serializer, now: @escaping @Sendable () -> Date = Date.init) {
         self.name = name
@@ -37,8 +38,11 @@ public final class SQLiteTransport: SetupableTransport, QueueReceiver, ListableR
         try await connection.once("schema:\(schema.table)") { connection in try connection.execute(schema.create) }
     }
 
+    /// Auto set-up runs once per transport; after that, sending and claiming go straight to the table.
     private func prepare() async throws {
-        if options.autoSetup { try await setup() }
+        guard options.autoSetup, !setUp.withLock({ $0 }) else { return }
+        try await setup()
+        setUp.withLock { $0 = true }
     }
 
     // MARK: Sender

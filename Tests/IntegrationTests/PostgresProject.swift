@@ -10,7 +10,11 @@ struct PostgresProject {
     let url: String
     let table = TestPostgres.uniqueTable("app")
 
-    static let config = """
+    static func config(maxRetries: Int) -> String {
+        template.replacingOccurrences(of: "max_retries: 2", with: "max_retries: \(maxRetries)")
+    }
+
+    static let template = """
         messenger:
           failure_transport: failed
           transports:
@@ -25,9 +29,9 @@ struct PostgresProject {
         """
 
     /// `extra` is added to the DSN's query, e.g. `check_delayed_interval=60000`.
-    init(url: String? = nil, extra: String = "") throws {
+    init(url: String? = nil, extra: String = "", maxRetries: Int = 2) throws {
         self.url = try url ?? TestPostgres.url
-        var project = try TestProject(config: Self.config, dotenv: "")
+        var project = try TestProject(config: Self.config(maxRetries: maxRetries), dotenv: "")
         project.environment["MESSENGER_TRANSPORT_DSN"] = "\(self.url)?table_name=\(table)\(extra.isEmpty ? "" : "&" + extra)"
         self.project = project
     }
