@@ -1,0 +1,12 @@
+import Foundation
+
+/// When a recurring message is due: the first time strictly after a given instant, nil once it never is again.
+public protocol Trigger: Sendable, CustomStringConvertible {
+    func nextRun(after date: Date) -> Date?
+}
+
+/// A trigger that cannot be built: what was given, and what is wrong with it.
+public struct TriggerError: Error, CustomStringConvertible, Equatable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
