@@ -73,99 +73,111 @@ struct TransportConformanceTests {
         }
     }
 
+    /// Runs `body` on a fresh subject and removes its store afterwards, whether `body` throws or not.
+    func withSubject(_ kind: Kind, _ body: (Subject) async throws -> Void) async throws {
+        let subject = try Subject(kind)
+        do {
+            try await body(subject)
+            await subject.cleanUp()
+        } catch {
+            await subject.cleanUp()
+            throw error
+        }
+    }
+
     static func numbers(_ envelopes: [Envelope]) -> [Int] { envelopes.compactMap { ($0.message as? Numbered)?.number } }
 
     @Test("sent messages come back in order, with an id, up to the limit", arguments: Kind.allCases)
     func sendAndGet(kind: Kind) async throws {
-        let subject = try Subject(kind)
-        defer { Task { await subject.cleanUp() } }
-        try await subject.send(1...5)
-        let first = try await subject.transport.get(limit: 3)
-        #expect(Self.numbers(first) == [1, 2, 3])
-        #expect(first.allSatisfy { $0.last(TransportMessageIdStamp.self) != nil })
-        #expect(first.allSatisfy { $0.last(DeliveryCountStamp.self)?.count == 1 })
-        #expect(Self.numbers(try await subject.transport.get(limit: 10)) == [4, 5])
-        #expect(try await subject.transport.get(limit: 10).isEmpty)
+        try await withSubject(kind) { subject in
+            try await subject.send(1...5)
+            let first = try await subject.transport.get(limit: 3)
+            #expect(Self.numbers(first) == [1, 2, 3])
+            #expect(first.allSatisfy { $0.last(TransportMessageIdStamp.self) != nil })
+            #expect(first.allSatisfy { $0.last(DeliveryCountStamp.self)?.count == 1 })
+            #expect(Self.numbers(try await subject.transport.get(limit: 10)) == [4, 5])
+            #expect(try await subject.transport.get(limit: 10).isEmpty)
+        }
     }
 
     @Test("a claimed message is not handed to another consumer", arguments: Kind.allCases)
     func claimIsExclusive(kind: Kind) async throws {
-        let subject = try Subject(kind)
-        defer { Task { await subject.cleanUp() } }
-        try await subject.send(1...2)
-        let mine = try await subject.transport.get(limit: 1)
-        let theirs = try await subject.other.get(limit: 10)
-        #expect(Self.numbers(mine) == [1])
-        #expect(Self.numbers(theirs) == [2])
+        try await withSubject(kind) { subject in
+            try await subject.send(1...2)
+            let mine = try await subject.transport.get(limit: 1)
+            let theirs = try await subject.other.get(limit: 10)
+            #expect(Self.numbers(mine) == [1])
+            #expect(Self.numbers(theirs) == [2])
+        }
     }
 
     @Test("ack and reject remove the message for good", arguments: Kind.allCases)
     func ackAndReject(kind: Kind) async throws {
-        let subject = try Subject(kind)
-        defer { Task { await subject.cleanUp() } }
-        try await subject.send(1...2)
-        let claimed = try await subject.transport.get(limit: 2)
-        try await subject.transport.ack(claimed[0])
-        try await subject.transport.reject(claimed[1])
-        try await subject.transport.flush()
-        #expect(try await subject.transport.statistics().total == 0)
-        try await subject.advance(by: 3600 * 24)
-        #expect(try await subject.transport.get(limit: 10).isEmpty)
+        try await withSubject(kind) { subject in
+            try await subject.send(1...2)
+            let claimed = try await subject.transport.get(limit: 2)
+            try await subject.transport.ack(claimed[0])
+            try await subject.transport.reject(claimed[1])
+            try await subject.transport.flush()
+            #expect(try await subject.transport.statistics().total == 0)
+            try await subject.advance(by: 3600 * 24)
+            #expect(try await subject.transport.get(limit: 10).isEmpty)
+        }
     }
 
     @Test("a delayed message becomes available when due, not before", arguments: Kind.allCases)
     func delayed(kind: Kind) async throws {
-        let subject = try Subject(kind)
-        defer { Task { await subject.cleanUp() } }
-        // A wide margin: on PostgreSQL, real time flows on beside the moved clock.
-        try await subject.send(1...1, delay: 60_000)
-        #expect(try await subject.transport.get(limit: 10).isEmpty)
-        let stats = try await subject.transport.statistics()
-        #expect((stats.total, stats.ready, stats.delayed) == (1, 0, 1))
-        try await subject.advance(by: 50)
-        #expect(try await subject.transport.get(limit: 10).isEmpty)
-        try await subject.advance(by: 11)
-        #expect(Self.numbers(try await subject.transport.get(limit: 10)) == [1])
+        try await withSubject(kind) { subject in
+            // A wide margin: on PostgreSQL, real time flows on beside the moved clock.
+            try await subject.send(1...1, delay: 60_000)
+            #expect(try await subject.transport.get(limit: 10).isEmpty)
+            let stats = try await subject.transport.statistics()
+            #expect((stats.total, stats.ready, stats.delayed) == (1, 0, 1))
+            try await subject.advance(by: 50)
+            #expect(try await subject.transport.get(limit: 10).isEmpty)
+            try await subject.advance(by: 11)
+            #expect(Self.numbers(try await subject.transport.get(limit: 10)) == [1])
+        }
     }
 
     @Test("released messages are available again at once, their delivery not counted", arguments: Kind.allCases)
     func release(kind: Kind) async throws {
-        let subject = try Subject(kind)
-        defer { Task { await subject.cleanUp() } }
-        try await subject.send(1...3)
-        let claimed = try await subject.transport.get(limit: 3)
-        try await subject.transport.release(Array(claimed[1...]))
-        let again = try await subject.other.get(limit: 10)
-        #expect(Self.numbers(again) == [2, 3])
-        #expect(again.allSatisfy { $0.last(DeliveryCountStamp.self)?.count == 1 })
+        try await withSubject(kind) { subject in
+            try await subject.send(1...3)
+            let claimed = try await subject.transport.get(limit: 3)
+            try await subject.transport.release(Array(claimed[1...]))
+            let again = try await subject.other.get(limit: 10)
+            #expect(Self.numbers(again) == [2, 3])
+            #expect(again.allSatisfy { $0.last(DeliveryCountStamp.self)?.count == 1 })
+        }
     }
 
     @Test("statistics count ready, delayed and in-flight messages and the oldest's age", arguments: Kind.allCases)
     func statistics(kind: Kind) async throws {
-        let subject = try Subject(kind)
-        defer { Task { await subject.cleanUp() } }
-        try await subject.send(1...3)
-        try await subject.advance(by: 10)
-        try await subject.send(4...4, delay: 60_000)
-        _ = try await subject.transport.get(limit: 1)
-        let stats = try await subject.transport.statistics()
-        #expect((stats.total, stats.ready, stats.delayed, stats.inFlight) == (4, 2, 1, 1))
-        #expect((10.0..<20.0).contains(stats.oldestAgeSeconds ?? 0))
+        try await withSubject(kind) { subject in
+            try await subject.send(1...3)
+            try await subject.advance(by: 10)
+            try await subject.send(4...4, delay: 60_000)
+            _ = try await subject.transport.get(limit: 1)
+            let stats = try await subject.transport.statistics()
+            #expect((stats.total, stats.ready, stats.delayed, stats.inFlight) == (4, 2, 1, 1))
+            #expect((10.0..<20.0).contains(stats.oldestAgeSeconds ?? 0))
+        }
     }
 
     @Test("stored messages can be listed, found by id and removed", arguments: Kind.allCases)
     func listFindRemove(kind: Kind) async throws {
-        let subject = try Subject(kind)
-        defer { Task { await subject.cleanUp() } }
-        try await subject.send(1...3)
-        let listed = try await subject.transport.list(limit: 2)
-        #expect(Self.numbers(listed) == [1, 2])
-        let id = try #require(listed[1].last(TransportMessageIdStamp.self)?.id)
-        #expect((try await subject.transport.find(id: id))?.message as? Numbered == Numbered(number: 2))
-        #expect(try await subject.transport.remove(id: id))
-        #expect(try await subject.transport.remove(id: id) == false)
-        #expect(try await subject.transport.find(id: id) == nil)
-        #expect(try await subject.transport.find(id: "not-a-number") == nil)
-        #expect(Self.numbers(try await subject.transport.list(limit: 10)) == [1, 3])
+        try await withSubject(kind) { subject in
+            try await subject.send(1...3)
+            let listed = try await subject.transport.list(limit: 2)
+            #expect(Self.numbers(listed) == [1, 2])
+            let id = try #require(listed[1].last(TransportMessageIdStamp.self)?.id)
+            #expect((try await subject.transport.find(id: id))?.message as? Numbered == Numbered(number: 2))
+            #expect(try await subject.transport.remove(id: id))
+            #expect(try await subject.transport.remove(id: id) == false)
+            #expect(try await subject.transport.find(id: id) == nil)
+            #expect(try await subject.transport.find(id: "not-a-number") == nil)
+            #expect(Self.numbers(try await subject.transport.list(limit: 10)) == [1, 3])
+        }
     }
 }
