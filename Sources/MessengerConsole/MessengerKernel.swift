@@ -61,11 +61,11 @@ public final class MessengerKernel: Sendable {
     }
 
     /// The failure transport to inspect: the one named, else the configured default.
-    public func failureTransport(named name: String?) throws -> (String, any ListableReceiver) {
+    public func failureTransport(named name: String?) throws -> (String, any ListableReceiver & Transport) {
         guard let name = name ?? configuration.failureTransport else {
             throw MessengerError(.unknownTransport, "no failure transport is configured: set messenger.failure_transport in config/messenger.yaml, or pass --transport")
         }
-        guard let listable = try transport(named: name) as? any ListableReceiver else {
+        guard let listable = try transport(named: name) as? any ListableReceiver & Transport else {
             throw MessengerError(.notSupported, "transport \"\(name)\" cannot list its messages")
         }
         return (name, listable)

@@ -33,19 +33,10 @@ public struct PostgresConnectionInfo: Sendable, Equatable {
         databaseIdentity = "\(dsn.host ?? "localhost"):\(dsn.port ?? 5432)/\(database.isEmpty ? (dsn.user ?? "") : database)"
     }
 
-    private static func encode(_ value: String) -> String {
-        var result = ""
-        for scalar in value.unicodeScalars {
-            if scalar.isASCII, scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || "-._~".unicodeScalars.contains(scalar) {
-                result.unicodeScalars.append(scalar)
-            } else {
-                for byte in String(scalar).utf8 { result += "%" + String(byte, radix: 16, uppercase: true).leftPadded(2) }
-            }
-        }
-        return result
-    }
-}
+    /// RFC 3986 unreserved characters stay; everything else is percent-encoded.
+    private static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 
-extension String {
-    fileprivate func leftPadded(_ width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
+    private static func encode(_ value: String) -> String {
+        value.addingPercentEncoding(withAllowedCharacters: unreserved) ?? value
+    }
 }

@@ -10,10 +10,10 @@ final class PostgresListener: Sendable {
     private let info: PostgresConnectionInfo
     private let channel: String
     private let logger: Logger
-    private let handler: @Sendable (String) -> Void
+    private let handler: @Sendable () -> Void
     private let state = Mutex((stopped: false, listening: false, started: false))
 
-    init(info: PostgresConnectionInfo, channel: String, logger: Logger, handler: @escaping @Sendable (String) -> Void) {
+    init(info: PostgresConnectionInfo, channel: String, logger: Logger, handler: @escaping @Sendable () -> Void) {
         self.info = info
         self.channel = channel
         self.logger = logger
@@ -62,7 +62,7 @@ final class PostgresListener: Sendable {
             if failures > 0 { logger.notice("LISTEN connection to \(info.redacted) restored") }
             failures = 0
             state.withLock { $0.listening = true }
-            handler("")
+            handler()
             listen(on: connection)
             state.withLock { $0.listening = false }
             PQfinish(connection)
@@ -81,11 +81,12 @@ final class PostgresListener: Sendable {
                 logger.warning("LISTEN connection to \(info.redacted) lost: \(PostgresConnection.trimmed(PQerrorMessage(connection))); reconnecting")
                 return
             }
+            var notified = false
             while let notification = PQnotifies(connection) {
-                let payload = notification.pointee.extra.map { String(cString: $0) } ?? ""
                 PQfreemem(notification)
-                handler(payload)
+                notified = true
             }
+            if notified { handler() }
             if PQstatus(connection) != CONNECTION_OK { return }
         }
     }

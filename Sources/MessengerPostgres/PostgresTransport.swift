@@ -181,7 +181,7 @@ public final class PostgresTransport: SetupableTransport, QueueReceiver, Listabl
         guard options.useNotify else { return }
         let created = listener.withLock { current -> PostgresListener? in
             guard current == nil else { return nil }
-            let listener = PostgresListener(info: connection.info, channel: schema.channel, logger: logger) { _ in handler() }
+            let listener = PostgresListener(info: connection.info, channel: schema.channel, logger: logger, handler: handler)
             current = listener
             return listener
         }

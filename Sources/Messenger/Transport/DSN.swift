@@ -87,23 +87,6 @@ public struct DSN: Sendable, Equatable, CustomStringConvertible {
     }
 
     private static func percentDecode(_ text: Substring) -> String {
-        String(text).removingPercentEncodingOrSelf
-    }
-}
-
-extension String {
-    fileprivate var removingPercentEncodingOrSelf: String {
-        guard contains("%") else { return self }
-        var bytes: [UInt8] = []
-        var iterator = utf8.makeIterator()
-        while let byte = iterator.next() {
-            if byte == UInt8(ascii: "%"), let high = iterator.next(), let low = iterator.next(),
-               let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16) {
-                bytes.append(value)
-            } else {
-                bytes.append(byte)
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        String(text).removingPercentEncoding ?? String(text)
     }
 }

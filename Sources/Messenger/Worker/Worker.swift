@@ -59,8 +59,11 @@ public final class Worker: Sendable {
                 case nil: break
                 }
             }
-            func waitForWork(upTo duration: Duration) async {
+            /// Waits for a handler to finish, a wake-up, a stop, or the idle wait (computed, with its
+            /// queries, only when no earlier wait is still pending).
+            func waitForWork() async {
                 if !loop.tickPending {
+                    let duration = await idleWait(loop)
                     loop.tickPending = true
                     group.addTask { [latch, wake] in
                         await latch.wait(upTo: duration, orWake: wake)
@@ -106,7 +109,7 @@ public final class Worker: Sendable {
                     if batch.isEmpty { continue }
                     if let previous = loop.lastReceiver, previous != index { await flush(transports[previous]) }
                     loop.lastReceiver = index
-                    loop.claimed(batch.count, from: index, batch)
+                    loop.claimed(batch, from: index)
                     claimed = true
                     break
                 }
@@ -119,7 +122,7 @@ public final class Worker: Sendable {
                 loop.consecutiveErrors = hadError ? loop.consecutiveErrors + 1 : 0
                 if loop.running > 0 {
                     // Wait for a handler to finish, or for new messages: a free slot never idles.
-                    await waitForWork(upTo: await idleWait(loop))
+                    await waitForWork()
                     continue
                 }
                 if !hadError && options.stopWhenEmpty {
@@ -127,7 +130,7 @@ public final class Worker: Sendable {
                     while loop.tickPending { record(await group.next()) }
                     return await finish(.empty, loop.run)
                 }
-                await waitForWork(upTo: await idleWait(loop))
+                await waitForWork()
             }
         }
     }

@@ -33,13 +33,13 @@ struct WorkerLoopState {
     var reachedLimit: Bool { limit.map { started >= $0 } ?? false }
 
     /// Records a claimed batch; the time since the previous claim sizes the next one.
-    mutating func claimed(_ count: Int, from index: Int, _ batch: [Envelope]) {
+    mutating func claimed(_ batch: [Envelope], from index: Int) {
         let now = ContinuousClock.now
         if let last = lastClaim {
             let elapsed = now - last.at
             sizer.record(count: last.count, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
         }
-        lastClaim = (count, now)
+        lastClaim = (batch.count, now)
         pending.append(contentsOf: batch.map { ($0, index) })
     }
 

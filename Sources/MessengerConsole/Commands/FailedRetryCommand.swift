@@ -39,9 +39,9 @@ struct FailedRetryCommand: AsyncParsableCommand {
         }
         let worker = Worker(transports: [], bus: kernel.bus, logger: logger, serializer: kernel.serializer)
         let target = WorkerTransport(
-            name: name, receiver: RemoveByIdReceiver(base: receiver), retrySender: receiver as! any Sender,
+            name: name, receiver: RemoveByIdReceiver(base: receiver), retrySender: receiver,
             retryStrategy: MultiplierRetryStrategy(maxRetries: 0),
-            failureDestination: .init(name: name, sender: receiver as! any Sender)
+            failureDestination: .init(name: name, sender: receiver)
         )
         var failed = 0
         for envelope in envelopes {

@@ -12,7 +12,11 @@ struct SetupTransportsCommand: AsyncParsableCommand {
 
     func run() async throws {
         let kernel = try MessengerKernel.boot(try ConsoleContext.current, logger: verbosity.logger("messenger.console"))
-        let names = try transport.map { [try kernel.transport(named: $0)].isEmpty ? [] : [$0] } ?? kernel.transports.keys.sorted()
+        var names = kernel.transports.keys.sorted()
+        if let transport {
+            _ = try kernel.transport(named: transport)
+            names = [transport]
+        }
         for name in names {
             guard let setupable = kernel.transports[name] as? any SetupableTransport else {
                 print("The \"\(name)\" transport needs no set-up.")

@@ -17,6 +17,10 @@ struct StatsCommand: AsyncParsableCommand {
         let transport: String
         let statistics: TransportStatistics?
         let error: String?
+        /// The transport could not be read (as opposed to not counting messages at all).
+        var failed = false
+
+        private enum CodingKeys: String, CodingKey { case transport, statistics, error }
     }
 
     func run() async throws {
@@ -31,7 +35,7 @@ struct StatsCommand: AsyncParsableCommand {
             do {
                 rows.append(Row(transport: name, statistics: try await counting.statistics(), error: nil))
             } catch {
-                rows.append(Row(transport: name, statistics: nil, error: String(describing: error)))
+                rows.append(Row(transport: name, statistics: nil, error: String(describing: error), failed: true))
             }
         }
         if format == .json { return try printJSON(rows) }
@@ -44,7 +48,7 @@ struct StatsCommand: AsyncParsableCommand {
             }
         }
         print(table.render())
-        if rows.contains(where: { $0.error != nil && $0.statistics == nil && $0.error != "cannot count its messages" }) {
+        if rows.contains(where: \.failed) {
             throw ExitCode(1)
         }
     }
