@@ -4,24 +4,40 @@ import Logging
 import Synchronization
 
 /// LISTENs on a channel over a dedicated connection, on a thread of its own, and calls `handler` for
-/// each notification, and once after every (re)connection (notifications may have been missed).
-/// A lost connection is reopened with capped exponential back-off.
+/// each batch of notifications, and once after every (re)connection (notifications may have been
+/// missed). A lost connection is reopened with capped exponential back-off. `stop()` wakes the thread
+/// through a pipe and returns once it has closed its connection: it never outlives its transport.
 final class PostgresListener: Sendable {
+    private struct State {
+        var stopped = false
+        var listening = false
+        var started = false
+        var finished = false
+        var finishWaiters: [CheckedContinuation<Void, Never>] = []
+    }
+
     private let info: PostgresConnectionInfo
     private let channel: String
     private let logger: Logger
     private let handler: @Sendable () -> Void
-    private let state = Mutex((stopped: false, listening: false, started: false))
+    private let state = Mutex(State())
+    /// Written to by `stop()` to wake the thread from `poll` at once.
+    private let wakePipe: (read: Int32, write: Int32)
 
     init(info: PostgresConnectionInfo, channel: String, logger: Logger, handler: @escaping @Sendable () -> Void) {
         self.info = info
         self.channel = channel
         self.logger = logger
         self.handler = handler
+        var fds: [Int32] = [-1, -1]
+        _ = pipe(&fds)
+        wakePipe = (fds[0], fds[1])
     }
 
-    /// True while a LISTEN connection is up.
-    var isListening: Bool { state.withLock { $0.listening } }
+    deinit {
+        close(wakePipe.read)
+        close(wakePipe.write)
+    }
 
     func start() {
         let first = state.withLock { state -> Bool in
@@ -29,14 +45,41 @@ final class PostgresListener: Sendable {
             return !state.started
         }
         guard first else { return }
-        let thread = Thread { [self] in run() }
+        let thread = Thread { [self] in
+            run()
+            let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+                state.finished = true
+                defer { state.finishWaiters = [] }
+                return state.finishWaiters
+            }
+            for waiter in waiters { waiter.resume() }
+        }
         thread.name = "messenger LISTEN \(channel)"
         thread.start()
     }
 
-    func stop() { state.withLock { $0.stopped = true } }
+    /// Stops the thread and waits until it has closed its connection.
+    func stop() async {
+        let running = state.withLock { state -> Bool in
+            state.stopped = true
+            return state.started && !state.finished
+        }
+        guard running else { return }
+        var byte: UInt8 = 1
+        _ = write(wakePipe.write, &byte, 1)
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let done = state.withLock { state -> Bool in
+                if state.finished { return true }
+                state.finishWaiters.append(continuation)
+                return false
+            }
+            if done { continuation.resume() }
+        }
+    }
 
     private var stopped: Bool { state.withLock { $0.stopped } }
+
+    var isListening: Bool { state.withLock { $0.listening } }
 
     private func run() {
         var failures = 0
@@ -73,10 +116,10 @@ final class PostgresListener: Sendable {
     private func listen(on connection: OpaquePointer) {
         let socket = PQsocket(connection)
         while !stopped {
-            var descriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
-            let ready = poll(&descriptor, 1, 250)
+            var descriptors = [pollfd(fd: socket, events: Int16(POLLIN), revents: 0), pollfd(fd: wakePipe.read, events: Int16(POLLIN), revents: 0)]
+            let ready = poll(&descriptors, 2, 1000)
             if ready < 0 && errno != EINTR { return }
-            if ready == 0 { continue }
+            if ready == 0 || descriptors[0].revents == 0 { continue }
             guard PQconsumeInput(connection) == 1 else {
                 logger.warning("LISTEN connection to \(info.redacted) lost: \(PostgresConnection.trimmed(PQerrorMessage(connection))); reconnecting")
                 return

@@ -236,7 +236,7 @@ public final class PostgresTransport: SetupableTransport, QueueReceiver, Listabl
 
     public func close() async {
         try? await flush()
-        listener.withLock { $0?.stop() }
+        await listener.withLock { $0 }?.stop()
         await connection.close()
     }
 
