@@ -49,6 +49,9 @@ struct PostgresFaultTests {
         _ = try await drainer.standardError.waitFor(timeout: .seconds(60), description: "the last messages") { text in
             handledBefore.union(handledProbes(text)).count == 20_000
         }
+        // The live workers may have drained everything already: the drainer is signalled only once it
+        // consumes, never in the instant before the process has installed its signal handling.
+        try await drainer.waitForLog("Consuming messages")
         // Messages a killed worker handled but never acknowledged are still stored: the drainer takes
         // them back too (at-least-once). No output announces an empty table, so ask the database.
         let deadline = ContinuousClock.now + .seconds(30)
@@ -56,7 +59,8 @@ struct PostgresFaultTests {
             try await Task.sleep(for: .milliseconds(50))
         }
         drainer.signal(SIGTERM)
-        #expect(try await drainer.waitForExit() == 0)
+        let drainerStatus = try await drainer.waitForExit()
+        #expect(drainerStatus == 0, "exit \(drainerStatus); log ends: \(drainer.standardError.text.suffix(3000))")
 
         let logs = (killed + live + [drainer]).map { handledProbes($0.standardError.text) }
         var counts: [String: Int] = [:]
