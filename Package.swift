@@ -42,22 +42,22 @@ let package = Package(
         ),
         .target(
             name: "MessengerSQLite",
-            dependencies: ["Messenger", "CSQLite", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Messenger", "Scheduler", "CSQLite", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
         .target(
             name: "MessengerPostgres",
-            dependencies: ["Messenger", "CLibPQ", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Messenger", "Scheduler", "CLibPQ", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
         .target(
             name: "Scheduler",
-            dependencies: ["Messenger"],
+            dependencies: ["Messenger", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
         .target(
             name: "MessengerConfig",
-            dependencies: ["Messenger", .product(name: "Yams", package: "Yams")],
+            dependencies: ["Messenger", "Scheduler", .product(name: "Yams", package: "Yams")],
             swiftSettings: strictSettings
         ),
         .target(

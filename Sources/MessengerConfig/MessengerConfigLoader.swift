@@ -106,7 +106,7 @@ public enum MessengerConfigLoader {
         return strategy
     }
 
-    private static func malformed(_ error: YamlError, file: String) -> ConfigError {
+    static func malformed(_ error: YamlError, file: String) -> ConfigError {
         switch error {
         case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _), .composer(let context, let problem, let mark, _):
             let what = [context?.description, problem].compactMap { $0 }.joined(separator: " ")

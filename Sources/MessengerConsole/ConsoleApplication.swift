@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Messenger
+import Scheduler
 import Synchronization
 
 /// What an application embeds to get the messenger console: its message types and handlers, the
@@ -8,7 +9,13 @@ import Synchronization
 public struct ConsoleApplication: Sendable {
     public var registry = MessageRegistry()
     public var transportFactories = TransportFactories()
-    public var stampTypes = StampTypes.builtIn
+    public var stampTypes: StampTypes = {
+        var types = StampTypes.builtIn
+        types.register(ScheduledStamp.self)
+        return types
+    }()
+    /// The application's schedules, consumed by the `scheduler_<name>` receivers.
+    public var schedules: [any ScheduleProvider] = []
     /// Holds `config/messenger.yaml`, `.env` and the relative SQLite files: `APP_PROJECT_DIR`, else
     /// the working directory.
     public var projectDirectory: String
@@ -48,7 +55,8 @@ struct MessengerCommand: AsyncParsableCommand {
         subcommands: [
             ConsumeCommand.self, StopWorkersCommand.self, StatsCommand.self, SetupTransportsCommand.self,
             FailedShowCommand.self, FailedRetryCommand.self, FailedRemoveCommand.self,
-            DebugMessengerCommand.self, DispatchCommand.self, SchedulerCronCommand.self,
+            DebugMessengerCommand.self, DispatchCommand.self,
+            SchedulerListCommand.self, SchedulerRunCommand.self, SchedulerCronCommand.self,
         ]
     )
 }

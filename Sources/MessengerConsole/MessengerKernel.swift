@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Messenger
 import MessengerConfig
+import Scheduler
 
 /// Everything a command needs, built from the configuration: transports, the bus, the serializer.
 public final class MessengerKernel: Sendable {
@@ -11,10 +12,24 @@ public final class MessengerKernel: Sendable {
     /// Every configured transport, by name.
     public let transports: [String: any Transport]
     public let bus: MessageBus
+    /// Where each message type is routed.
+    public let senders: SendersLocator
+    /// The environment the configuration was read with (`.env`, `.env.local`, process).
+    public let environment: Environment
+    /// Holds `config/`; relative paths start here.
+    public let projectDirectory: String
+    /// The application's schedules as declared in code.
+    let scheduleProviders: [any ScheduleProvider]
     let logger: Logger
 
-    public init(configuration: MessengerConfiguration, registry: MessageRegistry, factories: TransportFactories, stampTypes: StampTypes = .builtIn, logger: Logger) throws {
+    public init(
+        configuration: MessengerConfiguration, registry: MessageRegistry, factories: TransportFactories, stampTypes: StampTypes = .builtIn,
+        schedules: [any ScheduleProvider] = [], environment: Environment = Environment([:]), projectDirectory: String = ".", logger: Logger
+    ) throws {
         self.configuration = configuration
+        self.scheduleProviders = schedules
+        self.environment = environment
+        self.projectDirectory = projectDirectory
         self.registry = registry
         self.logger = logger
         serializer = JSONSerializer(registry: registry, stampTypes: stampTypes)
@@ -23,17 +38,18 @@ public final class MessengerKernel: Sendable {
             transports[name] = try factories.makeTransport(transport.definition, serializer: serializer, logger: logger)
         }
         self.transports = transports
-        bus = MessageBus(
-            name: configuration.busName, registry: registry,
-            senders: SendersLocator(routing: configuration.routing, senders: transports)
-        )
+        senders = SendersLocator(routing: configuration.routing, senders: transports)
+        bus = MessageBus(name: configuration.busName, registry: registry, senders: senders)
     }
 
     /// Loads the configuration of the application's project and builds the kernel.
     static func boot(_ application: ConsoleApplication, logger: Logger) throws -> MessengerKernel {
         let environment = try Environment.load(projectDirectory: application.projectDirectory)
         let configuration = try MessengerConfigLoader.load(projectDirectory: application.projectDirectory, environment: environment)
-        return try MessengerKernel(configuration: configuration, registry: application.registry, factories: application.transportFactories, stampTypes: application.stampTypes, logger: logger)
+        return try MessengerKernel(
+            configuration: configuration, registry: application.registry, factories: application.transportFactories, stampTypes: application.stampTypes,
+            schedules: application.schedules, environment: environment, projectDirectory: application.projectDirectory, logger: logger
+        )
     }
 
     /// A configured transport; an error naming the known ones otherwise.

@@ -23,6 +23,8 @@ public actor SQLiteConnection {
     }
     /// Schema set-ups already done on this connection, by key.
     private var setUp: Set<String> = []
+    /// Set while `withTransaction` runs.
+    private var openTransaction = false
 
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
@@ -138,6 +140,31 @@ public actor SQLiteConnection {
         }
     }
 
+    /// Runs `body` inside `BEGIN IMMEDIATE … COMMIT` while it awaits other work: a transport on the same
+    /// file that sends inside `body` writes through this transaction (`SQLiteTransactionContext`), so its
+    /// message is stored if and only if the transaction commits. Only that task may use the connection
+    /// meanwhile: give such work a connection of its own.
+    public func withTransaction<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        guard !openTransaction else { throw SQLiteError(code: SQLITE_MISUSE, message: "a transaction is already open on this connection", path: path) }
+        try execute("BEGIN IMMEDIATE")
+        openTransaction = true
+        do {
+            let result = try await SQLiteTransactionContext.$current.withValue(self) { try await body() }
+            openTransaction = false
+            try execute("COMMIT")
+            return result
+        } catch {
+            openTransaction = false
+            try? execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// Runs `body` on this connection as it stands: inside the caller's open transaction.
+    public func run<T: Sendable>(_ body: @Sendable (isolated SQLiteConnection) throws -> T) throws -> T {
+        try body(self)
+    }
+
     /// Runs a set-up step once per connection (and again after a reconnect).
     public func once(_ key: String, _ body: @Sendable (isolated SQLiteConnection) throws -> Void) throws {
         guard !setUp.contains(key) else { return }
@@ -174,4 +201,9 @@ final class SQLiteHandles: @unchecked Sendable {
     }
 
     deinit { close() }
+}
+
+/// The transaction a task is inside (`SQLiteConnection.withTransaction`), for transports to join.
+public enum SQLiteTransactionContext {
+    @TaskLocal public static var current: SQLiteConnection?
 }

@@ -33,30 +33,46 @@ public final class SQLiteTransport: SetupableTransport, QueueReceiver, ListableR
 
     public var stopSignalScope: String { "sqlite:" + connection.path }
 
-    public func setup() async throws {
+    public func setup() async throws { try await setup(on: connection) }
+
+    private func setup(on target: SQLiteConnection) async throws {
         let schema = schema
-        try await connection.once("schema:\(schema.table)") { connection in try connection.execute(schema.create) }
+        try await target.once("schema:\(schema.table)") { connection in try connection.execute(schema.create) }
     }
 
     /// Auto set-up runs once per transport; after that, sending and claiming go straight to the table.
-    private func prepare() async throws {
+    private func prepare(on target: SQLiteConnection? = nil) async throws {
         guard options.autoSetup, !setUp.withLock({ $0 }) else { return }
-        try await setup()
+        try await setup(on: target ?? connection)
         setUp.withLock { $0 = true }
+    }
+
+    /// The caller's open transaction when it is on this file (see `SQLiteConnection.withTransaction`).
+    private func joinedTransaction() throws -> SQLiteConnection? {
+        guard let transaction = SQLiteTransactionContext.current else { return nil }
+        guard transaction.path == connection.path else {
+            throw MessengerError(.transportFailure, "transport \"\(name)\" is on \(connection.path), but the open transaction is on \(transaction.path): the message cannot be part of it")
+        }
+        return transaction
     }
 
     // MARK: Sender
 
+    /// Stores the message; inside an open transaction on this file (`SQLiteConnection.withTransaction`),
+    /// as part of it.
     public func send(_ envelope: Envelope) async throws -> Envelope {
-        try await prepare()
+        let joined = try joinedTransaction()
+        try await prepare(on: joined)
         let encoded = try serializer.encode(envelope)
         let created = Self.milliseconds(now())
         let available = created + (envelope.last(DelayStamp.self)?.milliseconds ?? 0)
         let (sql, queue) = (schema.insert, options.queueName)
-        let id = try await connection.transaction { connection -> Int64 in
+        let insert: @Sendable (isolated SQLiteConnection) throws -> Int64 = { connection in
             try connection.query(sql, [.text(encoded.body), .text(encoded.headers), .text(queue), .integer(created), .integer(available)])
             return connection.lastInsertRowID
         }
+        let id: Int64
+        if let joined { id = try await joined.run(insert) } else { id = try await connection.transaction(insert) }
         return envelope.with(TransportMessageIdStamp(String(id)))
     }
 

@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import Logging
 import Messenger
+import Scheduler
 import Synchronization
 import MessengerConfig
 
@@ -85,9 +86,16 @@ struct ConsumeCommand: AsyncParsableCommand {
         guard !names.isEmpty else {
             throw ConsoleError("name the receivers to consume, e.g. `messenger:consume async`, or pass --all; configured: \(kernel.storingTransportNames.joined(separator: ", "))")
         }
+        let scheduled = names.filter { kernel.transports[$0] == nil && $0.hasPrefix(MessengerKernel.schedulerPrefix) }
+        let schedules = scheduled.isEmpty ? [] : try kernel.schedules()
+        let ledger = scheduled.isEmpty ? nil : try kernel.occurrenceLedger()
+        let clock = scheduled.isEmpty ? nil : try kernel.schedulerClock()
         let transports = try names.map { name -> WorkerTransport in
+            if let ledger, let clock, scheduled.contains(name) {
+                return try kernel.scheduleWorkerTransport(named: name, schedules: schedules, ledger: ledger, clock: clock)
+            }
             guard kernel.transports[name] != nil else {
-                throw MessengerError(.unknownTransport, "unknown receiver \"\(name)\"; configured transports: \(kernel.storingTransportNames.joined(separator: ", "))")
+                throw MessengerError(.unknownTransport, "unknown receiver \"\(name)\"; configured transports: \(kernel.storingTransportNames.joined(separator: ", ")); schedules are consumed as scheduler_<name>")
             }
             return try kernel.workerTransport(named: name)
         }
@@ -106,6 +114,7 @@ struct ConsumeCommand: AsyncParsableCommand {
         )
         workerSlot.set(worker)
         _ = await worker.run()
+        await ledger?.close()
         await kernel.close()
     }
 }

@@ -43,7 +43,7 @@ public struct IntervalTrigger: Trigger {
         "every \(Self.wording(interval)) from \(from.formatted(.iso8601))" + (until.map { " until \($0.formatted(.iso8601))" } ?? "")
     }
 
-    private static func wording(_ seconds: TimeInterval) -> String {
+    static func wording(_ seconds: TimeInterval) -> String {
         for (unit, size) in [("week", 604_800.0), ("day", 86_400), ("hour", 3600), ("minute", 60)] where seconds.truncatingRemainder(dividingBy: size) == 0 {
             let count = Int(seconds / size)
             return "\(count) \(unit)\(count == 1 ? "" : "s")"

@@ -10,3 +10,10 @@ public struct TriggerError: Error, CustomStringConvertible, Equatable {
     public let description: String
     public init(_ description: String) { self.description = description }
 }
+
+extension TriggerError {
+    /// A time zone name that the system does not know.
+    public static func unknownTimeZone(_ name: String) -> TriggerError {
+        TriggerError("unknown time zone \"\(name)\"; use an IANA name such as Europe/Paris or UTC")
+    }
+}

@@ -1,0 +1,113 @@
+import Foundation
+import Messenger
+import Scheduler
+
+/// Occurrence records in table `messenger_scheduler_occurrences` of a PostgreSQL database, on a
+/// connection of their own: a scheduled message sent to a transport of the same database is stored in
+/// the transaction that records its occurrence. One statement records a whole tick.
+public final class PostgresOccurrenceLedger: OccurrenceLedger {
+    public static let table = "messenger_scheduler_occurrences"
+    public let connection: PostgresConnection
+
+    public init(connection: PostgresConnection) { self.connection = connection }
+
+    private static let create = """
+        SELECT pg_advisory_xact_lock(hashtext('messenger setup'));
+        CREATE TABLE IF NOT EXISTS \(table) (
+            schedule TEXT NOT NULL,
+            task TEXT NOT NULL,
+            occurrence_at TIMESTAMPTZ NOT NULL,
+            status TEXT NOT NULL,
+            message_id TEXT NULL,
+            recorded_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+            PRIMARY KEY (schedule, task, occurrence_at)
+        );
+        """
+    private static let at = "(timestamptz 'epoch' + e.ms * interval '1 millisecond')"
+    /// Inserts each entry unless it, or a later occurrence of its task, is recorded.
+    private static let insert = """
+        INSERT INTO \(table) AS t (schedule, task, occurrence_at, status)
+        SELECT $1, e.task, \(at), e.status FROM unnest($2::text[], $3::bigint[], $4::text[]) WITH ORDINALITY AS e(task, ms, status, n)
+        WHERE NOT EXISTS (SELECT 1 FROM \(table) o WHERE o.schedule = $1 AND o.task = e.task AND o.occurrence_at >= \(at))
+        ORDER BY e.n
+        ON CONFLICT DO NOTHING
+        RETURNING task, (extract(epoch FROM occurrence_at) * 1000)::bigint
+        """
+    private static let setMessageIds = """
+        UPDATE \(table) t SET message_id = e.id FROM unnest($2::text[], $3::bigint[], $4::text[]) AS e(task, ms, id)
+        WHERE t.schedule = $1 AND t.task = e.task AND t.occurrence_at = \(at)
+        """
+    private static let latest = "SELECT task, (extract(epoch FROM max(occurrence_at)) * 1000)::bigint FROM \(table) WHERE schedule = $1 GROUP BY task"
+    private static let latestEmitted = "SELECT task, (extract(epoch FROM max(occurrence_at)) * 1000)::bigint FROM \(table) WHERE schedule = $1 AND status = 'emitted' GROUP BY task"
+    private static let prune = """
+        DELETE FROM \(table) t WHERE recorded_at < (timestamptz 'epoch' + $1::bigint * interval '1 millisecond')
+        AND occurrence_at < (SELECT max(o.occurrence_at) FROM \(table) o WHERE o.schedule = t.schedule AND o.task = t.task)
+        """
+
+    public func setup() async throws {
+        let present = try await connection.query("SELECT to_regclass($1) IS NOT NULL", [.text(Self.table)], prepare: false)
+        if present.rows.first?.first == "t" { return }
+        try await connection.transaction { connection in try connection.execute(Self.create) }
+    }
+
+    public func checkpoints(schedule: String) async throws -> [String: Date] {
+        try await dates(Self.latest, schedule)
+    }
+
+    public func lastEmitted(schedule: String) async throws -> [String: Date] {
+        try await dates(Self.latestEmitted, schedule)
+    }
+
+    private func dates(_ sql: String, _ schedule: String) async throws -> [String: Date] {
+        try await setup()
+        var result: [String: Date] = [:]
+        for row in try await connection.query(sql, [.text(schedule)]).rows {
+            guard let task = row[0], let milliseconds = row[1].flatMap({ Int64($0) }) else { continue }
+            result[task] = Date(timeIntervalSince1970: Double(milliseconds) / 1000)
+        }
+        return result
+    }
+
+    public func record(_ entries: [OccurrenceEntry], emit: @Sendable (OccurrenceEntry) async throws -> String?) async throws -> [OccurrenceEntry] {
+        guard let schedule = entries.first?.key.schedule else { return [] }
+        try await setup()
+        // One order for every process, so that two ticks recording the same keys cannot deadlock.
+        let sorted = entries.sorted { ($0.key.task, $0.key.milliseconds) < ($1.key.task, $1.key.milliseconds) }
+        let connection = connection
+        return try await connection.withTransaction {
+            let inserted = try await connection.query(Self.insert, [
+                .text(schedule), .array(sorted.map(\.key.task)), .array(sorted.map { String($0.key.milliseconds) }), .array(sorted.map(\.status.rawValue)),
+            ])
+            let keys = Set(inserted.rows.compactMap { row in row[1].flatMap { Int64($0) }.map { "\(row[0] ?? "")@\($0)" } })
+            let recorded = entries.filter { keys.contains("\($0.key.task)@\($0.key.milliseconds)") }
+            var ids: [(OccurrenceKey, String)] = []
+            for entry in recorded where entry.status == .emitted {
+                if let id = try await emit(entry) { ids.append((entry.key, id)) }
+            }
+            if !ids.isEmpty {
+                try await connection.query(Self.setMessageIds, [
+                    .text(schedule), .array(ids.map(\.0.task)), .array(ids.map { String($0.0.milliseconds) }), .array(ids.map(\.1)),
+                ])
+            }
+            return recorded
+        }
+    }
+
+    public func sharesTransaction(with sender: any Sender) -> Bool {
+        (sender as? PostgresTransport)?.connection.info.databaseIdentity == connection.info.databaseIdentity
+    }
+
+    public func prune(before date: Date) async throws {
+        try await setup()
+        try await connection.query(Self.prune, [.int(Int64((date.timeIntervalSince1970 * 1000).rounded()))])
+    }
+
+    public func close() async { await connection.close() }
+}
+
+extension PostgresTransport: OccurrenceLedgerProvider {
+    /// A ledger on the same database, with a connection of its own.
+    public func makeOccurrenceLedger() -> any OccurrenceLedger {
+        PostgresOccurrenceLedger(connection: PostgresConnection(info: connection.info))
+    }
+}

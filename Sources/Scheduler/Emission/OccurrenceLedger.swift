@@ -1,0 +1,66 @@
+import Foundation
+import Messenger
+
+/// One occurrence of one task: the key under which it is recorded exactly once.
+public struct OccurrenceKey: Hashable, Sendable, CustomStringConvertible {
+    public let schedule: String
+    public let task: String
+    /// Whole milliseconds since the Unix epoch: every process computes the same value.
+    public let milliseconds: Int64
+
+    public init(schedule: String, task: String, at date: Date) {
+        self.schedule = schedule
+        self.task = task
+        milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded())
+    }
+
+    public var date: Date { Date(timeIntervalSince1970: Double(milliseconds) / 1000) }
+    public var description: String { "\(schedule)/\(task)@\(date.formatted(.iso8601))" }
+}
+
+/// What a record stands for: an emitted message, or a checkpoint the schedule moved to without one.
+public enum OccurrenceStatus: String, Sendable, Codable {
+    /// The message was emitted for this occurrence.
+    case emitted
+    /// Missed occurrences up to this one were skipped by the catch-up policy.
+    case skipped
+    /// The task was first seen by a worker at this time: occurrences before it are not owed.
+    case registered
+}
+
+/// An occurrence to record, and whether to emit its message.
+public struct OccurrenceEntry: Sendable {
+    public let key: OccurrenceKey
+    public let status: OccurrenceStatus
+    public init(_ key: OccurrenceKey, status: OccurrenceStatus) {
+        self.key = key
+        self.status = status
+    }
+}
+
+/// The durable record of occurrences, shared by every process that consumes a schedule: a unique key
+/// per (schedule, task, occurrence) makes each occurrence emitted once without a leader.
+public protocol OccurrenceLedger: Sendable {
+    /// Creates the table if needed.
+    func setup() async throws
+    /// The latest recorded occurrence of each task of a schedule (emitted, skipped or registered).
+    func checkpoints(schedule: String) async throws -> [String: Date]
+    /// The latest emitted occurrence of each task of a schedule.
+    func lastEmitted(schedule: String) async throws -> [String: Date]
+    /// Records the entries (oldest first per task) in one transaction. An entry whose key, or a later
+    /// occurrence of its task, is already recorded is left out. For each `.emitted` entry recorded,
+    /// `emit` runs inside that transaction and returns the id of the message it sent, kept with the
+    /// record; if `emit` throws, nothing of the call is recorded. Returns the entries recorded.
+    func record(_ entries: [OccurrenceEntry], emit: @Sendable (OccurrenceEntry) async throws -> String?) async throws -> [OccurrenceEntry]
+    /// Whether a message sent to `sender` inside `record`'s `emit` is stored in the same transaction.
+    func sharesTransaction(with sender: any Sender) -> Bool
+    /// Deletes records older than `date`, except each task's latest.
+    func prune(before date: Date) async throws
+    func close() async
+}
+
+/// A transport whose database can hold the occurrence records (so that a scheduled message routed to
+/// it is stored in the same transaction as its occurrence).
+public protocol OccurrenceLedgerProvider: Sendable {
+    func makeOccurrenceLedger() -> any OccurrenceLedger
+}

@@ -1,0 +1,18 @@
+import Foundation
+import Messenger
+
+/// Marks a message emitted by a schedule: which schedule, which task, which occurrence. It travels
+/// with the message, so a handler can tell the occurrence it serves.
+public struct ScheduledStamp: TransportableStamp, Equatable {
+    public static let stampName = "Scheduler.Scheduled"
+    public let schedule: String
+    public let task: String
+    /// The occurrence the message was emitted for; nil for a run asked for with `scheduler:run`.
+    public let occurrence: Date?
+
+    public init(schedule: String, task: String, occurrence: Date?) {
+        self.schedule = schedule
+        self.task = task
+        self.occurrence = occurrence
+    }
+}
