@@ -87,7 +87,7 @@ let package = Package(
         ),
         .target(
             name: "MessengerTestSupport",
-            dependencies: ["Messenger"],
+            dependencies: ["Messenger", "Scheduler"],
             path: "Tests/Support",
             swiftSettings: strictSettings
         ),
@@ -108,12 +108,17 @@ let package = Package(
         ),
         .testTarget(
             name: "SchedulerTests",
-            dependencies: ["Scheduler"],
+            dependencies: ["Scheduler", "Messenger", "MessengerTestSupport", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SchedulerStorageTests",
+            dependencies: ["Scheduler", "Messenger", "MessengerTestSupport", "MessengerSQLite", "MessengerPostgres", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "MessengerConfigTests",
-            dependencies: ["Messenger", "MessengerTestSupport", "MessengerConfig"],
+            dependencies: ["Messenger", "MessengerTestSupport", "MessengerConfig", "Scheduler"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -19,6 +19,12 @@ public actor ScheduleReceiver: DelayAwareReceiver {
         public var skipped = 0
         /// Occurrences another process recorded first.
         public var takenElsewhere = 0
+
+        public init(emitted: Int = 0, skipped: Int = 0, takenElsewhere: Int = 0) {
+            self.emitted = emitted
+            self.skipped = skipped
+            self.takenElsewhere = takenElsewhere
+        }
     }
 
     private struct Task {
