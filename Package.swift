@@ -128,7 +128,7 @@ let package = Package(
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["Messenger", "MessengerTestSupport", "MessengerSQLite", "MessengerPostgres", "MessengerConsole"],
+            dependencies: ["Messenger", "MessengerTestSupport", "MessengerSQLite", "MessengerPostgres", "MessengerConsole", "Scheduler"],
             swiftSettings: strictSettings
         ),
     ],
