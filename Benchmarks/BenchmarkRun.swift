@@ -22,6 +22,13 @@ enum BenchmarkRun {
             table.add("cron next occurrence, \(expression)", "N=100000 successive, \(zone)", String(format: "%.0f /s", value))
         }
         if environment["BENCH_ONLY_SERIALIZER"] != nil { return print(table.render()) }
+        SchedulerBenchmarks.add(try await SchedulerBenchmarks.sqlite(count: 10_000, directory: directory), count: 10_000, to: &table)
+        if environment["BENCH_ONLY_SCHEDULER"] != nil, let url = environment["MESSENGER_BENCH_POSTGRES_URL"] {
+            print(table.render())
+            var pg = BenchmarkTable()
+            SchedulerBenchmarks.add(try await SchedulerBenchmarks.postgres(count: 10_000, url: url), count: 10_000, to: &pg)
+            return print(pg.render())
+        }
         for synchronous in ["FULL", "NORMAL"] {
             let value = try await SQLiteBenchmarks.dispatch(count: dispatchCount, synchronous: synchronous, directory: directory)
             table.add("dispatch, one by one (1 transaction each)", "N=\(dispatchCount), synchronous=\(synchronous)", rate(value))
@@ -50,6 +57,7 @@ enum BenchmarkRun {
             pgPeak = max(pgPeak, result.peakRSSBytes)
             pg.add("consume, \(workers) worker process\(workers > 1 ? "es" : ""), --concurrency \(concurrency)", "N=\(pgConsume), batch ≤ \(PostgresBenchmarks.batchSize)", rate(result.messagesPerSecond))
         }
+        SchedulerBenchmarks.add(try await SchedulerBenchmarks.postgres(count: 10_000, url: url), count: 10_000, to: &pg)
         let latency = try await PostgresBenchmarks.latency(url: url, count: 300)
         pg.add("dispatch → handler start, idle worker", "300 messages, 20 ms apart, LISTEN/NOTIFY", String(format: "p50 %.2f ms, p99 %.2f ms", latency.p50, latency.p99))
         pg.add("worker peak RSS (VmHWM)", "during the consume runs above", String(format: "%.1f MB", Double(pgPeak) / 1_048_576))

@@ -64,18 +64,23 @@ public final class SQLiteOccurrenceLedger: OccurrenceLedger {
         let recordedAt = SQLiteTransport.milliseconds(Date())
         let connection = connection
         return try await connection.withTransaction {
-            var recorded: [OccurrenceEntry] = []
-            for entry in entries {
-                let key: [SQLiteValue] = [.text(entry.key.schedule), .text(entry.key.task), .integer(entry.key.milliseconds)]
-                let inserted = try await connection.run { connection in
-                    try connection.query(Self.insert, key + [.text(entry.status.rawValue), .integer(recordedAt)])
+            let keys = entries.map { [SQLiteValue.text($0.key.schedule), .text($0.key.task), .integer($0.key.milliseconds)] }
+            let statuses = entries.map(\.status.rawValue)
+            let inserted = try await connection.run { connection in
+                try zip(keys, statuses).map { key, status in
+                    try connection.query(Self.insert, key + [.text(status), .integer(recordedAt)])
                     return connection.changes > 0
                 }
-                guard inserted else { continue }
-                if entry.status == .emitted, let id = try await emit(entry) {
-                    try await connection.query(Self.setMessageId, key + [.text(id)])
-                }
+            }
+            var recorded: [OccurrenceEntry] = []
+            var ids: [[SQLiteValue]] = []
+            for (index, entry) in entries.enumerated() where inserted[index] {
+                if entry.status == .emitted, let id = try await emit(entry) { ids.append(keys[index] + [.text(id)]) }
                 recorded.append(entry)
+            }
+            let updates = ids
+            try await connection.run { connection in
+                for binding in updates { try connection.query(Self.setMessageId, binding) }
             }
             return recorded
         }

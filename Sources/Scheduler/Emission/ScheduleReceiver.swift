@@ -50,6 +50,8 @@ public actor ScheduleReceiver: DelayAwareReceiver {
     private let clock: any SchedulerClock
     private let logger: Logger
     private var tasks: [Task]
+    /// Index in `tasks` by task name.
+    private let taskIndex: [String: Int]
     private var loaded = false
     private var ready: [Envelope] = []
     private var lastPrune: Date?
@@ -71,6 +73,7 @@ public actor ScheduleReceiver: DelayAwareReceiver {
                 throw ScheduleError("schedule \(schedule.name), task \(message.name): \(error)")
             }
         }
+        taskIndex = Dictionary(uniqueKeysWithValues: schedule.messages.enumerated().map { ($1.name, $0) })
     }
 
     // MARK: Receiver
@@ -181,7 +184,8 @@ public actor ScheduleReceiver: DelayAwareReceiver {
     }
 
     private func emit(_ entry: OccurrenceEntry) async throws -> Emission {
-        guard let task = schedule[task: entry.key.task] else { throw ScheduleError("unknown task \(entry.key.task)") }
+        guard let index = taskIndex[entry.key.task] else { throw ScheduleError("unknown task \(entry.key.task)") }
+        let task = tasks[index].message
         let envelope = Envelope(task.message, stamps: [ScheduledStamp(schedule: schedule.name, task: task.name, occurrence: entry.key.date)])
         let targets = senders.transportNames(for: envelope)
         if targets.isEmpty {
