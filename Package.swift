@@ -71,7 +71,7 @@ let package = Package(
         ),
         .target(
             name: "App",
-            dependencies: ["Messenger"],
+            dependencies: ["Messenger", "Scheduler"],
             swiftSettings: strictSettings
         ),
         .executableTarget(

@@ -43,9 +43,11 @@ public final class PostgresOccurrenceLedger: OccurrenceLedger {
     private static let latest = "SELECT task, (extract(epoch FROM max(occurrence_at)) * 1000)::bigint FROM \(table) WHERE schedule = $1 GROUP BY task"
     private static let latestEmitted = "SELECT task, (extract(epoch FROM max(occurrence_at)) * 1000)::bigint FROM \(table) WHERE schedule = $1 AND status = 'emitted' GROUP BY task"
     private static let prune = """
-        DELETE FROM \(table) t WHERE recorded_at < (timestamptz 'epoch' + $1::bigint * interval '1 millisecond')
+        DELETE FROM \(table) t WHERE schedule = $2 AND recorded_at < (timestamptz 'epoch' + $1::bigint * interval '1 millisecond')
         AND occurrence_at < (SELECT max(o.occurrence_at) FROM \(table) o WHERE o.schedule = t.schedule AND o.task = t.task)
         """
+    /// Serializes the writers of one schedule: each statement after it sees every record committed before.
+    private static let lock = "SELECT pg_advisory_xact_lock(hashtext('messenger schedule'), hashtext($1))"
 
     public func setup() async throws {
         let present = try await connection.query("SELECT to_regclass($1) IS NOT NULL", [.text(Self.table)], prepare: false)
@@ -78,6 +80,7 @@ public final class PostgresOccurrenceLedger: OccurrenceLedger {
         let sorted = entries.sorted { ($0.key.task, $0.key.milliseconds) < ($1.key.task, $1.key.milliseconds) }
         let connection = connection
         return try await connection.withTransaction {
+            try await connection.query(Self.lock, [.text(schedule)])
             let inserted = try await connection.query(Self.insert, [
                 .text(schedule), .array(sorted.map(\.key.task)), .array(sorted.map { String($0.key.milliseconds) }), .array(sorted.map(\.status.rawValue)),
             ])
@@ -100,9 +103,13 @@ public final class PostgresOccurrenceLedger: OccurrenceLedger {
         (sender as? PostgresTransport)?.connection.info.databaseIdentity == connection.info.databaseIdentity
     }
 
-    public func prune(before date: Date) async throws {
+    public func prune(schedule: String, before date: Date) async throws {
         try await setup()
-        try await connection.query(Self.prune, [.int(Int64((date.timeIntervalSince1970 * 1000).rounded()))])
+        let connection = connection
+        try await connection.withTransaction {
+            try await connection.query(Self.lock, [.text(schedule)])
+            try await connection.query(Self.prune, [.int(Int64((date.timeIntervalSince1970 * 1000).rounded())), .text(schedule)])
+        }
     }
 
     public func close() async { await connection.close() }

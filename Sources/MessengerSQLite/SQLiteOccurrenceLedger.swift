@@ -32,7 +32,7 @@ public final class SQLiteOccurrenceLedger: OccurrenceLedger {
     private static let latest = "SELECT task, max(occurrence_at) FROM \(table) WHERE schedule = ?1 GROUP BY task"
     private static let latestEmitted = "SELECT task, max(occurrence_at) FROM \(table) WHERE schedule = ?1 AND status = 'emitted' GROUP BY task"
     private static let prune = """
-        DELETE FROM \(table) WHERE recorded_at < ?1
+        DELETE FROM \(table) WHERE schedule = ?2 AND recorded_at < ?1
         AND occurrence_at < (SELECT max(o.occurrence_at) FROM \(table) o WHERE o.schedule = \(table).schedule AND o.task = \(table).task)
         """
 
@@ -90,9 +90,9 @@ public final class SQLiteOccurrenceLedger: OccurrenceLedger {
         (sender as? SQLiteTransport)?.connection.path == connection.path
     }
 
-    public func prune(before date: Date) async throws {
+    public func prune(schedule: String, before date: Date) async throws {
         try await setup()
-        try await connection.query(Self.prune, [.integer(SQLiteTransport.milliseconds(date))])
+        try await connection.query(Self.prune, [.integer(SQLiteTransport.milliseconds(date)), .text(schedule)])
     }
 
     public func close() async { await connection.close() }

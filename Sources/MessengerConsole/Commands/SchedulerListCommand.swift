@@ -70,7 +70,11 @@ struct SchedulerListCommand: AsyncParsableCommand {
         await kernel.close()
         if format == .json { return try printJSON(rows) }
         if rows.isEmpty {
-            print(schedules.isEmpty ? "No schedule is declared." : "No recurring message\(all ? "" : " is enabled with a next run (--all lists every one)").")
+            if schedules.allSatisfy({ $0.messages.isEmpty }) {
+                print(schedules.isEmpty ? "No schedule is declared." : "No recurring message is declared (schedules: \(schedules.map(\.name).joined(separator: ", "))).")
+            } else {
+                print("No recurring message\(all ? "" : " is enabled with a next run (--all lists every one)").")
+            }
             return
         }
         var table = TextTable("Schedule", "Name", "Trigger", "Message", "Next run", "Last run", "Enabled")

@@ -58,14 +58,14 @@ public final class InMemoryOccurrenceLedger: OccurrenceLedger {
 
     public func sharesTransaction(with sender: any Sender) -> Bool { false }
 
-    public func prune(before date: Date) async throws {
+    public func prune(schedule: String, before date: Date) async throws {
         records.withLock { records in
             var latest: [String: OccurrenceKey] = [:]
             for key in records.keys where latest["\(key.schedule)/\(key.task)"].map({ $0.milliseconds < key.milliseconds }) ?? true {
                 latest["\(key.schedule)/\(key.task)"] = key
             }
             let keep = Set(latest.values)
-            records = records.filter { keep.contains($0.key) || $0.value.recordedAt >= date }
+            records = records.filter { keep.contains($0.key) || $0.key.schedule != schedule || $0.value.recordedAt >= date }
         }
     }
 

@@ -54,8 +54,8 @@ public protocol OccurrenceLedger: Sendable {
     func record(_ entries: [OccurrenceEntry], emit: @Sendable (OccurrenceEntry) async throws -> String?) async throws -> [OccurrenceEntry]
     /// Whether a message sent to `sender` inside `record`'s `emit` is stored in the same transaction.
     func sharesTransaction(with sender: any Sender) -> Bool
-    /// Deletes records older than `date`, except each task's latest.
-    func prune(before date: Date) async throws
+    /// Deletes the records of a schedule recorded before `date` (real time), except each task's latest.
+    func prune(schedule: String, before date: Date) async throws
     func close() async
 }
 

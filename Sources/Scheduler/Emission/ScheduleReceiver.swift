@@ -151,7 +151,7 @@ public actor ScheduleReceiver: DelayAwareReceiver {
         if summary.takenElsewhere > 0 {
             logger.debug("Occurrences already emitted by another process", metadata: ["schedule": "\(schedule.name)", "count": "\(summary.takenElsewhere)"])
         }
-        try await pruneIfDue(now: now)
+        try await pruneIfDue()
         return summary
     }
 
@@ -197,10 +197,12 @@ public actor ScheduleReceiver: DelayAwareReceiver {
         return Emission(key: entry.key, messageId: sent.last(TransportMessageIdStamp.self)?.id, messageType: envelope.messageName, destination: targets.joined(separator: ","), local: nil)
     }
 
-    private func pruneIfDue(now: Date) async throws {
+    /// Once an hour of real time: records are stamped with real time, whatever the schedule's clock.
+    private func pruneIfDue() async throws {
+        let now = Date()
         if let lastPrune, now.timeIntervalSince(lastPrune) < 3600 { return }
         lastPrune = now
-        try await ledger.prune(before: now.addingTimeInterval(-7 * 86_400))
+        try await ledger.prune(schedule: schedule.name, before: now.addingTimeInterval(-7 * 86_400))
     }
 
     private func key(_ task: RecurringMessage, _ date: Date) -> OccurrenceKey {
