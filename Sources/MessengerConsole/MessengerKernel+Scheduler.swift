@@ -26,18 +26,23 @@ extension MessengerKernel {
         return schedule
     }
 
-    /// Where occurrences are recorded: in the database of `scheduler.state` (default `async`, else the
-    /// first transport able to hold them); in memory, with a warning, when no transport can.
-    public func occurrenceLedger() throws -> any OccurrenceLedger {
+    /// The transport whose database records occurrences: `scheduler.state`, else `async` or the first
+    /// transport able to hold them; nil when none can.
+    public func stateTransportName() throws -> String? {
         let configuration = try SchedulerConfigLoader.load(projectDirectory: projectDirectory, environment: environment)
         if let name = configuration.stateTransport {
-            guard let provider = try transport(named: name) as? any OccurrenceLedgerProvider else {
+            guard try transport(named: name) is any OccurrenceLedgerProvider else {
                 throw MessengerError(.notSupported, "config/scheduler.yaml: scheduler.state: transport \"\(name)\" cannot record occurrences; name an sqlite:// or postgresql:// transport")
             }
-            return provider.makeOccurrenceLedger()
+            return name
         }
-        let candidates = ["async"] + storingTransportNames
-        if let provider = candidates.lazy.compactMap({ self.transports[$0] as? any OccurrenceLedgerProvider }).first {
+        return (["async"] + storingTransportNames).first { transports[$0] is any OccurrenceLedgerProvider }
+    }
+
+    /// Where occurrences are recorded: in the database of the state transport; in memory, with a
+    /// warning, when no transport can hold them.
+    public func occurrenceLedger() throws -> any OccurrenceLedger {
+        if let name = try stateTransportName(), let provider = transports[name] as? any OccurrenceLedgerProvider {
             return provider.makeOccurrenceLedger()
         }
         logger.warning("No sqlite:// or postgresql:// transport is configured: occurrences are recorded in memory, so each process emits them on its own")

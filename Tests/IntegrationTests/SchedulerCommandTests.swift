@@ -105,6 +105,18 @@ struct SchedulerCommandTests {
         project.remove()
     }
 
+    @Test("messenger:stop-workers reaches a worker that consumes only a schedule, through the database of its records")
+    func stopWorkers() async throws {
+        let project = try project()
+        let worker = try project.start("messenger:consume", "scheduler_default", "--sleep", "0.1")
+        try await worker.waitForLog("Consuming messages")
+        let stop = try await project.run("messenger:stop-workers")
+        #expect(stop.status == 0)
+        #expect(try await worker.waitForExit() == 0)
+        #expect(worker.standardError.text.contains("Worker stopped (messenger:stop-workers)"))
+        project.remove()
+    }
+
     @Test("bad input: unknown schedule to scheduler:list or messenger:consume, unknown task to scheduler:run, override of a task that does not exist")
     func badInput() async throws {
         var project = try project()

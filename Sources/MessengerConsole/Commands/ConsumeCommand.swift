@@ -15,7 +15,7 @@ struct ConsumeCommand: AsyncParsableCommand {
         discussion: "SIGTERM or SIGINT: finish the message in hand, acknowledge it and exit 0. A second signal exits at once."
     )
 
-    @Argument(help: "Receivers (transport names) to consume, highest priority first.")
+    @Argument(help: "Receivers to consume, highest priority first: transport names, or scheduler_<schedule> to emit a schedule.")
     var receivers: [String] = []
 
     @Flag(help: "Consume every transport that stores messages, except failure transports.")
@@ -110,7 +110,7 @@ struct ConsumeCommand: AsyncParsableCommand {
         )
         let worker = Worker(
             transports: transports, bus: kernel.bus, options: options, logger: logger,
-            serializer: kernel.serializer, stopSignalStores: kernel.stopSignalStores(for: names)
+            serializer: kernel.serializer, stopSignalStores: kernel.stopSignalStores(for: names + (scheduled.isEmpty ? [] : [try kernel.stateTransportName()].compactMap { $0 }))
         )
         workerSlot.set(worker)
         _ = await worker.run()
