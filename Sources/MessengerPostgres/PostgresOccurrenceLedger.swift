@@ -25,7 +25,8 @@ public final class PostgresOccurrenceLedger: OccurrenceLedger {
         """
     private static let at = "(timestamptz 'epoch' + e.ms * interval '1 millisecond')"
     /// Inserts each entry unless it, or a later occurrence of its task, is recorded. The latest record
-    /// of each task is read once (not once per entry), so a tick of thousands stays linear.
+    /// of the tasks at hand is read in one pass (not once per entry, which a plan made while the table
+    /// was small would turn into a scan per entry).
     private static let insert = """
         WITH e AS (SELECT * FROM unnest($2::text[], $3::bigint[], $4::text[]) WITH ORDINALITY AS e(task, ms, status, n)),
         latest AS (SELECT task, max(occurrence_at) AS at FROM \(table) WHERE schedule = $1 AND task = ANY($2::text[]) GROUP BY task)
@@ -73,7 +74,7 @@ public final class PostgresOccurrenceLedger: OccurrenceLedger {
         return result
     }
 
-    public func record(_ entries: [OccurrenceEntry], emit: @Sendable (OccurrenceEntry) async throws -> String?) async throws -> [OccurrenceEntry] {
+    public func record(_ entries: [OccurrenceEntry], emit: @Sendable ([OccurrenceEntry]) async throws -> [OccurrenceKey: String]) async throws -> [OccurrenceEntry] {
         guard let schedule = entries.first?.key.schedule else { return [] }
         try await setup()
         // One order for every process, so that two ticks recording the same keys cannot deadlock.
@@ -86,10 +87,8 @@ public final class PostgresOccurrenceLedger: OccurrenceLedger {
             ])
             let keys = Set(inserted.rows.compactMap { row in row[1].flatMap { Int64($0) }.map { "\(row[0] ?? "")@\($0)" } })
             let recorded = entries.filter { keys.contains("\($0.key.task)@\($0.key.milliseconds)") }
-            var ids: [(OccurrenceKey, String)] = []
-            for entry in recorded where entry.status == .emitted {
-                if let id = try await emit(entry) { ids.append((entry.key, id)) }
-            }
+            let emitted = try await emit(recorded.filter { $0.status == .emitted })
+            let ids = recorded.compactMap { entry in emitted[entry.key].map { (entry.key, $0) } }
             if !ids.isEmpty {
                 try await connection.query(Self.setMessageIds, [
                     .text(schedule), .array(ids.map(\.0.task)), .array(ids.map { String($0.0.milliseconds) }), .array(ids.map(\.1)),

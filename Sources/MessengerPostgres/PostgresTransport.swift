@@ -11,7 +11,7 @@ import Synchronization
 /// lock on its owner key: rows claimed by a worker whose lock is gone (process killed, host lost) are
 /// claimed again within seconds. LISTEN/NOTIFY wakes idle workers.
 public final class PostgresTransport: SetupableTransport, QueueReceiver, ListableReceiver, MessageCountingTransport,
-    ClosableTransport, StopSignalStore, WakeUpSource, DelayAwareReceiver, StartupCheckedTransport
+    ClosableTransport, StopSignalStore, WakeUpSource, DelayAwareReceiver, StartupCheckedTransport, BatchSender
 {
     public let name: String
     public let options: PostgresTransportOptions

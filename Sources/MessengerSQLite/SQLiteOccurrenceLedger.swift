@@ -58,7 +58,7 @@ public final class SQLiteOccurrenceLedger: OccurrenceLedger {
         return result
     }
 
-    public func record(_ entries: [OccurrenceEntry], emit: @Sendable (OccurrenceEntry) async throws -> String?) async throws -> [OccurrenceEntry] {
+    public func record(_ entries: [OccurrenceEntry], emit: @Sendable ([OccurrenceEntry]) async throws -> [OccurrenceKey: String]) async throws -> [OccurrenceEntry] {
         guard !entries.isEmpty else { return [] }
         try await setup()
         let recordedAt = SQLiteTransport.milliseconds(Date())
@@ -72,11 +72,10 @@ public final class SQLiteOccurrenceLedger: OccurrenceLedger {
                     return connection.changes > 0
                 }
             }
-            var recorded: [OccurrenceEntry] = []
-            var ids: [[SQLiteValue]] = []
-            for (index, entry) in entries.enumerated() where inserted[index] {
-                if entry.status == .emitted, let id = try await emit(entry) { ids.append(keys[index] + [.text(id)]) }
-                recorded.append(entry)
+            let recorded = entries.enumerated().filter { inserted[$0.offset] }.map(\.element)
+            let emitted = try await emit(recorded.filter { $0.status == .emitted })
+            let ids: [[SQLiteValue]] = recorded.compactMap { entry in
+                emitted[entry.key].map { [.text(entry.key.schedule), .text(entry.key.task), .integer(entry.key.milliseconds), .text($0)] }
             }
             let updates = ids
             try await connection.run { connection in

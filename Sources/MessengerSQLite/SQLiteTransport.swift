@@ -9,7 +9,7 @@ import Synchronization
 /// exactly one worker. Acknowledgements are batched and written in the same transaction as the next
 /// claim (or on `flush()`), so one fsync serves a whole batch.
 public final class SQLiteTransport: SetupableTransport, QueueReceiver, ListableReceiver, MessageCountingTransport,
-    ClosableTransport, StopSignalStore
+    ClosableTransport, StopSignalStore, BatchSender
 {
     public let name: String
     public let options: SQLiteTransportOptions
@@ -74,6 +74,30 @@ public final class SQLiteTransport: SetupableTransport, QueueReceiver, ListableR
         let id: Int64
         if let joined { id = try await joined.run(insert) } else { id = try await connection.transaction(insert) }
         return envelope.with(TransportMessageIdStamp(String(id)))
+    }
+
+    /// Stores many messages in one transaction (or as part of the caller's); returns them with their ids.
+    public func send(contentsOf envelopes: [Envelope]) async throws -> [Envelope] {
+        guard !envelopes.isEmpty else { return [] }
+        let joined = try joinedTransaction()
+        try await prepare(on: joined)
+        let created = Self.milliseconds(now())
+        let queue = options.queueName
+        let rows: [[SQLiteValue]] = try envelopes.map { envelope in
+            let encoded = try serializer.encode(envelope)
+            let available = created + (envelope.last(DelayStamp.self)?.milliseconds ?? 0)
+            return [.text(encoded.body), .text(encoded.headers), .text(queue), .integer(created), .integer(available)]
+        }
+        let sql = schema.insert
+        let insert: @Sendable (isolated SQLiteConnection) throws -> [Int64] = { connection in
+            try rows.map { row in
+                try connection.query(sql, row)
+                return connection.lastInsertRowID
+            }
+        }
+        let ids: [Int64]
+        if let joined { ids = try await joined.run(insert) } else { ids = try await connection.transaction(insert) }
+        return zip(envelopes, ids).map { $0.with(TransportMessageIdStamp(String($1))) }
     }
 
     // MARK: Receiver

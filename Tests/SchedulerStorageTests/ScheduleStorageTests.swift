@@ -23,17 +23,21 @@ struct ScheduleStorageTests {
         var label: String
     }
 
-    /// Throws after the message was sent, the first time only.
-    final class FailOnceAfterSend: Middleware {
+    /// A table transport that throws after storing its first batch: the failure comes after the rows
+    /// were inserted in the tick's transaction.
+    final class FailsOnceAfterStoring: BatchSender {
+        let inner: any BatchSender
         let failed = Mutex(false)
-        func handle(_ envelope: Envelope, next: MiddlewareNext) async throws -> Envelope {
-            let result = try await next(envelope)
+        init(_ inner: any BatchSender) { self.inner = inner }
+        func send(_ envelope: Envelope) async throws -> Envelope { try await send(contentsOf: [envelope])[0] }
+        func send(contentsOf envelopes: [Envelope]) async throws -> [Envelope] {
+            let sent = try await inner.send(contentsOf: envelopes)
             let first = failed.withLock { failed in
                 defer { failed = true }
                 return !failed
             }
-            if first { throw ScheduleError("boom after send") }
-            return result
+            if first { throw ScheduleError("boom after storing") }
+            return sent
         }
     }
 
@@ -63,7 +67,7 @@ struct ScheduleStorageTests {
         }
 
         /// A transport on the store, with its own connections, as a new process would open it.
-        func transport() throws -> any ListableReceiver & ClosableTransport & OccurrenceLedgerProvider {
+        func transport() throws -> any ListableReceiver & ClosableTransport & OccurrenceLedgerProvider & BatchSender {
             switch kind {
             case .sqlite:
                 let connection = SQLiteConnection(path: directory.file("queue.sqlite"), synchronous: "NORMAL")
@@ -77,14 +81,15 @@ struct ScheduleStorageTests {
         }
 
         /// A receiver for `tasks` as one worker process would run it: its own transport and ledger.
-        func receiver(_ tasks: [RecurringMessage], middleware: [any Middleware] = []) throws -> (ScheduleReceiver, any OccurrenceLedger) {
+        func receiver(_ tasks: [RecurringMessage], failingOnce: Bool = false) throws -> (ScheduleReceiver, any OccurrenceLedger) {
             let transport = try transport()
             let ledger = transport.makeOccurrenceLedger()
             opened.withLock { $0.append((transport, ledger)) }
             var registry = MessageRegistry()
             registry.handle(Tick.self, name: "tick") { _, _ in }
-            let senders = SendersLocator(routing: ["Test.Tick": ["async"]], senders: ["async": transport])
-            let bus = MessageBus(registry: registry, senders: senders, userMiddleware: middleware)
+            let sender: any Sender = failingOnce ? FailsOnceAfterStoring(transport) : transport
+            let senders = SendersLocator(routing: ["Test.Tick": ["async"]], senders: ["async": sender])
+            let bus = MessageBus(registry: registry, senders: senders)
             let receiver = try ScheduleReceiver(
                 schedule: try Schedule(name: schedule, tasks), ledger: ledger, bus: bus, senders: senders,
                 clock: ManualSchedulerClock(clock), logger: ScheduleStorageTests.quiet
@@ -160,10 +165,10 @@ struct ScheduleStorageTests {
     @Test("a failure after the message was stored rolls both back; the next tick stores the occurrence once", arguments: Kind.allCases)
     func transactional(kind: Kind) async throws {
         let store = try Store(kind)
-        let (receiver, ledger) = try store.receiver([try .every("1 minute", Tick(label: "flaky"), name: "flaky")], middleware: [FailOnceAfterSend()])
+        let (receiver, ledger) = try store.receiver([try .every("1 minute", Tick(label: "flaky"), name: "flaky")], failingOnce: true)
         try await receiver.tick()
         store.clock.advance(by: 60)
-        await #expect(throws: ScheduleError("boom after send")) { try await receiver.tick() }
+        await #expect(throws: ScheduleError("boom after storing")) { try await receiver.tick() }
         #expect(try await store.storedOccurrences().isEmpty)
         #expect(try await ledger.lastEmitted(schedule: store.schedule).isEmpty)
         #expect(try await receiver.tick().emitted == 1)

@@ -1,4 +1,6 @@
 /// Sends routed messages to their transports instead of handling them; received messages go on.
+/// While `DeferredSends` collects, an envelope tagged with `DeferredSendTagStamp` bound for a
+/// `BatchSender` is held for its batch instead.
 public struct SendMessageMiddleware: Middleware {
     public let senders: SendersLocator
     public init(senders: SendersLocator) { self.senders = senders }
@@ -12,6 +14,11 @@ public struct SendMessageMiddleware: Middleware {
         for (name, sender) in targets {
             if sender is SyncTransport {
                 handleNow = true
+                continue
+            }
+            if let deferred = DeferredSends.current, let batch = sender as? any BatchSender, let tag = current.last(DeferredSendTagStamp.self)?.tag {
+                deferred.hold(current, to: name, sender: batch, tag: tag)
+                current = current.with(SentStamp(transportName: name))
                 continue
             }
             current = try await sender.send(current).with(SentStamp(transportName: name))

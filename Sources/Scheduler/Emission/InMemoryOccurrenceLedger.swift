@@ -37,22 +37,22 @@ public final class InMemoryOccurrenceLedger: OccurrenceLedger {
         }
     }
 
-    public func record(_ entries: [OccurrenceEntry], emit: @Sendable (OccurrenceEntry) async throws -> String?) async throws -> [OccurrenceEntry] {
+    public func record(_ entries: [OccurrenceEntry], emit: @Sendable ([OccurrenceEntry]) async throws -> [OccurrenceKey: String]) async throws -> [OccurrenceEntry] {
         try await writer.withLock {
-            var accepted: [(OccurrenceEntry, String?)] = []
+            var accepted: [OccurrenceEntry] = []
             var latest = try await checkpoints(schedule: entries.first?.key.schedule ?? "")
             for entry in entries {
                 let key = entry.key
                 guard records.withLock({ $0[key] == nil }), latest[key.task].map({ $0 < key.date }) ?? true else { continue }
                 latest[key.task] = key.date
-                let id = entry.status == .emitted ? try await emit(entry) : nil
-                accepted.append((entry, id))
+                accepted.append(entry)
             }
+            let ids = try await emit(accepted.filter { $0.status == .emitted })
             let now = Date()
             records.withLock { records in
-                for (entry, id) in accepted { records[entry.key] = Record(status: entry.status, messageId: id, recordedAt: now) }
+                for entry in accepted { records[entry.key] = Record(status: entry.status, messageId: ids[entry.key], recordedAt: now) }
             }
-            return accepted.map(\.0)
+            return accepted
         }
     }
 

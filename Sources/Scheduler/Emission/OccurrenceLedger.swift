@@ -48,10 +48,10 @@ public protocol OccurrenceLedger: Sendable {
     /// The latest emitted occurrence of each task of a schedule.
     func lastEmitted(schedule: String) async throws -> [String: Date]
     /// Records the entries (oldest first per task) in one transaction. An entry whose key, or a later
-    /// occurrence of its task, is already recorded is left out. For each `.emitted` entry recorded,
-    /// `emit` runs inside that transaction and returns the id of the message it sent, kept with the
-    /// record; if `emit` throws, nothing of the call is recorded. Returns the entries recorded.
-    func record(_ entries: [OccurrenceEntry], emit: @Sendable (OccurrenceEntry) async throws -> String?) async throws -> [OccurrenceEntry]
+    /// occurrence of its task, is already recorded is left out. `emit` then runs inside that
+    /// transaction with the `.emitted` entries recorded, and returns the ids of the messages it sent,
+    /// kept with the records; if it throws, nothing of the call is recorded. Returns the entries recorded.
+    func record(_ entries: [OccurrenceEntry], emit: @Sendable ([OccurrenceEntry]) async throws -> [OccurrenceKey: String]) async throws -> [OccurrenceEntry]
     /// Whether a message sent to `sender` inside `record`'s `emit` is stored in the same transaction.
     func sharesTransaction(with sender: any Sender) -> Bool
     /// Deletes the records of a schedule recorded before `date` (real time), except each task's latest.

@@ -131,10 +131,10 @@ public actor ScheduleReceiver: DelayAwareReceiver {
             return summary
         }
         let emissions = Mutex<[OccurrenceKey: Emission]>([:])
-        let recorded = try await ledger.record(entries) { entry in
-            let emission = try await self.emit(entry)
-            emissions.withLock { $0[entry.key] = emission }
-            return emission.messageId
+        let recorded = try await ledger.record(entries) { due in
+            let made = try await self.emit(due)
+            emissions.withLock { $0 = made }
+            return made.compactMapValues(\.messageId)
         }
         for (index, checkpoint, next) in advanced { (tasks[index].checkpoint, tasks[index].next) = (checkpoint, next) }
         let made = emissions.withLock { $0 }
@@ -183,18 +183,36 @@ public actor ScheduleReceiver: DelayAwareReceiver {
         }
     }
 
-    private func emit(_ entry: OccurrenceEntry) async throws -> Emission {
-        guard let index = taskIndex[entry.key.task] else { throw ScheduleError("unknown task \(entry.key.task)") }
-        let task = tasks[index].message
-        let envelope = Envelope(task.message, stamps: [ScheduledStamp(schedule: schedule.name, task: task.name, occurrence: entry.key.date)])
-        let targets = senders.transportNames(for: envelope)
-        if targets.isEmpty {
-            let id = "\(entry.key)"
-            let local = envelope.with(ReceivedStamp(transportName: name), TransportMessageIdStamp(id))
-            return Emission(key: entry.key, messageId: id, messageType: envelope.messageName, destination: "handled by this worker", local: local)
+    /// Dispatches the messages of `entries` through the bus; those routed to batch senders (the table
+    /// transports) are stored together, one statement per transport, when all are dispatched.
+    private func emit(_ entries: [OccurrenceEntry]) async throws -> [OccurrenceKey: Emission] {
+        let deferred = DeferredSends()
+        var emissions: [OccurrenceKey: Emission] = [:]
+        var routed: [(Int, OccurrenceKey, String, [String])] = []
+        try await deferred.collect {
+            for (tag, entry) in entries.enumerated() {
+                guard let index = taskIndex[entry.key.task] else { throw ScheduleError("unknown task \(entry.key.task)") }
+                let task = tasks[index].message
+                let envelope = Envelope(task.message, stamps: [ScheduledStamp(schedule: schedule.name, task: task.name, occurrence: entry.key.date)])
+                let targets = senders.transportNames(for: envelope)
+                if targets.isEmpty {
+                    let id = "\(entry.key)"
+                    let local = envelope.with(ReceivedStamp(transportName: name), TransportMessageIdStamp(id))
+                    emissions[entry.key] = Emission(key: entry.key, messageId: id, messageType: envelope.messageName, destination: "handled by this worker", local: local)
+                    continue
+                }
+                let sent = try await bus.dispatch(envelope.with(DeferredSendTagStamp(tag)))
+                routed.append((tag, entry.key, envelope.messageName, targets))
+                if let id = sent.last(TransportMessageIdStamp.self)?.id {
+                    emissions[entry.key] = Emission(key: entry.key, messageId: id, messageType: envelope.messageName, destination: targets.joined(separator: ","), local: nil)
+                }
+            }
         }
-        let sent = try await bus.dispatch(envelope)
-        return Emission(key: entry.key, messageId: sent.last(TransportMessageIdStamp.self)?.id, messageType: envelope.messageName, destination: targets.joined(separator: ","), local: nil)
+        let ids = try await deferred.flush()
+        for (tag, key, type, targets) in routed where emissions[key] == nil {
+            emissions[key] = Emission(key: key, messageId: ids[tag], messageType: type, destination: targets.joined(separator: ","), local: nil)
+        }
+        return emissions
     }
 
     /// Once an hour of real time: records are stamped with real time, whatever the schedule's clock.
