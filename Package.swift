@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "MessengerSQLite", targets: ["MessengerSQLite"]),
         .library(name: "MessengerPostgres", targets: ["MessengerPostgres"]),
         .library(name: "Scheduler", targets: ["Scheduler"]),
+        .library(name: "Mailer", targets: ["Mailer"]),
         .library(name: "MessengerConfig", targets: ["MessengerConfig"]),
         .library(name: "MessengerConsole", targets: ["MessengerConsole"]),
         .executable(name: "app", targets: ["AppMain"]),
@@ -34,6 +35,16 @@ let package = Package(
             name: "CLibPQ",
             pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"])]
+        ),
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        .target(
+            name: "Mailer",
+            dependencies: ["CCurl", "Messenger"],
+            swiftSettings: strictSettings
         ),
         .target(
             name: "Messenger",
@@ -71,12 +82,12 @@ let package = Package(
         ),
         .target(
             name: "App",
-            dependencies: ["Messenger", "Scheduler"],
+            dependencies: ["Messenger", "Scheduler", "Mailer", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
         .executableTarget(
             name: "AppMain",
-            dependencies: ["App", "Messenger", "MessengerConsole", "MessengerSQLite", "MessengerPostgres"],
+            dependencies: ["App", "Mailer", "Messenger", "MessengerConfig", "MessengerConsole", "MessengerSQLite", "MessengerPostgres"],
             swiftSettings: strictSettings
         ),
         .executableTarget(
@@ -114,6 +125,11 @@ let package = Package(
         .testTarget(
             name: "SchedulerStorageTests",
             dependencies: ["Scheduler", "Messenger", "MessengerTestSupport", "MessengerSQLite", "MessengerPostgres", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "MailerTests",
+            dependencies: ["Mailer", "Messenger", "MessengerTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(

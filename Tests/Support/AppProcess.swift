@@ -95,7 +95,7 @@ public final class OutputBuffer: Sendable {
 
     public var text: String { state.withLock { $0.text } }
 
-    func append(_ data: Data) {
+    public func append(_ data: Data) {
         guard !data.isEmpty else { return }
         let ready = state.withLock { state -> [(CheckedContinuation<String, any Error>, String)] in
             state.text += String(decoding: data, as: UTF8.self)

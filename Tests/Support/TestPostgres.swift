@@ -65,4 +65,5 @@ public enum TestPostgres {
 
 public struct TestSetupError: Error, CustomStringConvertible {
     public let description: String
+    public init(description: String) { self.description = description }
 }

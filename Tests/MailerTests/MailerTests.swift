@@ -1,0 +1,80 @@
+import Foundation
+import Mailer
+import Messenger
+import MessengerTestSupport
+import Testing
+
+@Suite("Mailer", .timeLimit(.minutes(2)))
+struct MailerTests {
+    let email = Email(from: "Support <support@univ.example>", to: ["Élodie <elodie@univ.example>"], subject: "Votre demande a été reçue", text: "Bonjour,\nc'est noté.", html: "<p>Bonjour,</p>")
+
+    @Test("MAILER_DSN: smtp, smtps, file and null; a bad one is named without its password")
+    func dsn() throws {
+        #expect(try MailerFactory.make(dsn: "null://", baseDirectory: "/srv") is NullMailer)
+        let file = try #require(try MailerFactory.make(dsn: "file://var/mail", baseDirectory: "/srv") as? FileMailer)
+        #expect(file.directory == "/srv/var/mail")
+        let smtp = try #require(try MailerFactory.make(dsn: "smtp://user:p%40ss@mail.univ.example:587", baseDirectory: "/") as? SMTPMailer)
+        #expect(smtp.endpoint == "smtp://mail.univ.example:587")
+        let smtps = try #require(try MailerFactory.make(dsn: "smtps://mail.univ.example", baseDirectory: "/") as? SMTPMailer)
+        #expect(smtps.endpoint == "smtps://mail.univ.example:465" && smtps.implicitTLS)
+        let unknown = #expect(throws: MailerConfigurationError.self) { try MailerFactory.make(dsn: "sendmail://user:hunter2@x", baseDirectory: "/") }
+        #expect(unknown?.description.contains("unknown scheme \"sendmail\"") == true)
+        let noHost = #expect(throws: MailerConfigurationError.self) { try MailerFactory.make(dsn: "smtp://user:hunter2@", baseDirectory: "/") }
+        #expect(noHost?.description.contains("hunter2") == false)
+    }
+
+    @Test("file:// writes one RFC 5322 message per mail, UTF-8 subject encoded, text and HTML alternatives")
+    func fileMailer() async throws {
+        let directory = try TemporaryDirectory("mail")
+        let path = try await FileMailer(directory: directory.file("var/mail")).send(email)
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(path.hasSuffix(".eml"))
+        #expect(text.contains("From: Support <support@univ.example>\r\n"))
+        #expect(text.contains("To: Élodie <elodie@univ.example>\r\n") || text.contains("To: "))
+        #expect(text.contains("Subject: =?UTF-8?B?\(Data("Votre demande a été reçue".utf8).base64EncodedString())?=\r\n"))
+        #expect(text.contains("Content-Type: multipart/alternative"))
+        #expect(text.contains(Data("Bonjour,\nc'est noté.".utf8).base64EncodedString()))
+        #expect(text.contains(Data("<p>Bonjour,</p>".utf8).base64EncodedString()))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.file("var/mail")).count == 1)
+        directory.remove()
+    }
+
+    @Test("smtp:// delivers to a real SMTP server; a 451 is transient, a 550 a rejection, no server transient")
+    func smtp() async throws {
+        let server = try await TestSMTPServer()
+        let mailer = try MailerFactory.make(dsn: "smtp://127.0.0.1:\(server.port)", baseDirectory: "/")
+        let answer = try await mailer.send(email)
+        #expect(answer.contains("250"))
+        let received = try await server.received(1)
+        #expect(received[0].contains("Subject: =?UTF-8?B?"))
+        #expect(server.output.text.contains("RECEIVED support@univ.example elodie@univ.example"))
+
+        var busy = email
+        busy.to = ["busy@univ.example"]
+        let transient = await #expect(throws: MailerTransientError.self) { try await mailer.send(busy) }
+        #expect(transient?.description.contains("451") == true)
+        #expect(!(transient.map { $0 as any Error } is any UnrecoverableError))
+
+        var nobody = email
+        nobody.to = ["nobody@univ.example"]
+        let rejected = await #expect(throws: MailerRejectedError.self) { try await mailer.send(nobody) }
+        #expect(rejected?.description.contains("550") == true)
+        #expect(rejected.map { $0 as any Error } is any UnrecoverableError)
+        server.stop()
+
+        let closed = try MailerFactory.make(dsn: "smtp://127.0.0.1:\(server.port)", baseDirectory: "/")
+        await #expect(throws: MailerTransientError.self) { try await closed.send(email) }
+    }
+
+    @Test("smtp:// on a server that requires AUTH: delivered with the DSN's credentials, refused for good without")
+    func smtpAuth() async throws {
+        let server = try await TestSMTPServer(requireAuth: true)
+        let good = try MailerFactory.make(dsn: "smtp://mailer:secret@127.0.0.1:\(server.port)", baseDirectory: "/")
+        try await good.send(email)
+        _ = try await server.received(1)
+        let anonymous = try MailerFactory.make(dsn: "smtp://127.0.0.1:\(server.port)", baseDirectory: "/")
+        let refused = await #expect(throws: MailerRejectedError.self) { try await anonymous.send(email) }
+        #expect(refused?.description.contains("530") == true)
+        server.stop()
+    }
+}
