@@ -120,6 +120,11 @@ public actor PostgresConnection {
         }
     }
 
+    /// Runs `body` on this connection as it stands: inside the caller's open transaction.
+    public func run<T: Sendable>(_ body: @Sendable (isolated PostgresConnection) throws -> T) throws -> T {
+        try body(self)
+    }
+
     /// Runs `body` in a transaction that messages dispatched inside join: a message sent by `body` to a
     /// PostgreSQL transport of this database is stored if and only if the transaction commits.
     ///

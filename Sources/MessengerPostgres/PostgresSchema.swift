@@ -38,7 +38,32 @@ struct PostgresSchema: Sendable {
         CREATE OR REPLACE TRIGGER \(table)_notify AFTER INSERT ON \(table)
             REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION \(table)_notify();
         CREATE TABLE IF NOT EXISTS messenger_worker_signals (name TEXT PRIMARY KEY, requested_at TIMESTAMPTZ NOT NULL);
+        ALTER TABLE \(table) ADD COLUMN IF NOT EXISTS dedup_key TEXT NULL;
+        ALTER TABLE \(table) ADD COLUMN IF NOT EXISTS dedup_handling BOOLEAN NOT NULL DEFAULT false;
+        CREATE UNIQUE INDEX IF NOT EXISTS \(table)_dedup ON \(table) (queue_name, dedup_key)
+            WHERE dedup_key IS NOT NULL AND (delivered_at IS NULL OR dedup_handling);
         """
+    }
+
+    /// Inserts unless a message with the key is pending (waiting, or being handled when it asked so).
+    var insertDeduplicated: String {
+        """
+        INSERT INTO \(table) (body, headers, queue_name, available_at, dedup_key, dedup_handling)
+        VALUES ($1, $2, $3, now() + $4 * interval '1 millisecond', $5, $6)
+        ON CONFLICT (queue_name, dedup_key) WHERE dedup_key IS NOT NULL AND (delivered_at IS NULL OR dedup_handling) DO NOTHING
+        RETURNING id
+        """
+    }
+    /// A retried message's own claimed row stops holding its key ($1 id, $2 queue, $3 key).
+    var releaseOwnKey: String {
+        "UPDATE \(table) SET dedup_key = NULL WHERE id = $1 AND queue_name = $2 AND dedup_key = $3 AND delivered_at IS NOT NULL"
+    }
+    /// The pending message holding a key: id and whether it waits.
+    var pendingWithKey: String {
+        "SELECT id, delivered_at IS NULL FROM \(table) WHERE queue_name = $1 AND dedup_key = $2 AND (delivered_at IS NULL OR dedup_handling) LIMIT 1"
+    }
+    var moveDueTime: String {
+        "UPDATE \(table) SET available_at = now() + $2 * interval '1 millisecond' WHERE id = $1 AND delivered_at IS NULL"
     }
 
     static let returning = "id, body, headers, delivery_count"
@@ -104,10 +129,18 @@ struct PostgresSchema: Sendable {
         "DELETE FROM \(table) WHERE claimed_by = $1 AND (id, delivery_count) IN (SELECT * FROM unnest($2::bigint[], $3::int[]))"
     }
     var keepalive: String { "UPDATE \(table) SET delivered_at = now() WHERE id = $1 AND claimed_by = $2 AND delivery_count = $3" }
+    /// Gives claims back; a claim whose key a newer waiting message holds is deleted instead (that
+    /// message stands for it).
     var release: String {
         """
+        WITH superseded AS (
+            DELETE FROM \(table) m WHERE claimed_by = $1 AND (id, delivery_count) IN (SELECT * FROM unnest($2::bigint[], $3::int[]))
+            AND dedup_key IS NOT NULL
+            AND EXISTS (SELECT 1 FROM \(table) o WHERE o.queue_name = m.queue_name AND o.dedup_key = m.dedup_key AND o.id <> m.id AND o.delivered_at IS NULL)
+            RETURNING id)
         UPDATE \(table) SET delivered_at = NULL, claimed_by = NULL, delivery_count = delivery_count - 1
         WHERE claimed_by = $1 AND (id, delivery_count) IN (SELECT * FROM unnest($2::bigint[], $3::int[]))
+        AND id NOT IN (SELECT id FROM superseded)
         """
     }
     var nextAvailable: String {

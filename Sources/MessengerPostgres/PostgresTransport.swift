@@ -47,8 +47,8 @@ public final class PostgresTransport: SetupableTransport, QueueReceiver, Listabl
     public func setup() async throws {
         let schema = schema
         let present = try await connection.query(
-            "SELECT to_regclass($1) IS NOT NULL AND EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = $2)",
-            [.text(schema.table), .text(schema.table + "_notify")], prepare: false)
+            "SELECT to_regclass($1) IS NOT NULL AND EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = $2) AND to_regclass($3) IS NOT NULL",
+            [.text(schema.table), .text(schema.table + "_notify"), .text(schema.table + "_dedup")], prepare: false)
         if present.rows.first?.first == "t" { return }
         try await connection.transaction { connection in try connection.execute(schema.create) }
     }
@@ -72,17 +72,50 @@ public final class PostgresTransport: SetupableTransport, QueueReceiver, Listabl
 
     // MARK: Sender
 
+    /// Stores the message (inside the caller's transaction on this database, if one is open). With a
+    /// `DeduplicateStamp` whose key is pending, stores nothing (or, to debounce, moves the pending
+    /// message's due time) and answers with a `DeduplicatedStamp`.
     public func send(_ envelope: Envelope) async throws -> Envelope {
         try await prepare()
         let encoded = try serializer.encode(envelope)
         let delay = envelope.last(DelayStamp.self)?.milliseconds ?? 0
-        let rows = try await target().query(schema.insert, [.text(encoded.body), .text(encoded.headers), .text(options.queueName), .int(delay)])
-        return envelope.with(TransportMessageIdStamp(rows.rows.first?.first.flatMap { $0 } ?? "?"))
+        guard let rule = envelope.deduplication else {
+            let rows = try await target().query(schema.insert, [.text(encoded.body), .text(encoded.headers), .text(options.queueName), .int(delay)])
+            return envelope.with(TransportMessageIdStamp(rows.rows.first?.first.flatMap { $0 } ?? "?"))
+        }
+        let (schema, queue, name) = (schema, options.queueName, name)
+        let retried = envelope.last(TransportMessageIdStamp.self).flatMap { Int64($0.id) }
+        let store: @Sendable (isolated PostgresConnection) throws -> Envelope = { connection in
+            // The pending message may be claimed or acknowledged between the insert and the look-up:
+            // then insert again.
+            for _ in 0..<3 {
+                if let retried { try connection.query(schema.releaseOwnKey, [.int(retried), .text(queue), .text(rule.key)]) }
+                let inserted = try connection.query(schema.insertDeduplicated, [
+                    .text(encoded.body), .text(encoded.headers), .text(queue), .int(delay), .text(rule.key), .text(rule.whileHandling ? "true" : "false"),
+                ])
+                if let id = inserted.rows.first?.first ?? nil { return envelope.with(TransportMessageIdStamp(id)) }
+                guard let pending = try connection.query(schema.pendingWithKey, [.text(queue), .text(rule.key)]).rows.first, let id = pending[0] else { continue }
+                var debounced = false
+                if rule.debounce, pending[1] == "t", let number = Int64(id) {
+                    debounced = try connection.query(schema.moveDueTime, [.int(number), .int(delay)]).affected == 1
+                }
+                return envelope.with(DeduplicatedStamp(existingMessageId: id, debounced: debounced))
+            }
+            throw MessengerError(.transportFailure, "transport \"\(name)\": key \(rule.key) kept changing hands while storing; try again")
+        }
+        let target = try target()
+        if target === connection { return try await connection.transaction(store) }
+        return try await target.run(store)
     }
 
     /// Stores many messages in one statement (one round trip, one transaction); returns them with their ids.
     public func send(contentsOf envelopes: [Envelope]) async throws -> [Envelope] {
         guard !envelopes.isEmpty else { return [] }
+        if envelopes.contains(where: { $0.deduplication != nil }) {
+            var sent: [Envelope] = []
+            for envelope in envelopes { sent.append(try await send(envelope)) }
+            return sent
+        }
         try await prepare()
         let encoded = try envelopes.map { try serializer.encode($0) }
         let delays = envelopes.map { String($0.last(DelayStamp.self)?.milliseconds ?? 0) }

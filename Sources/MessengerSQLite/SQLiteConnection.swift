@@ -119,6 +119,9 @@ public actor SQLiteConnection {
         return rows
     }
 
+    /// Whether a transaction is open on this connection.
+    public var inTransaction: Bool { handle.map { sqlite3_get_autocommit($0) == 0 } ?? false }
+
     /// The rows changed by the last statement.
     public var changes: Int { handle.map { Int(sqlite3_changes($0)) } ?? 0 }
 

@@ -14,7 +14,9 @@ struct SQLiteSchema: Sendable {
             available_at INTEGER NOT NULL,
             delivered_at INTEGER,
             delivery_count INTEGER NOT NULL DEFAULT 0,
-            claimed_by TEXT
+            claimed_by TEXT,
+            dedup_key TEXT,
+            dedup_handling INTEGER NOT NULL DEFAULT 0
         );
         CREATE INDEX IF NOT EXISTS \(table)_ready ON \(table) (queue_name, available_at, id) WHERE delivered_at IS NULL;
         CREATE INDEX IF NOT EXISTS \(table)_claimed ON \(table) (queue_name, delivered_at) WHERE delivered_at IS NOT NULL;
@@ -23,7 +25,33 @@ struct SQLiteSchema: Sendable {
     }
 
     var insert: String {
-        "INSERT INTO \(table) (body, headers, queue_name, created_at, available_at) VALUES (?1, ?2, ?3, ?4, ?5)"
+        "INSERT INTO \(table) (body, headers, queue_name, created_at, available_at, dedup_key, dedup_handling) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+    }
+
+    /// Tables made before deduplication get its columns; every table gets its unique index over
+    /// pending keys (waiting, or being handled when asked).
+    var addDeduplicationColumns: String {
+        "ALTER TABLE \(table) ADD COLUMN dedup_key TEXT; ALTER TABLE \(table) ADD COLUMN dedup_handling INTEGER NOT NULL DEFAULT 0;"
+    }
+    var createDeduplicationIndex: String {
+        "CREATE UNIQUE INDEX IF NOT EXISTS \(table)_dedup ON \(table) (queue_name, dedup_key) WHERE dedup_key IS NOT NULL AND (delivered_at IS NULL OR dedup_handling = 1)"
+    }
+    var columns: String { "SELECT name FROM pragma_table_info('\(table)')" }
+    /// A retried message's own claimed row stops holding its key (?1 id, ?2 queue, ?3 key).
+    var releaseOwnKey: String {
+        "UPDATE \(table) SET dedup_key = NULL WHERE id = ?1 AND queue_name = ?2 AND dedup_key = ?3 AND delivered_at IS NOT NULL"
+    }
+    /// The pending message holding a key: id and whether it waits.
+    var pendingWithKey: String {
+        "SELECT id, delivered_at IS NULL FROM \(table) WHERE queue_name = ?1 AND dedup_key = ?2 AND (delivered_at IS NULL OR dedup_handling = 1) LIMIT 1"
+    }
+    var moveDueTime: String { "UPDATE \(table) SET available_at = ?2 WHERE id = ?1" }
+    /// A released row whose key a newer waiting message holds: that message stands for it.
+    var deleteSupersededClaim: String {
+        """
+        DELETE FROM \(table) WHERE id = ?1 AND claimed_by = ?2 AND delivery_count = ?3 AND dedup_key IS NOT NULL
+        AND EXISTS (SELECT 1 FROM \(table) o WHERE o.queue_name = \(table).queue_name AND o.dedup_key = \(table).dedup_key AND o.id <> \(table).id AND o.delivered_at IS NULL)
+        """
     }
 
     /// Claims up to ?4 rows of the given queues: due and free, or claimed before ?3 (owner presumed dead).

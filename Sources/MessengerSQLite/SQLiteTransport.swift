@@ -37,7 +37,17 @@ public final class SQLiteTransport: SetupableTransport, QueueReceiver, ListableR
 
     private func setup(on target: SQLiteConnection) async throws {
         let schema = schema
-        try await target.once("schema:\(schema.table)") { connection in try connection.execute(schema.create) }
+        try await target.once("schema:\(schema.table)") { connection in
+            let steps: @Sendable (isolated SQLiteConnection) throws -> Void = { connection in
+                try connection.execute(schema.create)
+                let columns = try connection.query(schema.columns).compactMap { $0[0].string }
+                if !columns.contains("dedup_key") { try connection.execute(schema.addDeduplicationColumns) }
+                try connection.execute(schema.createDeduplicationIndex)
+            }
+            // Inside a caller's transaction (a scheduler tick) it is already serialized; else take the
+            // write lock, so that two processes upgrading one table do not both add the columns.
+            if connection.inTransaction { try steps(connection) } else { try connection.transaction(steps) }
+        }
     }
 
     /// Auto set-up runs once per transport; after that, sending and claiming go straight to the table.
@@ -58,27 +68,54 @@ public final class SQLiteTransport: SetupableTransport, QueueReceiver, ListableR
 
     // MARK: Sender
 
+    /// What storing a message did.
+    private enum Stored: Sendable {
+        case inserted(Int64)
+        case duplicate(of: Int64, debounced: Bool)
+    }
+
     /// Stores the message; inside an open transaction on this file (`SQLiteConnection.withTransaction`),
-    /// as part of it.
+    /// as part of it. With a `DeduplicateStamp` whose key is pending, stores nothing (or, to debounce,
+    /// moves the pending message's due time) and answers with a `DeduplicatedStamp`.
     public func send(_ envelope: Envelope) async throws -> Envelope {
         let joined = try joinedTransaction()
         try await prepare(on: joined)
         let encoded = try serializer.encode(envelope)
         let created = Self.milliseconds(now())
         let available = created + (envelope.last(DelayStamp.self)?.milliseconds ?? 0)
-        let (sql, queue) = (schema.insert, options.queueName)
-        let insert: @Sendable (isolated SQLiteConnection) throws -> Int64 = { connection in
-            try connection.query(sql, [.text(encoded.body), .text(encoded.headers), .text(queue), .integer(created), .integer(available)])
-            return connection.lastInsertRowID
+        let (schema, queue, rule) = (schema, options.queueName, envelope.deduplication)
+        let retried = envelope.last(TransportMessageIdStamp.self).flatMap { Int64($0.id) }
+        let store: @Sendable (isolated SQLiteConnection) throws -> Stored = { connection in
+            if let rule {
+                if let retried { try connection.query(schema.releaseOwnKey, [.integer(retried), .text(queue), .text(rule.key)]) }
+                if let pending = try connection.query(schema.pendingWithKey, [.text(queue), .text(rule.key)]).first, let id = pending[0].int {
+                    let debounced = rule.debounce && pending[1].int == 1
+                    if debounced { try connection.query(schema.moveDueTime, [.integer(id), .integer(available)]) }
+                    return .duplicate(of: id, debounced: debounced)
+                }
+            }
+            try connection.query(schema.insert, [
+                .text(encoded.body), .text(encoded.headers), .text(queue), .integer(created), .integer(available),
+                rule.map { .text($0.key) } ?? .null, .integer(rule?.whileHandling == true ? 1 : 0),
+            ])
+            return .inserted(connection.lastInsertRowID)
         }
-        let id: Int64
-        if let joined { id = try await joined.run(insert) } else { id = try await connection.transaction(insert) }
-        return envelope.with(TransportMessageIdStamp(String(id)))
+        let stored: Stored
+        if let joined { stored = try await joined.run(store) } else { stored = try await connection.transaction(store) }
+        switch stored {
+        case .inserted(let id): return envelope.with(TransportMessageIdStamp(String(id)))
+        case .duplicate(let id, let debounced): return envelope.with(DeduplicatedStamp(existingMessageId: String(id), debounced: debounced))
+        }
     }
 
     /// Stores many messages in one transaction (or as part of the caller's); returns them with their ids.
     public func send(contentsOf envelopes: [Envelope]) async throws -> [Envelope] {
         guard !envelopes.isEmpty else { return [] }
+        if envelopes.contains(where: { $0.deduplication != nil }) {
+            var sent: [Envelope] = []
+            for envelope in envelopes { sent.append(try await send(envelope)) }
+            return sent
+        }
         let joined = try joinedTransaction()
         try await prepare(on: joined)
         let created = Self.milliseconds(now())
@@ -86,7 +123,7 @@ public final class SQLiteTransport: SetupableTransport, QueueReceiver, ListableR
         let rows: [[SQLiteValue]] = try envelopes.map { envelope in
             let encoded = try serializer.encode(envelope)
             let available = created + (envelope.last(DelayStamp.self)?.milliseconds ?? 0)
-            return [.text(encoded.body), .text(encoded.headers), .text(queue), .integer(created), .integer(available)]
+            return [.text(encoded.body), .text(encoded.headers), .text(queue), .integer(created), .integer(available), .null, .integer(0)]
         }
         let sql = schema.insert
         let insert: @Sendable (isolated SQLiteConnection) throws -> [Int64] = { connection in
@@ -152,9 +189,12 @@ public final class SQLiteTransport: SetupableTransport, QueueReceiver, ListableR
 
     public func release(_ envelopes: [Envelope]) async throws {
         let references = try envelopes.map(claimReference)
-        let sql = schema.release
+        let (sql, superseded) = (schema.release, schema.deleteSupersededClaim)
         try await connection.transaction { connection in
-            for reference in references { try connection.query(sql, reference.bindings) }
+            for reference in references {
+                try connection.query(superseded, reference.bindings)
+                try connection.query(sql, reference.bindings)
+            }
         }
     }
 

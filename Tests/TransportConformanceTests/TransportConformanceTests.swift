@@ -66,6 +66,14 @@ struct TransportConformanceTests {
             if let postgres { try? await postgres.connection.execute("DROP TABLE IF EXISTS \(postgres.options.tableName)") }
         }
 
+        /// After `before` more seconds nothing is due yet; `after` seconds later, exactly `numbers` are.
+        func expectDue(_ numbers: [Int], notAfter before: Double, butAfter after: Double) async throws {
+            try await advance(by: before)
+            #expect(try await transport.get(limit: 10).isEmpty)
+            try await advance(by: after)
+            #expect(TransportConformanceTests.numbers(try await transport.get(limit: 10)) == numbers)
+        }
+
         func send(_ numbers: ClosedRange<Int>, delay: Int? = nil) async throws {
             for number in numbers {
                 _ = try await transport.send(Envelope(Numbered(number: number), stamps: delay.map { [DelayStamp(milliseconds: $0)] } ?? []))
@@ -133,10 +141,7 @@ struct TransportConformanceTests {
             #expect(try await subject.transport.get(limit: 10).isEmpty)
             let stats = try await subject.transport.statistics()
             #expect((stats.total, stats.ready, stats.delayed) == (1, 0, 1))
-            try await subject.advance(by: 50)
-            #expect(try await subject.transport.get(limit: 10).isEmpty)
-            try await subject.advance(by: 11)
-            #expect(Self.numbers(try await subject.transport.get(limit: 10)) == [1])
+            try await subject.expectDue([1], notAfter: 50, butAfter: 11)
         }
     }
 

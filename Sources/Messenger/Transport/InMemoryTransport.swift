@@ -27,9 +27,21 @@ public final class InMemoryTransport: ListableReceiver, MessageCountingTransport
         let date = now()
         let delay = Double(envelope.last(DelayStamp.self)?.milliseconds ?? 0) / 1000
         return state.withLock { state in
+            if let rule = envelope.deduplication {
+                let retried = Self.id(of: envelope)
+                let pending = state.messages.filter { id, stored in
+                    id != retried && stored.envelope.deduplication?.key == rule.key
+                        && (!stored.claimed || stored.envelope.deduplication?.whileHandling == true)
+                }.keys.min()
+                if let pending {
+                    let debounced = rule.debounce && !state.messages[pending]!.claimed
+                    if debounced { state.messages[pending]!.availableAt = date.addingTimeInterval(delay) }
+                    return envelope.with(DeduplicatedStamp(existingMessageId: String(pending), debounced: debounced))
+                }
+            }
             let id = state.nextId
             state.nextId += 1
-            let stamped = envelope.withoutAll(DelayStamp.self).with(TransportMessageIdStamp(String(id)))
+            let stamped = envelope.withoutAll(DelayStamp.self).withoutAll(TransportMessageIdStamp.self).with(TransportMessageIdStamp(String(id)))
             state.messages[id] = Stored(envelope: stamped, availableAt: date.addingTimeInterval(delay), createdAt: date, claimed: false, deliveries: 0)
             return stamped
         }
@@ -64,6 +76,12 @@ public final class InMemoryTransport: ListableReceiver, MessageCountingTransport
     public func release(_ envelopes: [Envelope]) async throws {
         state.withLock { state in
             for envelope in envelopes {
+                // A newer message with the same key waits already: it stands for this one.
+                if let id = Self.id(of: envelope), let key = state.messages[id]?.envelope.deduplication?.key,
+                   state.messages.contains(where: { $0.key != id && !$0.value.claimed && $0.value.envelope.deduplication?.key == key }) {
+                    state.messages[id] = nil
+                    continue
+                }
                 if let id = Self.id(of: envelope), state.messages[id] != nil {
                     state.messages[id]!.claimed = false
                     state.messages[id]!.deliveries -= 1

@@ -22,6 +22,15 @@ struct DispatchCommand: AsyncParsableCommand {
     @Option(help: "Send to this transport instead of the routed ones (repeatable).")
     var transport: [String] = []
 
+    @Option(help: "Do not store it while a message with this key is pending (waiting to be handled).")
+    var deduplicate: String?
+
+    @Flag(help: "With --deduplicate: pending also while a worker handles it.")
+    var whileHandling = false
+
+    @Flag(help: "With --deduplicate and --delay: a pending message with the key is moved to this one's due time instead.")
+    var debounce = false
+
     @Option(help: "Output format: txt or json.")
     var format: OutputFormat = .txt
 
@@ -32,15 +41,20 @@ struct DispatchCommand: AsyncParsableCommand {
         let sentTo: [String]
         let ids: [String]
         let handledBy: [String]
+        /// The pending message that made this one a duplicate, and whether its due time moved.
+        let duplicateOf: String?
+        let debounced: Bool
     }
 
     func run() async throws {
         if let delay, delay < 0 { throw ValidationError("--delay cannot be negative") }
+        if deduplicate == nil && (whileHandling || debounce) { throw ValidationError("--while-handling and --debounce go with --deduplicate KEY") }
         let kernel = try MessengerKernel.boot(try ConsoleContext.current, logger: verbosity.logger("messenger.console"))
         let body = json == "-" ? String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self) : json
         let message = try kernel.serializer.decodeMessage(named: type, json: body)
         var stamps: [any Stamp] = []
         if let delay { stamps.append(DelayStamp(milliseconds: Int(delay * 1000))) }
+        if let deduplicate { stamps.append(DeduplicateStamp(deduplicate, whileHandling: whileHandling, debounce: debounce)) }
         if !transport.isEmpty {
             for name in transport { _ = try kernel.transport(named: name) }
             stamps.append(TransportNamesStamp(transport))
@@ -49,10 +63,13 @@ struct DispatchCommand: AsyncParsableCommand {
         await kernel.close()
         let result = Result(
             type: type, sentTo: envelope.all(SentStamp.self).map(\.transportName),
-            ids: envelope.all(TransportMessageIdStamp.self).map(\.id), handledBy: envelope.all(HandledStamp.self).map(\.handlerName)
+            ids: envelope.all(TransportMessageIdStamp.self).map(\.id), handledBy: envelope.all(HandledStamp.self).map(\.handlerName),
+            duplicateOf: envelope.last(DeduplicatedStamp.self).map { $0.existingMessageId ?? "?" }, debounced: envelope.last(DeduplicatedStamp.self)?.debounced ?? false
         )
         if format == .json { return try printJSON(result) }
-        if result.sentTo.isEmpty {
+        if let pending = result.duplicateOf {
+            print("[OK] \(type) not stored: message \(pending) with key \(deduplicate ?? "") is pending\(result.debounced ? " (its due time moved to this one's)" : "").")
+        } else if result.sentTo.isEmpty {
             print("[OK] \(type) handled now by \(result.handledBy.joined(separator: ", ")).")
         } else {
             print("[OK] \(type) sent to \(result.sentTo.joined(separator: ", ")) (id \(result.ids.joined(separator: ", "))).")

@@ -11,6 +11,7 @@ public struct StampTypes: Sendable {
         types.register(RedeliveryStamp.self)
         types.register(ErrorDetailsStamp.self)
         types.register(SentToFailureTransportStamp.self)
+        types.register(DeduplicateStamp.self)
         return types
     }()
 
