@@ -82,12 +82,15 @@ let package = Package(
         ),
         .target(
             name: "App",
-            dependencies: ["Messenger", "Scheduler", "Mailer", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "Messenger", "Scheduler", "Mailer", "MessengerConfig", "MessengerSQLite", "MessengerPostgres",
+                .product(name: "Logging", package: "swift-log"), .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: strictSettings
         ),
         .executableTarget(
             name: "AppMain",
-            dependencies: ["App", "Mailer", "Messenger", "MessengerConfig", "MessengerConsole", "MessengerSQLite", "MessengerPostgres"],
+            dependencies: ["App", "Mailer", "Messenger", "MessengerConsole", "MessengerSQLite", "MessengerPostgres"],
             swiftSettings: strictSettings
         ),
         .executableTarget(
@@ -125,6 +128,11 @@ let package = Package(
         .testTarget(
             name: "SchedulerStorageTests",
             dependencies: ["Scheduler", "Messenger", "MessengerTestSupport", "MessengerSQLite", "MessengerPostgres", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "AppTests",
+            dependencies: ["App", "Mailer", "Messenger", "MessengerTestSupport", "MessengerSQLite", "MessengerPostgres", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
         .testTarget(

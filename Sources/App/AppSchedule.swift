@@ -8,8 +8,9 @@ public struct AppSchedule: ScheduleProvider {
     public init() {}
 
     public func schedule() throws -> Schedule {
-        // The student-support tasks (daily role recompute, nightly archiving, weekly enrollment
-        // refresh, reminders) are declared here with their messages.
-        try Schedule(name: "default", [])
+        try Schedule(name: "default", [
+            .cron("15 5 * * *", timeZone: "Europe/Paris", RecomputeRoles(), name: "recompute-roles"),
+            .cron("# #(1-4) * * *", timeZone: "Europe/Paris", ArchiveObsoleteRequests(), name: "archive-obsolete-requests"),
+        ])
     }
 }

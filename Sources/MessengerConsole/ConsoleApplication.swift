@@ -16,6 +16,8 @@ public struct ConsoleApplication: Sendable {
     }()
     /// The application's schedules, consumed by the `scheduler_<name>` receivers.
     public var schedules: [any ScheduleProvider] = []
+    /// The application's own commands, beside the messenger's.
+    public var commands: [any ParsableCommand.Type] = []
     /// Holds `config/messenger.yaml`, `.env` and the relative SQLite files: `APP_PROJECT_DIR`, else
     /// the working directory.
     public var projectDirectory: String
@@ -47,16 +49,18 @@ enum ConsoleContext {
     }
 }
 
-/// The root command: one subcommand per console command, Symfony's names.
+/// The root command: one subcommand per console command, Symfony's names, then the application's.
 struct MessengerCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "app",
-        abstract: "The message bus console: consume, inspect and retry messages.",
-        subcommands: [
-            ConsumeCommand.self, StopWorkersCommand.self, StatsCommand.self, SetupTransportsCommand.self,
-            FailedShowCommand.self, FailedRetryCommand.self, FailedRemoveCommand.self,
-            DebugMessengerCommand.self, DispatchCommand.self,
-            SchedulerListCommand.self, SchedulerRunCommand.self, SchedulerCronCommand.self,
-        ]
-    )
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: "app",
+            abstract: "The message bus console: consume, inspect and retry messages; the application's commands.",
+            subcommands: [
+                ConsumeCommand.self, StopWorkersCommand.self, StatsCommand.self, SetupTransportsCommand.self,
+                FailedShowCommand.self, FailedRetryCommand.self, FailedRemoveCommand.self,
+                DebugMessengerCommand.self, DispatchCommand.self,
+                SchedulerListCommand.self, SchedulerRunCommand.self, SchedulerCronCommand.self,
+            ] + (ConsoleContext.application.withLock { $0?.commands } ?? [])
+        )
+    }
 }

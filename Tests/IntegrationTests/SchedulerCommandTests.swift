@@ -43,7 +43,10 @@ struct SchedulerCommandTests {
         #expect(text.stdout.contains("Messenger.Probe {\"label\":\"heartbeat\"}"))
         #expect(text.stdout.contains("never"))
         let rows = try json([ListRow].self, try await project.run("scheduler:list", "--date", "2026-03-28T00:00:00Z", "--format", "json").stdout)
-        #expect(rows.map { "\($0.schedule)/\($0.name)" } == ["default/heartbeat", "default/nightly", "reports/weekly"])
+        // The application's own tasks (declared in code) come first; the file adds its tasks to them.
+        #expect(rows.map { "\($0.schedule)/\($0.name)" } == [
+            "default/recompute-roles", "default/archive-obsolete-requests", "default/heartbeat", "default/nightly", "reports/weekly",
+        ])
         let nightly = try #require(rows.first { $0.name == "nightly" })
         #expect(nightly.trigger.hasPrefix("#daily ("))
         #expect(nightly.trigger.hasSuffix("(Europe/Paris) + up to 30 s jitter"))
@@ -128,7 +131,7 @@ struct SchedulerCommandTests {
         #expect(consume.stderr.contains("unknown schedule \"nightly\""))
         let run = try await project.run("scheduler:run", "purge")
         #expect(run.status != 0)
-        #expect(run.stderr.contains("no recurring message \"purge\"; recurring messages: default/heartbeat, default/nightly, reports/weekly"))
+        #expect(run.stderr.contains("no recurring message \"purge\"; recurring messages: default/recompute-roles, default/archive-obsolete-requests, default/heartbeat, default/nightly, reports/weekly"))
 
         try project.directory.write("config/scheduler.yaml", Self.schedule + "\n      purge:\n        enabled: false\n")
         let override = try await project.run("messenger:consume", "scheduler_default", "--time-limit", "1")

@@ -157,7 +157,7 @@ struct SchedulerProcessTests {
         #expect(emitted.filter { $0.task == "none" }.isEmpty)
         #expect(try await storedCount() == 181)
 
-        let list = try await project.run("scheduler:list", "--date", "2026-03-10T03:00:30Z", "--format", "json")
+        let list = try await project.run("scheduler:list", schedule, "--date", "2026-03-10T03:00:30Z", "--format", "json")
         #expect(list.status == 0, "\(list.stderr)")
         let rows = try json([ListRow].self, list.stdout)
         #expect(rows.map(\.name) == ["all", "last", "none"])

@@ -1,0 +1,58 @@
+/// The application's schema, as numbered migrations, each written for SQLite and for PostgreSQL.
+/// Dates are ISO 8601 text (`2026-11-23`), the same in both.
+public enum AppSchema {
+    public struct Migration: Sendable {
+        public let version: Int
+        public let name: String
+        let sqlite: String
+        let postgres: String
+
+        func sql(postgres: Bool) -> String { postgres ? self.postgres : sqlite }
+    }
+
+    public static let migrations: [Migration] = [
+        Migration(version: 1, name: "users, roles, students, campaigns, requests, reminders, files", sqlite: """
+            CREATE TABLE users (id INTEGER PRIMARY KEY AUTOINCREMENT, email TEXT NOT NULL UNIQUE, name TEXT NOT NULL);
+            CREATE TABLE role_assignments (id INTEGER PRIMARY KEY AUTOINCREMENT, user_id INTEGER NOT NULL REFERENCES users(id),
+                role TEXT NOT NULL, starts_on TEXT NOT NULL, ends_on TEXT);
+            CREATE TABLE user_roles (user_id INTEGER NOT NULL REFERENCES users(id), role TEXT NOT NULL, computed_on TEXT NOT NULL,
+                PRIMARY KEY (user_id, role));
+            CREATE TABLE students (id INTEGER PRIMARY KEY AUTOINCREMENT, student_number TEXT NOT NULL UNIQUE, email TEXT NOT NULL,
+                name TEXT NOT NULL, created_at TEXT NOT NULL);
+            CREATE TABLE enrollments (id INTEGER PRIMARY KEY AUTOINCREMENT, student_id INTEGER NOT NULL REFERENCES students(id),
+                academic_year TEXT NOT NULL, program TEXT NOT NULL, stage TEXT NOT NULL, fetched_at TEXT NOT NULL,
+                UNIQUE (student_id, academic_year, program));
+            CREATE TABLE campaigns (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, archive_on TEXT);
+            CREATE TABLE requests (id INTEGER PRIMARY KEY AUTOINCREMENT, campaign_id INTEGER NOT NULL REFERENCES campaigns(id),
+                student_id INTEGER NOT NULL REFERENCES students(id),
+                state TEXT NOT NULL CHECK (state IN ('draft', 'submitted', 'accepted', 'refused')), updated_at TEXT NOT NULL);
+            CREATE INDEX requests_campaign_state ON requests (campaign_id, state);
+            CREATE TABLE hr_periods (id INTEGER PRIMARY KEY AUTOINCREMENT, user_id INTEGER NOT NULL REFERENCES users(id),
+                label TEXT NOT NULL, ends_on TEXT NOT NULL);
+            CREATE TABLE interventions (id INTEGER PRIMARY KEY AUTOINCREMENT, title TEXT NOT NULL, starts_on TEXT NOT NULL,
+                contact_email TEXT NOT NULL);
+            CREATE TABLE uploaded_files (id INTEGER PRIMARY KEY AUTOINCREMENT, path TEXT NOT NULL UNIQUE, uploaded_at TEXT NOT NULL);
+            """, postgres: """
+            CREATE TABLE users (id BIGSERIAL PRIMARY KEY, email TEXT NOT NULL UNIQUE, name TEXT NOT NULL);
+            CREATE TABLE role_assignments (id BIGSERIAL PRIMARY KEY, user_id BIGINT NOT NULL REFERENCES users(id),
+                role TEXT NOT NULL, starts_on TEXT NOT NULL, ends_on TEXT);
+            CREATE TABLE user_roles (user_id BIGINT NOT NULL REFERENCES users(id), role TEXT NOT NULL, computed_on TEXT NOT NULL,
+                PRIMARY KEY (user_id, role));
+            CREATE TABLE students (id BIGSERIAL PRIMARY KEY, student_number TEXT NOT NULL UNIQUE, email TEXT NOT NULL,
+                name TEXT NOT NULL, created_at TEXT NOT NULL);
+            CREATE TABLE enrollments (id BIGSERIAL PRIMARY KEY, student_id BIGINT NOT NULL REFERENCES students(id),
+                academic_year TEXT NOT NULL, program TEXT NOT NULL, stage TEXT NOT NULL, fetched_at TEXT NOT NULL,
+                UNIQUE (student_id, academic_year, program));
+            CREATE TABLE campaigns (id BIGSERIAL PRIMARY KEY, name TEXT NOT NULL, archive_on TEXT);
+            CREATE TABLE requests (id BIGSERIAL PRIMARY KEY, campaign_id BIGINT NOT NULL REFERENCES campaigns(id),
+                student_id BIGINT NOT NULL REFERENCES students(id),
+                state TEXT NOT NULL CHECK (state IN ('draft', 'submitted', 'accepted', 'refused')), updated_at TEXT NOT NULL);
+            CREATE INDEX requests_campaign_state ON requests (campaign_id, state);
+            CREATE TABLE hr_periods (id BIGSERIAL PRIMARY KEY, user_id BIGINT NOT NULL REFERENCES users(id),
+                label TEXT NOT NULL, ends_on TEXT NOT NULL);
+            CREATE TABLE interventions (id BIGSERIAL PRIMARY KEY, title TEXT NOT NULL, starts_on TEXT NOT NULL,
+                contact_email TEXT NOT NULL);
+            CREATE TABLE uploaded_files (id BIGSERIAL PRIMARY KEY, path TEXT NOT NULL UNIQUE, uploaded_at TEXT NOT NULL);
+            """),
+    ]
+}

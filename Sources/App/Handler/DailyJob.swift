@@ -1,0 +1,20 @@
+import Foundation
+import Messenger
+
+/// A planned job about one day of the application's data: `on` replays a given day.
+protocol DailyJob: Message {
+    /// `2026-11-23`; nil: the day it is handled.
+    var on: String? { get }
+}
+
+/// A handler of a daily job that works on the application's database.
+protocol DailyJobHandler: MessageHandler where HandledMessage: DailyJob {
+    var database: SharedAppDatabase { get }
+    func run(on day: String, in database: AppDatabase, context: HandlerContext) async throws -> Result
+}
+
+extension DailyJobHandler {
+    func handle(_ message: HandledMessage, context: HandlerContext) async throws -> Result {
+        try await run(on: message.on ?? AppCalendar.today(), in: try database.get(), context: context)
+    }
+}

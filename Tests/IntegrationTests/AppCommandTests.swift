@@ -1,0 +1,61 @@
+import Foundation
+import MessengerSQLite
+import MessengerTestSupport
+import Testing
+
+/// The application from the real `app`: its schema, demonstration data, and the first planned jobs
+/// dispatched, stored, handled, with their mails in `var/mail`.
+@Suite("app database and planned jobs", .timeLimit(.minutes(2)))
+struct AppCommandTests {
+    static let config = """
+        messenger:
+          failure_transport: failed
+          transports:
+            async: '%env(MESSENGER_TRANSPORT_DSN)%'
+            async_mail: 'sqlite://var/messenger.sqlite?queue_name=async_mail'
+            failed: 'sqlite://var/messenger.sqlite?queue_name=failed'
+          routing:
+            App.SendMail: async_mail
+            'App.*': async
+        """
+
+    @Test("database:migrate is idempotent; demo:seed loads once; RecomputeRoles and ArchiveObsoleteRequests run through the workers and mail")
+    func planned() async throws {
+        var project = try TestProject(config: Self.config)
+        project.environment["MAILER_DSN"] = "file://var/mail"
+        let first = try await project.run("database:migrate")
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.contains("[OK] Applied migration 1"))
+        let second = try await project.run("database:migrate")
+        #expect(second.stdout.contains("[OK] The schema is up to date (version 1)."))
+        #expect(try await project.run("demo:seed").stdout.contains("[OK] Demonstration data loaded."))
+        #expect(try await project.run("demo:seed").stdout.contains("nothing loaded"))
+
+        let list = try json([ListRow].self, try await project.run("scheduler:list", "--format", "json").stdout)
+        #expect(list.map(\.name) == ["recompute-roles", "archive-obsolete-requests"])
+        #expect(try await project.run("scheduler:run", "recompute-roles").stdout.contains("sent to async"))
+        #expect(try await project.run("scheduler:run", "archive-obsolete-requests").stdout.contains("sent to async"))
+        let worker = try await project.run("messenger:consume", "async", "async_mail", "--stop-when-empty")
+        #expect(worker.status == 0)
+        #expect(worker.stderr.contains("Roles recomputed"))
+        #expect(worker.stderr.contains("Obsolete requests archived"))
+        #expect(worker.stderr.contains("Mail sent"))
+        let database = SQLiteConnection(path: project.databasePath)
+        #expect(try await database.query("SELECT count(*) FROM user_roles")[0][0].int ?? 0 >= 2)
+        let refused = try await database.query("SELECT count(*) FROM requests r JOIN campaigns c ON c.id = r.campaign_id WHERE c.name = 'Scholarship 2025' AND r.state = 'draft'")
+        #expect(refused[0][0].int == 0)
+        await database.close()
+        #expect(try FileManager.default.contentsOfDirectory(atPath: project.directory.file("var/mail")).count >= 1)
+        project.remove()
+    }
+
+    @Test("a bad DATABASE_URL is named by database:migrate, with a non-zero exit")
+    func badURL() async throws {
+        var project = try TestProject(config: Self.config)
+        project.environment["DATABASE_URL"] = "mysql://root@localhost/app"
+        let result = try await project.run("database:migrate")
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("DATABASE_URL: unknown scheme \"mysql\""))
+        project.remove()
+    }
+}
