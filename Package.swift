@@ -83,7 +83,7 @@ let package = Package(
         .target(
             name: "App",
             dependencies: [
-                "Messenger", "Scheduler", "Mailer", "MessengerConfig", "MessengerSQLite", "MessengerPostgres",
+                "Messenger", "Scheduler", "Mailer", "MessengerConfig", "MessengerConsole", "MessengerSQLite", "MessengerPostgres",
                 .product(name: "Logging", package: "swift-log"), .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -152,7 +152,7 @@ let package = Package(
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["Messenger", "MessengerTestSupport", "MessengerSQLite", "MessengerPostgres", "MessengerConsole", "Scheduler"],
+            dependencies: ["App", "Messenger", "MessengerTestSupport", "MessengerSQLite", "MessengerPostgres", "MessengerConsole", "Scheduler"],
             swiftSettings: strictSettings
         ),
     ],

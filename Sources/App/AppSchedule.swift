@@ -11,6 +11,7 @@ public struct AppSchedule: ScheduleProvider {
         try Schedule(name: "default", [
             .cron("15 5 * * *", timeZone: "Europe/Paris", RecomputeRoles(), name: "recompute-roles"),
             .cron("# #(1-4) * * *", timeZone: "Europe/Paris", ArchiveObsoleteRequests(), name: "archive-obsolete-requests"),
+            .cron("30 3 * * sun", timeZone: "Europe/Paris", PurgeOrphanFiles(), name: "purge-orphan-files"),
         ])
     }
 }

@@ -16,7 +16,7 @@ let mailer = LazyMailer(baseDirectory: console.projectDirectory) {
 }
 AppMessages.register(
     into: &console.registry, mailer: mailer, mailFrom: (try? environment.setting("MAILER_FROM")) ?? "noreply@localhost",
-    database: SharedAppDatabase(environment: environment)
+    database: SharedAppDatabase(environment: environment), environment: environment
 )
 console.schedules.append(AppSchedule())
 console.commands.append(contentsOf: AppCommands.all)

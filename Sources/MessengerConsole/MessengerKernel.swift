@@ -42,6 +42,11 @@ public final class MessengerKernel: Sendable {
         bus = MessageBus(name: configuration.busName, registry: registry, senders: senders)
     }
 
+    /// The kernel of the running console application, for application commands that dispatch.
+    public static func booted(logger: Logger) throws -> MessengerKernel {
+        try boot(try ConsoleContext.current, logger: logger)
+    }
+
     /// Loads the configuration of the application's project and builds the kernel.
     static func boot(_ application: ConsoleApplication, logger: Logger) throws -> MessengerKernel {
         let environment = try Environment.load(projectDirectory: application.projectDirectory)

@@ -84,9 +84,9 @@ struct AppDatabaseTests {
     }
 
     /// A bus whose `App.SendMail` messages land in `mails`, with the application's handlers.
-    static func bus(_ shared: SharedAppDatabase, mails: InMemoryTransport) -> MessageBus {
+    static func bus(_ shared: SharedAppDatabase, mails: InMemoryTransport, projectDirectory: String = "/nonexistent") -> MessageBus {
         var registry = MessageRegistry()
-        AppMessages.register(into: &registry, mailer: NullMailerForTests(), mailFrom: "support@univ.example", database: shared)
+        AppMessages.register(into: &registry, mailer: NullMailerForTests(), mailFrom: "support@univ.example", database: shared, environment: AppEnvironment(projectDirectory: projectDirectory))
         return MessageBus(registry: registry, senders: SendersLocator(routing: ["App.SendMail": ["mail"]], senders: ["mail": mails]))
     }
 
@@ -143,6 +143,26 @@ struct AppDatabaseTests {
         await #expect(throws: (any Error).self) { try await Self.bus(fixture.shared, mails: mails).dispatch(ArchiveObsoleteRequests(on: "2026-11-23")) }
         #expect(try await fixture.database.query("SELECT id, state FROM requests ORDER BY id") == before)
         #expect(try await mails.list(limit: 100).isEmpty)
+        try await fixture.remove()
+    }
+
+    @Test("PurgeOrphanFiles deletes the files no row references once past the grace period, and only those", arguments: Kind.allCases)
+    func purge(kind: Kind) async throws {
+        let fixture = try await Self.seeded(kind)
+        let uploads = fixture.directory.file("var/uploads")
+        let old = Date().addingTimeInterval(-3 * 86_400)
+        for (path, modified) in [("requests/1/transcript.pdf", old), ("requests/3/forgotten.pdf", old), ("incoming/being-uploaded.pdf", Date())] {
+            try fixture.directory.write("var/uploads/\(path)", "pdf")
+            try FileManager.default.setAttributes([.modificationDate: modified], ofItemAtPath: "\(uploads)/\(path)")
+        }
+        let listed = try await OrphanFiles.find(in: uploads, database: fixture.database, olderThan: Date().addingTimeInterval(-86_400))
+        #expect(listed == ["requests/3/forgotten.pdf"])
+        let bus = Self.bus(fixture.shared, mails: InMemoryTransport(), projectDirectory: fixture.directory.path)
+        let handled = try await bus.dispatch(PurgeOrphanFiles())
+        #expect(handled.last(HandledStamp.self) != nil)
+        #expect(FileManager.default.fileExists(atPath: "\(uploads)/requests/1/transcript.pdf"))
+        #expect(!FileManager.default.fileExists(atPath: "\(uploads)/requests/3/forgotten.pdf"))
+        #expect(FileManager.default.fileExists(atPath: "\(uploads)/incoming/being-uploaded.pdf"))
         try await fixture.remove()
     }
 

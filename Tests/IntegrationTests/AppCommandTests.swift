@@ -32,7 +32,7 @@ struct AppCommandTests {
         #expect(try await project.run("demo:seed").stdout.contains("nothing loaded"))
 
         let list = try json([ListRow].self, try await project.run("scheduler:list", "--format", "json").stdout)
-        #expect(list.map(\.name) == ["recompute-roles", "archive-obsolete-requests"])
+        #expect(list.map(\.name) == ["recompute-roles", "archive-obsolete-requests", "purge-orphan-files"])
         #expect(try await project.run("scheduler:run", "recompute-roles").stdout.contains("sent to async"))
         #expect(try await project.run("scheduler:run", "archive-obsolete-requests").stdout.contains("sent to async"))
         let worker = try await project.run("messenger:consume", "async", "async_mail", "--stop-when-empty")
@@ -56,6 +56,30 @@ struct AppCommandTests {
         let result = try await project.run("database:migrate")
         #expect(result.status != 0)
         #expect(result.stderr.contains("DATABASE_URL: unknown scheme \"mysql\""))
+        project.remove()
+    }
+}
+
+extension AppCommandTests {
+    @Test("files:purge-orphans --dry-run lists the orphans and deletes nothing; without it, a worker deletes them")
+    func purgeOrphans() async throws {
+        var project = try TestProject(config: Self.config)
+        project.environment["MAILER_DSN"] = "null://"
+        #expect(try await project.run("demo:seed").status == 0)
+        try project.directory.write("var/uploads/requests/9/orphan.pdf", "pdf")
+        try project.directory.write("var/uploads/requests/1/transcript.pdf", "pdf")
+        let dry = try await project.run("files:purge-orphans", "--dry-run", "--grace", "0")
+        #expect(dry.status == 0, "\(dry.stderr)")
+        #expect(dry.stdout.contains("requests/9/orphan.pdf\n"))
+        #expect(!dry.stdout.contains("transcript.pdf"))
+        #expect(dry.stdout.contains("[OK] 1 orphan file(s)"))
+        #expect(FileManager.default.fileExists(atPath: project.directory.file("var/uploads/requests/9/orphan.pdf")))
+        let sent = try await project.run("files:purge-orphans", "--grace", "0")
+        #expect(sent.stdout.contains("[OK] App.PurgeOrphanFiles sent to async."))
+        let worker = try await project.run("messenger:consume", "async", "--stop-when-empty")
+        #expect(worker.stderr.contains("Orphan files purged"))
+        #expect(!FileManager.default.fileExists(atPath: project.directory.file("var/uploads/requests/9/orphan.pdf")))
+        #expect(FileManager.default.fileExists(atPath: project.directory.file("var/uploads/requests/1/transcript.pdf")))
         project.remove()
     }
 }

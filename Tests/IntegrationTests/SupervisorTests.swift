@@ -87,6 +87,12 @@ struct SupervisorTests {
             return text[killed.upperBound...].contains("messenger-consume_00 entered RUNNING")
         }
         try await supervisor.waitFor("every kill message handled") { Set(handledProbes($0).filter { $0.hasPrefix("kill") }).count == 40 }
+        // A message the killed worker handled without acknowledging is still stored: it comes back after
+        // redeliver_timeout (2 s) and is handled again. No output announces an empty table: ask it.
+        let deadline = ContinuousClock.now + .seconds(30)
+        while try await queue.statistics().total > 0, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
         #expect(try await queue.statistics().total == 0)
 
         // A graceful stop while a slow message is in hand.

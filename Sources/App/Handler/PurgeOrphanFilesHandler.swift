@@ -1,0 +1,20 @@
+import Foundation
+import Logging
+import Messenger
+
+/// Deletes the orphan files of the upload folder; returns how many.
+struct PurgeOrphanFilesHandler: MessageHandler {
+    let database: SharedAppDatabase
+    let environment: AppEnvironment
+
+    func handle(_ message: PurgeOrphanFiles, context: HandlerContext) async throws -> Int {
+        let folder = try OrphanFiles.folder(environment)
+        let cutoff = Date().addingTimeInterval(-Double(message.graceSeconds ?? PurgeOrphanFiles.defaultGraceSeconds))
+        let orphans = try await OrphanFiles.find(in: folder, database: try database.get(), olderThan: cutoff)
+        for path in orphans {
+            try FileManager.default.removeItem(atPath: URL(fileURLWithPath: folder).appendingPathComponent(path).path)
+        }
+        context.logger.notice("Orphan files purged", metadata: ["files.folder": "\(folder)", "files.deleted": "\(orphans.count)"])
+        return orphans.count
+    }
+}
