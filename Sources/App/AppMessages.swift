@@ -10,5 +10,7 @@ public enum AppMessages {
         registry.register(RecomputeRolesHandler(database: database))
         registry.register(ArchiveObsoleteRequestsHandler(database: database))
         registry.register(PurgeOrphanFilesHandler(database: database, environment: environment))
+        registry.register(FetchApogeeEnrollmentHandler(database: database, environment: environment))
+        registry.register(RefreshAllEnrollmentsHandler(database: database))
     }
 }

@@ -12,6 +12,7 @@ public struct AppSchedule: ScheduleProvider {
             .cron("15 5 * * *", timeZone: "Europe/Paris", RecomputeRoles(), name: "recompute-roles"),
             .cron("# #(1-4) * * *", timeZone: "Europe/Paris", ArchiveObsoleteRequests(), name: "archive-obsolete-requests"),
             .cron("30 3 * * sun", timeZone: "Europe/Paris", PurgeOrphanFiles(), name: "purge-orphan-files"),
+            .cron("0 4 * * mon", timeZone: "Europe/Paris", RefreshAllEnrollments(), name: "enrollment-refresh"),
         ])
     }
 }

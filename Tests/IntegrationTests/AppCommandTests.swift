@@ -32,7 +32,7 @@ struct AppCommandTests {
         #expect(try await project.run("demo:seed").stdout.contains("nothing loaded"))
 
         let list = try json([ListRow].self, try await project.run("scheduler:list", "--format", "json").stdout)
-        #expect(list.map(\.name) == ["recompute-roles", "archive-obsolete-requests", "purge-orphan-files"])
+        #expect(list.map(\.name) == ["recompute-roles", "archive-obsolete-requests", "purge-orphan-files", "enrollment-refresh"])
         #expect(try await project.run("scheduler:run", "recompute-roles").stdout.contains("sent to async"))
         #expect(try await project.run("scheduler:run", "archive-obsolete-requests").stdout.contains("sent to async"))
         let worker = try await project.run("messenger:consume", "async", "async_mail", "--stop-when-empty")
@@ -80,6 +80,29 @@ extension AppCommandTests {
         #expect(worker.stderr.contains("Orphan files purged"))
         #expect(!FileManager.default.fileExists(atPath: project.directory.file("var/uploads/requests/9/orphan.pdf")))
         #expect(FileManager.default.fileExists(atPath: project.directory.file("var/uploads/requests/1/transcript.pdf")))
+        project.remove()
+    }
+}
+
+extension AppCommandTests {
+    @Test("student:create records the student and queues the fetch in one transaction; a worker stores the enrollments; a second create is refused")
+    func createStudent() async throws {
+        let server = try await TestApogeeServer()
+        var project = try TestProject(config: Self.config)
+        project.environment["APOGEE_URL"] = server.url
+        let created = try await project.run("student:create", "21000999", "zoe@etu.univ.example", "Zoé Marchand")
+        #expect(created.status == 0, "\(created.stderr)")
+        #expect(created.stdout.contains("[OK] Student 21000999 recorded; enrollment fetch queued on async."))
+        let again = try await project.run("student:create", "21000999", "zoe@etu.univ.example", "Zoé Marchand")
+        #expect(again.status != 0)
+        #expect(again.stderr.contains("student 21000999 exists already"))
+        let worker = try await project.run("messenger:consume", "async", "--stop-when-empty")
+        #expect(worker.stderr.contains("Enrollments fetched"))
+        let database = SQLiteConnection(path: project.databasePath)
+        #expect(try await database.query("SELECT count(*) FROM enrollments")[0][0].int == 2)
+        await database.close()
+        #expect(server.requests("/students/21000999/enrollments") == 1)
+        server.stop()
         project.remove()
     }
 }

@@ -21,6 +21,7 @@ struct SupervisorTests {
         let process: Process
         let output = OutputBuffer()
         let environment: [String: String]
+        let pipe = Pipe()
 
         init(project: TestProject, runDirectory: TemporaryDirectory) throws {
             environment = ProcessInfo.processInfo.environment.merging([
@@ -30,7 +31,6 @@ struct SupervisorTests {
             process.executableURL = URL(fileURLWithPath: "/usr/bin/supervisord")
             process.arguments = ["-c", SupervisorTests.configFile]
             process.environment = environment
-            let pipe = Pipe()
             process.standardOutput = pipe
             process.standardError = pipe
             process.standardInput = FileHandle.nullDevice
@@ -109,6 +109,8 @@ struct SupervisorTests {
 
         try supervisor.control("shutdown")
         supervisor.process.waitUntilExit()
+        // A readability handler left on a pipe that goes away crashes libdispatch: remove it first.
+        supervisor.pipe.fileHandleForReading.readabilityHandler = nil
         await queue.close()
         runDirectory.remove()
         project.remove()

@@ -9,6 +9,7 @@ public final class TestSMTPServer: Sendable {
     public let output = OutputBuffer()
     private let process: Process
     private let input: Pipe
+    private let outputs: [Pipe]
 
     static let script = #"""
         import os, socket, sys
@@ -68,6 +69,7 @@ public final class TestSMTPServer: Sendable {
         try process.run()
         self.process = process
         self.input = input
+        outputs = [output, errors]
         let text = try await buffer.waitFor(timeout: .seconds(20), description: "the SMTP server to listen (python3-aiosmtpd)") { $0.contains("READY ") }
         guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("READY ") }), let port = Int(line.dropFirst(6)) else {
             throw TestSetupError(description: "the SMTP server did not say its port: \(text)")
@@ -83,9 +85,17 @@ public final class TestSMTPServer: Sendable {
         }
     }
 
+    /// A test that failed before `stop()` still leaves no handler behind (and the server exits with its input).
+    deinit {
+        for pipe in outputs { pipe.fileHandleForReading.readabilityHandler = nil }
+        try? input.fileHandleForWriting.close()
+    }
+
     public func stop() {
         try? input.fileHandleForWriting.close()
         process.waitUntilExit()
+        // A readability handler left on a pipe that goes away crashes libdispatch: remove it first.
+        for pipe in outputs { pipe.fileHandleForReading.readabilityHandler = nil }
         folder.remove()
     }
 }

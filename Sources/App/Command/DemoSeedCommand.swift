@@ -18,5 +18,5 @@ struct DemoSeedCommand: AsyncParsableCommand {
 
 /// The application's own console commands.
 public enum AppCommands {
-    public static let all: [any ParsableCommand.Type] = [DatabaseMigrateCommand.self, DemoSeedCommand.self, PurgeOrphanFilesCommand.self]
+    public static let all: [any ParsableCommand.Type] = [DatabaseMigrateCommand.self, DemoSeedCommand.self, PurgeOrphanFilesCommand.self, StudentCreateCommand.self]
 }

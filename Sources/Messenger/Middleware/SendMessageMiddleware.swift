@@ -10,6 +10,9 @@ public struct SendMessageMiddleware: Middleware {
         let targets = try senders.senders(for: envelope)
         if targets.isEmpty { return try await next(envelope) }
         var current = envelope
+        if let keyed = envelope.message as? any DeduplicatedMessage, envelope.last(DeduplicateStamp.self) == nil {
+            current = current.with(keyed.deduplication)
+        }
         var handleNow = false
         for (name, sender) in targets {
             if sender is SyncTransport {
