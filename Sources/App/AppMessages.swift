@@ -12,5 +12,6 @@ public enum AppMessages {
         registry.register(PurgeOrphanFilesHandler(database: database, environment: environment))
         registry.register(FetchApogeeEnrollmentHandler(database: database, environment: environment))
         registry.register(RefreshAllEnrollmentsHandler(database: database))
+        registry.register(SendRemindersHandler(database: database))
     }
 }

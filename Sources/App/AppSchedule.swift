@@ -13,6 +13,7 @@ public struct AppSchedule: ScheduleProvider {
             .cron("# #(1-4) * * *", timeZone: "Europe/Paris", ArchiveObsoleteRequests(), name: "archive-obsolete-requests"),
             .cron("30 3 * * sun", timeZone: "Europe/Paris", PurgeOrphanFiles(), name: "purge-orphan-files"),
             .cron("0 4 * * mon", timeZone: "Europe/Paris", RefreshAllEnrollments(), name: "enrollment-refresh"),
+            .cron("0 8 * * *", timeZone: "Europe/Paris", SendReminders(), name: "reminders"),
         ])
     }
 }

@@ -166,6 +166,21 @@ struct AppDatabaseTests {
         try await fixture.remove()
     }
 
+    @Test("SendReminders mails the staff whose HR period ends in 4 days and the contacts of the next 3 days' interventions", arguments: Kind.allCases)
+    func reminders(kind: Kind) async throws {
+        let fixture = try await Self.seeded(kind)
+        let mails = InMemoryTransport()
+        try await Self.bus(fixture.shared, mails: mails).dispatch(SendReminders(on: "2026-11-23"))
+        let sent = try await mails.list(limit: 100).compactMap { $0.message as? SendMail }
+        #expect(sent.map(\.to) == [["bruno.petit@univ.example"], ["alice.martin@univ.example"]])
+        #expect(sent.first?.subject == "Your Fixed-term contract ends on 2026-11-27")
+        #expect(sent.last?.subject == "Reminder: Study skills workshop on 2026-11-25")
+        // The day after: the contract ends in 3 days, the workshop is tomorrow.
+        try await Self.bus(fixture.shared, mails: mails).dispatch(SendReminders(on: "2026-11-24"))
+        #expect(try await mails.list(limit: 100).count == 3)
+        try await fixture.remove()
+    }
+
     @Test("statements are written once with $n parameters; SQLite gets ?n")
     func parameters() {
         #expect(AppDatabase.sqliteParameters("SELECT $1, $2 WHERE a = $1 AND b = '$x'") == "SELECT ?1, ?2 WHERE a = ?1 AND b = '$x'")

@@ -32,7 +32,7 @@ struct AppCommandTests {
         #expect(try await project.run("demo:seed").stdout.contains("nothing loaded"))
 
         let list = try json([ListRow].self, try await project.run("scheduler:list", "--format", "json").stdout)
-        #expect(list.map(\.name) == ["recompute-roles", "archive-obsolete-requests", "purge-orphan-files", "enrollment-refresh"])
+        #expect(list.map(\.name) == ["recompute-roles", "archive-obsolete-requests", "purge-orphan-files", "enrollment-refresh", "reminders"])
         #expect(try await project.run("scheduler:run", "recompute-roles").stdout.contains("sent to async"))
         #expect(try await project.run("scheduler:run", "archive-obsolete-requests").stdout.contains("sent to async"))
         let worker = try await project.run("messenger:consume", "async", "async_mail", "--stop-when-empty")
