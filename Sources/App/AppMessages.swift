@@ -6,7 +6,7 @@ public enum AppMessages {
     /// Registers every message type and handler of the application, with the services they use: the
     /// mailer, the sender address of every mail, the application's database and its settings.
     public static func register(into registry: inout MessageRegistry, mailer: any Mailer, mailFrom: String, database: SharedAppDatabase, environment: AppEnvironment) {
-        registry.register(SendMailHandler(mailer: mailer, from: mailFrom))
+        registry.register(SendMailHandler(mailer: mailer, from: mailFrom, templates: MailTemplates(environment: environment)))
         registry.register(RecomputeRolesHandler(database: database))
         registry.register(ArchiveObsoleteRequestsHandler(database: database))
         registry.register(PurgeOrphanFilesHandler(database: database, environment: environment))

@@ -19,10 +19,15 @@ struct AppCommandTests {
             'App.*': async
         """
 
+    /// The repository's mail templates.
+    static let templates = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("templates/mail").path
+
     @Test("database:migrate is idempotent; demo:seed loads once; RecomputeRoles and ArchiveObsoleteRequests run through the workers and mail")
     func planned() async throws {
         var project = try TestProject(config: Self.config)
         project.environment["MAILER_DSN"] = "file://var/mail"
+        project.environment["MAIL_TEMPLATES_DIR"] = Self.templates
         let first = try await project.run("database:migrate")
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout.contains("[OK] Applied migration 1"))
@@ -45,7 +50,15 @@ struct AppCommandTests {
         let refused = try await database.query("SELECT count(*) FROM requests r JOIN campaigns c ON c.id = r.campaign_id WHERE c.name = 'Scholarship 2025' AND r.state = 'draft'")
         #expect(refused[0][0].int == 0)
         await database.close()
-        #expect(try FileManager.default.contentsOfDirectory(atPath: project.directory.file("var/mail")).count >= 1)
+        let mailFolder = project.directory.file("var/mail")
+        let mails = try FileManager.default.contentsOfDirectory(atPath: mailFolder)
+        #expect(mails.count >= 1)
+        // Rendered from templates/mail/request-archived.txt (the first part, base64).
+        let message = try String(contentsOfFile: "\(mailFolder)/\(mails[0])", encoding: .utf8)
+        let part = message.components(separatedBy: "Content-Transfer-Encoding: base64\r\n\r\n")[1].components(separatedBy: "\r\n--")[0]
+        let text = String(decoding: Data(base64Encoded: part.replacingOccurrences(of: "\r\n", with: "")) ?? Data(), as: UTF8.self)
+        #expect(text.contains("file a new request in an open campaign"))
+        #expect(text.contains("The campaign Scholarship 2025 is archived."))
         project.remove()
     }
 

@@ -26,7 +26,7 @@ struct ArchiveObsoleteRequestsHandler: DailyJobHandler {
             let (email, name, campaign) = (row[1] ?? "", row[2] ?? "", row[3] ?? "")
             _ = try await context.dispatchAfterCurrentBus(SendMail(
                 to: [email], subject: "Your draft request in \(campaign) was closed",
-                text: "Hello \(name),\n\nThe campaign \(campaign) is archived; your request, never submitted, has been closed.\n"
+                template: "request-archived", context: ["name": name, "campaign": campaign]
             ))
         }
         context.logger.notice("Obsolete requests archived", metadata: ["archive.day": "\(day)", "archive.count": "\(refused.count)"])
