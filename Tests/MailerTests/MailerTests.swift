@@ -66,6 +66,18 @@ struct MailerTests {
         await #expect(throws: MailerTransientError.self) { try await closed.send(email) }
     }
 
+    @Test("smtp:// upgrades to TLS with STARTTLS when the server offers it (here: requires it)")
+    func startTLS() async throws {
+        let server = try await TestSMTPServer(requireStartTLS: true)
+        let mailer = try MailerFactory.make(dsn: "smtp://127.0.0.1:\(server.port)?verify_peer=0", baseDirectory: "/")
+        try await mailer.send(email)
+        #expect(try await server.received(1).count == 1)
+        // Verifying the self-signed certificate fails: a transient error, the mail is not lost.
+        let verifying = try MailerFactory.make(dsn: "smtp://127.0.0.1:\(server.port)", baseDirectory: "/")
+        await #expect(throws: MailerTransientError.self) { try await verifying.send(email) }
+        server.stop()
+    }
+
     @Test("smtp:// on a server that requires AUTH: delivered with the DSN's credentials, refused for good without")
     func smtpAuth() async throws {
         let server = try await TestSMTPServer(requireAuth: true)

@@ -2,7 +2,8 @@ import Foundation
 
 /// A real SMTP server on loopback (Debian's python3-aiosmtpd) that stores what it accepts in a folder.
 /// Recipients starting with `busy` get a 451, with `nobody` a 550; with `requireAuth`, only
-/// `mailer` / `secret` may send.
+/// `mailer` / `secret` may send; with `requireStartTLS`, nothing is accepted before STARTTLS (with a
+/// self-signed certificate made by openssl).
 public final class TestSMTPServer: Sendable {
     public let port: Int
     let folder: TemporaryDirectory
@@ -12,7 +13,7 @@ public final class TestSMTPServer: Sendable {
     private let outputs: [Pipe]
 
     static let script = #"""
-        import os, socket, sys
+        import os, socket, ssl, subprocess, sys
         from aiosmtpd.controller import Controller
         from aiosmtpd.smtp import AuthResult, LoginPassword
 
@@ -42,8 +43,15 @@ public final class TestSMTPServer: Sendable {
         probe.bind(('127.0.0.1', 0))
         port = probe.getsockname()[1]
         probe.close()
-        require_auth = sys.argv[2] == 'auth'
-        options = dict(authenticator=authenticate, auth_require_tls=False, auth_required=True) if require_auth else {}
+        mode = sys.argv[2]
+        options = dict(authenticator=authenticate, auth_require_tls=False, auth_required=True) if mode == 'auth' else {}
+        if mode == 'starttls':
+            key, cert = os.path.join(sys.argv[1], 'key.pem'), os.path.join(sys.argv[1], 'cert.pem')
+            subprocess.run(['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert,
+                            '-days', '1', '-subj', '/CN=localhost'], check=True, capture_output=True)
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(cert, key)
+            options = dict(tls_context=context, require_starttls=True)
         controller = Controller(Handler(sys.argv[1]), hostname='127.0.0.1', port=port, **options)
         controller.start()
         print('READY %d' % port, flush=True)
@@ -53,12 +61,12 @@ public final class TestSMTPServer: Sendable {
             controller.stop()
         """#
 
-    public init(requireAuth: Bool = false) async throws {
+    public init(requireAuth: Bool = false, requireStartTLS: Bool = false) async throws {
         folder = try TemporaryDirectory("smtp")
         try folder.write("server.py", Self.script)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = [folder.file("server.py"), folder.path, requireAuth ? "auth" : "open"]
+        process.arguments = [folder.file("server.py"), folder.path, requireAuth ? "auth" : requireStartTLS ? "starttls" : "open"]
         let (input, output, errors) = (Pipe(), Pipe(), Pipe())
         process.standardInput = input
         process.standardOutput = output
