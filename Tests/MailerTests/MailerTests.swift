@@ -78,6 +78,18 @@ struct MailerTests {
         server.stop()
     }
 
+    @Test("smtps:// speaks TLS from the first byte")
+    func implicitTLS() async throws {
+        let server = try await TestSMTPServer(implicitTLS: true)
+        try await MailerFactory.make(dsn: "smtps://127.0.0.1:\(server.port)?verify_peer=0", baseDirectory: "/").send(email)
+        #expect(try await server.received(1).count == 1)
+        // Plain SMTP to a TLS port waits for a greeting that never comes: a timeout, transient.
+        var plain = SMTPMailer(host: "127.0.0.1", port: server.port, implicitTLS: false)
+        plain.timeoutSeconds = 2
+        await #expect(throws: MailerTransientError.self) { try await plain.send(email) }
+        server.stop()
+    }
+
     @Test("smtp:// on a server that requires AUTH: delivered with the DSN's credentials, refused for good without")
     func smtpAuth() async throws {
         let server = try await TestSMTPServer(requireAuth: true)

@@ -3,7 +3,7 @@ import Foundation
 /// A real SMTP server on loopback (Debian's python3-aiosmtpd) that stores what it accepts in a folder.
 /// Recipients starting with `busy` get a 451, with `nobody` a 550; with `requireAuth`, only
 /// `mailer` / `secret` may send; with `requireStartTLS`, nothing is accepted before STARTTLS (with a
-/// self-signed certificate made by openssl).
+/// self-signed certificate made by openssl); with `implicitTLS`, TLS from the first byte (smtps).
 public final class TestSMTPServer: Sendable {
     public let port: Int
     let folder: TemporaryDirectory
@@ -45,13 +45,13 @@ public final class TestSMTPServer: Sendable {
         probe.close()
         mode = sys.argv[2]
         options = dict(authenticator=authenticate, auth_require_tls=False, auth_required=True) if mode == 'auth' else {}
-        if mode == 'starttls':
+        if mode in ('starttls', 'tls'):
             key, cert = os.path.join(sys.argv[1], 'key.pem'), os.path.join(sys.argv[1], 'cert.pem')
             subprocess.run(['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert,
                             '-days', '1', '-subj', '/CN=localhost'], check=True, capture_output=True)
             context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
             context.load_cert_chain(cert, key)
-            options = dict(tls_context=context, require_starttls=True)
+            options = dict(tls_context=context, require_starttls=True) if mode == 'starttls' else dict(ssl_context=context)
         controller = Controller(Handler(sys.argv[1]), hostname='127.0.0.1', port=port, **options)
         controller.start()
         print('READY %d' % port, flush=True)
@@ -61,12 +61,12 @@ public final class TestSMTPServer: Sendable {
             controller.stop()
         """#
 
-    public init(requireAuth: Bool = false, requireStartTLS: Bool = false) async throws {
+    public init(requireAuth: Bool = false, requireStartTLS: Bool = false, implicitTLS: Bool = false) async throws {
         folder = try TemporaryDirectory("smtp")
         try folder.write("server.py", Self.script)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = [folder.file("server.py"), folder.path, requireAuth ? "auth" : requireStartTLS ? "starttls" : "open"]
+        process.arguments = [folder.file("server.py"), folder.path, requireAuth ? "auth" : requireStartTLS ? "starttls" : implicitTLS ? "tls" : "open"]
         let (input, output, errors) = (Pipe(), Pipe(), Pipe())
         process.standardInput = input
         process.standardOutput = output
