@@ -14,7 +14,12 @@ protocol DailyJobHandler: MessageHandler where HandledMessage: DailyJob {
 }
 
 extension DailyJobHandler {
+    /// A day that is not `yyyy-MM-dd` is unrecoverable: no retry can make it one.
     func handle(_ message: HandledMessage, context: HandlerContext) async throws -> Result {
-        try await run(on: message.on ?? AppCalendar.today(), in: try database.get(), context: context)
+        let day = message.on ?? AppCalendar.today()
+        guard AppCalendar.isDay(day) else {
+            throw UnrecoverableMessageError("\(HandledMessage.messageName): \"\(day)\" is not a day; write it as 2026-11-23")
+        }
+        return try await run(on: day, in: try database.get(), context: context)
     }
 }

@@ -8,6 +8,9 @@ struct PurgeOrphanFilesHandler: MessageHandler {
     let environment: AppEnvironment
 
     func handle(_ message: PurgeOrphanFiles, context: HandlerContext) async throws -> Int {
+        if let grace = message.graceSeconds, grace < 0 {
+            throw UnrecoverableMessageError("PurgeOrphanFiles: graceSeconds must not be negative, got \(grace)")
+        }
         let folder = try OrphanFiles.folder(environment)
         let cutoff = Date().addingTimeInterval(-Double(message.graceSeconds ?? PurgeOrphanFiles.defaultGraceSeconds))
         let orphans = try await OrphanFiles.find(in: folder, database: try database.get(), olderThan: cutoff)

@@ -28,6 +28,12 @@ struct RecomputeRolesHandler: DailyJobHandler {
 public enum AppCalendar {
     public static func today(_ now: Date = Date()) -> String { day(now) }
 
+    /// Whether `text` is a real day written `yyyy-MM-dd`.
+    public static func isDay(_ text: String) -> Bool {
+        guard text.count == 10, let date = try? Date("\(text)T00:00:00Z", strategy: .iso8601) else { return false }
+        return day(date) == text
+    }
+
     public static func day(_ date: Date) -> String {
         date.formatted(Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "UTC")!).year().month().day())
     }
