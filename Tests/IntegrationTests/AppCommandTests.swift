@@ -60,8 +60,10 @@ struct AppCommandTests {
         let mailFolder = project.directory.file("var/mail")
         let mails = try FileManager.default.contentsOfDirectory(atPath: mailFolder)
         #expect(mails.count >= 1)
-        // Rendered from templates/mail/request-archived.txt (the first part, base64).
-        let message = try String(contentsOfFile: "\(mailFolder)/\(mails[0])", encoding: .utf8)
+        // The archive mail (reminders are there too), rendered from templates/mail/request-archived.txt
+        // (its first part, base64).
+        let message = try #require(try mails.map { try String(contentsOfFile: "\(mailFolder)/\($0)", encoding: .utf8) }
+            .first { $0.contains("Subject: Your draft request in Scholarship 2025 was closed") })
         let part = message.components(separatedBy: "Content-Transfer-Encoding: base64\r\n\r\n")[1].components(separatedBy: "\r\n--")[0]
         let text = String(decoding: Data(base64Encoded: part.replacingOccurrences(of: "\r\n", with: "")) ?? Data(), as: UTF8.self)
         #expect(text.contains("file a new request in an open campaign"))
