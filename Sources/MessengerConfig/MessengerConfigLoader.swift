@@ -9,25 +9,13 @@ public enum MessengerConfigLoader {
 
     /// Loads the file; a missing file is an empty configuration (every message handled synchronously).
     public static func load(projectDirectory: String, environment: Environment, path: String = defaultPath) throws -> MessengerConfiguration {
-        let fullPath = path.hasPrefix("/") ? path : URL(fileURLWithPath: projectDirectory).appendingPathComponent(path).path
-        guard FileManager.default.fileExists(atPath: fullPath) else { return MessengerConfiguration() }
-        let text: String
-        do {
-            text = try String(contentsOfFile: fullPath, encoding: .utf8)
-        } catch {
-            throw ConfigError(file: path, "cannot read the file: \(error.localizedDescription)")
-        }
+        guard let text = try ConfigFile.read(path, projectDirectory: projectDirectory) else { return MessengerConfiguration() }
         return try parse(text, file: path, environment: environment)
     }
 
     /// Parses configuration text; `file` names it in errors.
     public static func parse(_ text: String, file: String, environment: Environment) throws -> MessengerConfiguration {
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: text)
-        } catch let error as YamlError {
-            throw malformed(error, file: file)
-        }
+        let root = try ConfigFile.compose(text, file: file)
         guard let root else { return MessengerConfiguration() }
         let top = try ConfigNode(node: root, file: file, path: "").entries(allowed: ["messenger", "framework"])
         var section = top["messenger"]
@@ -104,15 +92,5 @@ public enum MessengerConfigLoader {
         if let value = keys["max_delay"] { strategy.maxDelayMilliseconds = try value.int(environment, in: 0...604_800_000) }
         if let value = keys["jitter"] { strategy.jitter = try value.double(environment, in: 0...1) }
         return strategy
-    }
-
-    static func malformed(_ error: YamlError, file: String) -> ConfigError {
-        switch error {
-        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _), .composer(let context, let problem, let mark, _):
-            let what = [context?.description, problem].compactMap { $0 }.joined(separator: " ")
-            return ConfigError(file: file, line: mark.line, "malformed YAML at column \(mark.column): \(what)")
-        default:
-            return ConfigError(file: file, "malformed YAML: \(error)")
-        }
     }
 }

@@ -9,25 +9,13 @@ public enum SchedulerConfigLoader {
 
     /// Loads the file; a missing file changes nothing.
     public static func load(projectDirectory: String, environment: Environment, path: String = defaultPath) throws -> SchedulerConfiguration {
-        let fullPath = path.hasPrefix("/") ? path : URL(fileURLWithPath: projectDirectory).appendingPathComponent(path).path
-        guard FileManager.default.fileExists(atPath: fullPath) else { return SchedulerConfiguration() }
-        let text: String
-        do {
-            text = try String(contentsOfFile: fullPath, encoding: .utf8)
-        } catch {
-            throw ConfigError(file: path, "cannot read the file: \(error.localizedDescription)")
-        }
+        guard let text = try ConfigFile.read(path, projectDirectory: projectDirectory) else { return SchedulerConfiguration() }
         return try parse(text, file: path, environment: environment)
     }
 
     /// Parses configuration text; `file` names it in errors.
     public static func parse(_ text: String, file: String, environment: Environment) throws -> SchedulerConfiguration {
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: text)
-        } catch let error as YamlError {
-            throw MessengerConfigLoader.malformed(error, file: file)
-        }
+        let root = try ConfigFile.compose(text, file: file)
         guard let root else { return SchedulerConfiguration() }
         guard let section = try ConfigNode(node: root, file: file, path: "").entries(allowed: ["scheduler"])["scheduler"] else {
             return SchedulerConfiguration()

@@ -111,11 +111,7 @@ public final class PostgresTransport: SetupableTransport, QueueReceiver, Listabl
     /// Stores many messages in one statement (one round trip, one transaction); returns them with their ids.
     public func send(contentsOf envelopes: [Envelope]) async throws -> [Envelope] {
         guard !envelopes.isEmpty else { return [] }
-        if envelopes.contains(where: { $0.deduplication != nil }) {
-            var sent: [Envelope] = []
-            for envelope in envelopes { sent.append(try await send(envelope)) }
-            return sent
-        }
+        if envelopes.contains(where: { $0.deduplication != nil }) { return try await sendEach(envelopes) }
         try await prepare()
         let encoded = try envelopes.map { try serializer.encode($0) }
         let delays = envelopes.map { String($0.last(DelayStamp.self)?.milliseconds ?? 0) }

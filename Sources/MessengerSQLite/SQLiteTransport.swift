@@ -111,11 +111,7 @@ public final class SQLiteTransport: SetupableTransport, QueueReceiver, ListableR
     /// Stores many messages in one transaction (or as part of the caller's); returns them with their ids.
     public func send(contentsOf envelopes: [Envelope]) async throws -> [Envelope] {
         guard !envelopes.isEmpty else { return [] }
-        if envelopes.contains(where: { $0.deduplication != nil }) {
-            var sent: [Envelope] = []
-            for envelope in envelopes { sent.append(try await send(envelope)) }
-            return sent
-        }
+        if envelopes.contains(where: { $0.deduplication != nil }) { return try await sendEach(envelopes) }
         let joined = try joinedTransaction()
         try await prepare(on: joined)
         let created = Self.milliseconds(now())

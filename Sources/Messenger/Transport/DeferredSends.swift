@@ -6,6 +6,16 @@ public protocol BatchSender: Sender {
     func send(contentsOf envelopes: [Envelope]) async throws -> [Envelope]
 }
 
+extension BatchSender {
+    /// Sends the envelopes one at a time: for a batch that one multi-row statement cannot store, such
+    /// as messages that must each be checked for a pending duplicate.
+    public func sendEach(_ envelopes: [Envelope]) async throws -> [Envelope] {
+        var sent: [Envelope] = []
+        for envelope in envelopes { sent.append(try await send(envelope)) }
+        return sent
+    }
+}
+
 /// Messages routed to batch senders while a task runs `collect`: each dispatch returns at once, and
 /// `flush` stores them, one batch per transport. Used where many messages are dispatched together
 /// inside one transaction (a scheduler tick).
