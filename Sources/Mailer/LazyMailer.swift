@@ -1,11 +1,11 @@
 import Foundation
-import Synchronization
+import Messenger
 
 /// A mailer built from its DSN at the first mail, so that a process that sends none never reads it,
 /// and a bad `MAILER_DSN` fails the mail (parked with the reason) rather than every command.
 public final class LazyMailer: Mailer {
     private let resolve: @Sendable () throws -> any Mailer
-    private let resolved = Mutex<(any Mailer)?>(nil)
+    private let resolved = LoadedOnce<any Mailer>()
 
     /// `dsn` gives `MAILER_DSN`; `baseDirectory` resolves a relative `file://` folder.
     public init(baseDirectory: String, dsn: @escaping @Sendable () throws -> String) {
@@ -13,12 +13,6 @@ public final class LazyMailer: Mailer {
     }
 
     public func send(_ email: Email) async throws -> String {
-        let mailer = try resolved.withLock { current in
-            if let current { return current }
-            let made = try resolve()
-            current = made
-            return made
-        }
-        return try await mailer.send(email)
+        try await resolved.get(resolve).send(email)
     }
 }

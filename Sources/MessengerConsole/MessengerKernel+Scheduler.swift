@@ -8,10 +8,15 @@ extension MessengerKernel {
     /// The prefix of the receivers that emit a schedule: `scheduler_default`.
     static let schedulerPrefix = "scheduler_"
 
+    /// `config/scheduler.yaml`, read once.
+    func schedulerConfiguration() throws -> SchedulerConfiguration {
+        try schedulerFile.get { try SchedulerConfigLoader.load(projectDirectory: projectDirectory, environment: environment) }
+    }
+
     /// The schedules declared in code, with `config/scheduler.yaml` and the environment applied.
     public func schedules() throws -> [Schedule] {
         let declared = try scheduleProviders.map { try $0.schedule() }
-        let configuration = try SchedulerConfigLoader.load(projectDirectory: projectDirectory, environment: environment)
+        let configuration = try schedulerConfiguration()
         return try ScheduleAssembler.assemble(declared: declared, configuration: configuration, environment: environment) { type, json in
             try serializer.decodeMessage(named: type, json: json)
         }
@@ -29,7 +34,7 @@ extension MessengerKernel {
     /// The transport whose database records occurrences: `scheduler.state`, else `async` or the first
     /// transport able to hold them; nil when none can.
     public func stateTransportName() throws -> String? {
-        let configuration = try SchedulerConfigLoader.load(projectDirectory: projectDirectory, environment: environment)
+        let configuration = try schedulerConfiguration()
         if let name = configuration.stateTransport {
             guard try transport(named: name) is any OccurrenceLedgerProvider else {
                 throw MessengerError(.notSupported, "config/scheduler.yaml: scheduler.state: transport \"\(name)\" cannot record occurrences; name an sqlite:// or postgresql:// transport")

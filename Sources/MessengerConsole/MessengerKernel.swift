@@ -20,6 +20,9 @@ public final class MessengerKernel: Sendable {
     public let projectDirectory: String
     /// The application's schedules as declared in code.
     let scheduleProviders: [any ScheduleProvider]
+    /// `config/scheduler.yaml`, read at the first command that needs it (a mistake in it never stops
+    /// the commands that do not), then kept.
+    let schedulerFile = LoadedOnce<SchedulerConfiguration>()
     let logger: Logger
 
     public init(

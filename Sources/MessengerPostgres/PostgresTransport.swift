@@ -86,10 +86,10 @@ public final class PostgresTransport: SetupableTransport, QueueReceiver, Listabl
         let (schema, queue, name) = (schema, options.queueName, name)
         let retried = envelope.last(TransportMessageIdStamp.self).flatMap { Int64($0.id) }
         let store: @Sendable (isolated PostgresConnection) throws -> Envelope = { connection in
+            if let retried { try connection.query(schema.releaseOwnKey, [.int(retried), .text(queue), .text(rule.key)]) }
             // The pending message may be claimed or acknowledged between the insert and the look-up:
             // then insert again.
             for _ in 0..<3 {
-                if let retried { try connection.query(schema.releaseOwnKey, [.int(retried), .text(queue), .text(rule.key)]) }
                 let inserted = try connection.query(schema.insertDeduplicated, [
                     .text(encoded.body), .text(encoded.headers), .text(queue), .int(delay), .text(rule.key), .text(rule.whileHandling ? "true" : "false"),
                 ])

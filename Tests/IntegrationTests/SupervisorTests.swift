@@ -21,7 +21,7 @@ struct SupervisorTests {
         let process: Process
         let output = OutputBuffer()
         let environment: [String: String]
-        let pipe = Pipe()
+        let reader: PipeReader
 
         init(project: TestProject, runDirectory: TemporaryDirectory) throws {
             environment = ProcessInfo.processInfo.environment.merging([
@@ -31,11 +31,11 @@ struct SupervisorTests {
             process.executableURL = URL(fileURLWithPath: "/usr/bin/supervisord")
             process.arguments = ["-c", SupervisorTests.configFile]
             process.environment = environment
+            let pipe = Pipe()
             process.standardOutput = pipe
             process.standardError = pipe
             process.standardInput = FileHandle.nullDevice
-            let buffer = output
-            pipe.fileHandleForReading.readabilityHandler = { handle in buffer.append(handle.availableData) }
+            reader = PipeReader(pipe, into: output)
             try process.run()
         }
 
@@ -109,8 +109,7 @@ struct SupervisorTests {
 
         try supervisor.control("shutdown")
         supervisor.process.waitUntilExit()
-        // A readability handler left on a pipe that goes away crashes libdispatch: remove it first.
-        supervisor.pipe.fileHandleForReading.readabilityHandler = nil
+        supervisor.reader.waitForEnd()
         await queue.close()
         runDirectory.remove()
         project.remove()

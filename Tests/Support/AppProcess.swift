@@ -29,15 +29,11 @@ public final class AppProcess: Sendable {
         process.standardOutput = out
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
-        let (stdout, stderr, exit) = (standardOutput, standardError, self.exit)
-        out.fileHandleForReading.readabilityHandler = { handle in stdout.append(handle.availableData) }
-        err.fileHandleForReading.readabilityHandler = { handle in stderr.append(handle.availableData) }
+        let readers = [PipeReader(out, into: standardOutput), PipeReader(err, into: standardError)]
+        let exit = self.exit
         process.terminationHandler = { finished in
-            // Drain what is left in the pipes before announcing the exit.
-            out.fileHandleForReading.readabilityHandler = nil
-            err.fileHandleForReading.readabilityHandler = nil
-            stdout.append(out.fileHandleForReading.readDataToEndOfFile())
-            stderr.append(err.fileHandleForReading.readDataToEndOfFile())
+            // Everything the process wrote is read before its exit is announced.
+            for reader in readers { reader.waitForEnd() }
             exit.append(Data("\(finished.terminationStatus)\n".utf8))
         }
         try process.run()

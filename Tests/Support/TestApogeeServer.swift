@@ -3,14 +3,11 @@ import Foundation
 /// A stand-in for the student information system on loopback (Python's http.server): for student
 /// numbers starting with `404` it answers 404, `500` a 500, `bad` a body that is not JSON, `slow` after
 /// 5 s; otherwise two enrollments. Every request is printed as `GET <path>`. It stops when its standard
-/// input closes (`stop()`).
+/// input closes (`stop()`; see `PythonServer`).
 public final class TestApogeeServer: Sendable {
+    private let server: PythonServer
     public let url: String
-    public let output = OutputBuffer()
-    private let process: Process
-    private let input: Pipe
-    private let outputPipe: Pipe
-    private let folder: TemporaryDirectory
+    public var output: OutputBuffer { server.output }
 
     static let script = #"""
         import http.server, json, sys, time
@@ -51,43 +48,12 @@ public final class TestApogeeServer: Sendable {
         """#
 
     public init() async throws {
-        folder = try TemporaryDirectory("apogee")
-        try folder.write("server.py", Self.script)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = [folder.file("server.py")]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        let input = Pipe()
-        process.standardInput = input
-        let buffer = output
-        pipe.fileHandleForReading.readabilityHandler = { handle in buffer.append(handle.availableData) }
-        try process.run()
-        self.process = process
-        self.input = input
-        outputPipe = pipe
-        let text = try await output.waitFor(timeout: .seconds(20), description: "the Apogee stand-in to listen") { $0.contains("READY ") }
-        guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("READY ") }), let port = Int(line.dropFirst(6)) else {
-            throw TestSetupError(description: "the Apogee stand-in did not say its port: \(text)")
-        }
-        url = "http://127.0.0.1:\(port)"
+        server = try await PythonServer(script: Self.script, what: "the Apogee stand-in")
+        url = "http://127.0.0.1:\(server.port)"
     }
 
     /// How many requests a path received.
     public func requests(_ path: String) -> Int { output.text.components(separatedBy: "GET \(path)\n").count - 1 }
 
-    /// A test that failed before `stop()` still leaves no handler behind (and the server exits with its input).
-    deinit {
-        outputPipe.fileHandleForReading.readabilityHandler = nil
-        try? input.fileHandleForWriting.close()
-    }
-
-    public func stop() {
-        try? input.fileHandleForWriting.close()
-        process.waitUntilExit()
-        // A readability handler left on a pipe that goes away crashes libdispatch: remove it first.
-        outputPipe.fileHandleForReading.readabilityHandler = nil
-        folder.remove()
-    }
+    public func stop() { server.stop() }
 }

@@ -5,12 +5,9 @@ import Foundation
 /// `mailer` / `secret` may send; with `requireStartTLS`, nothing is accepted before STARTTLS (with a
 /// self-signed certificate made by openssl); with `implicitTLS`, TLS from the first byte (smtps).
 public final class TestSMTPServer: Sendable {
-    public let port: Int
-    let folder: TemporaryDirectory
-    public let output = OutputBuffer()
-    private let process: Process
-    private let input: Pipe
-    private let outputs: [Pipe]
+    private let server: PythonServer
+    public var port: Int { server.port }
+    public var output: OutputBuffer { server.output }
 
     static let script = #"""
         import os, socket, ssl, subprocess, sys
@@ -62,27 +59,8 @@ public final class TestSMTPServer: Sendable {
         """#
 
     public init(requireAuth: Bool = false, requireStartTLS: Bool = false, implicitTLS: Bool = false) async throws {
-        folder = try TemporaryDirectory("smtp")
-        try folder.write("server.py", Self.script)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = [folder.file("server.py"), folder.path, requireAuth ? "auth" : requireStartTLS ? "starttls" : implicitTLS ? "tls" : "open"]
-        let (input, output, errors) = (Pipe(), Pipe(), Pipe())
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = errors
-        let buffer = self.output
-        output.fileHandleForReading.readabilityHandler = { handle in buffer.append(handle.availableData) }
-        errors.fileHandleForReading.readabilityHandler = { handle in buffer.append(handle.availableData) }
-        try process.run()
-        self.process = process
-        self.input = input
-        outputs = [output, errors]
-        let text = try await buffer.waitFor(timeout: .seconds(20), description: "the SMTP server to listen (python3-aiosmtpd)") { $0.contains("READY ") }
-        guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("READY ") }), let port = Int(line.dropFirst(6)) else {
-            throw TestSetupError(description: "the SMTP server did not say its port: \(text)")
-        }
-        self.port = port
+        let mode = requireAuth ? "auth" : requireStartTLS ? "starttls" : implicitTLS ? "tls" : "open"
+        server = try await PythonServer(script: Self.script, arguments: [mode], what: "the SMTP server (python3-aiosmtpd)")
     }
 
     /// Waits until the server has accepted `count` mails; returns their files' contents.
@@ -93,17 +71,5 @@ public final class TestSMTPServer: Sendable {
         }
     }
 
-    /// A test that failed before `stop()` still leaves no handler behind (and the server exits with its input).
-    deinit {
-        for pipe in outputs { pipe.fileHandleForReading.readabilityHandler = nil }
-        try? input.fileHandleForWriting.close()
-    }
-
-    public func stop() {
-        try? input.fileHandleForWriting.close()
-        process.waitUntilExit()
-        // A readability handler left on a pipe that goes away crashes libdispatch: remove it first.
-        for pipe in outputs { pipe.fileHandleForReading.readabilityHandler = nil }
-        folder.remove()
-    }
+    public func stop() { server.stop() }
 }

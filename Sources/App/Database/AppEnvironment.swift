@@ -1,11 +1,13 @@
 import Foundation
 import MessengerConfig
-import Synchronization
+import Messenger
 
 /// Where the application finds its settings: the project directory (`APP_PROJECT_DIR`, else the
-/// working directory) and its environment (process, `.env.local`, `.env`), read when needed.
+/// working directory) and its environment (process, `.env.local`, `.env`), read at the first setting
+/// asked for and kept, so that handlers do not read files for each message.
 public struct AppEnvironment: Sendable {
     public let projectDirectory: String
+    private let loaded = LoadedOnce<Environment>()
 
     public init(projectDirectory: String = ProcessInfo.processInfo.environment["APP_PROJECT_DIR"] ?? FileManager.default.currentDirectoryPath) {
         self.projectDirectory = projectDirectory
@@ -13,7 +15,7 @@ public struct AppEnvironment: Sendable {
 
     /// A setting, nil when unset.
     public func setting(_ name: String) throws -> String? {
-        try Environment.load(projectDirectory: projectDirectory)[name]
+        try loaded.get { try Environment.load(projectDirectory: projectDirectory) }[name]
     }
 
     /// `DATABASE_URL`, else `MESSENGER_TRANSPORT_DSN` when it is a database (the application's data
@@ -35,16 +37,11 @@ public struct AppEnvironment: Sendable {
 /// The database opened at first use and kept: handlers share one connection per process.
 public final class SharedAppDatabase: Sendable {
     private let environment: AppEnvironment
-    private let opened = Mutex<AppDatabase?>(nil)
+    private let opened = LoadedOnce<AppDatabase>()
 
     public init(environment: AppEnvironment) { self.environment = environment }
 
     public func get() throws -> AppDatabase {
-        try opened.withLock { current in
-            if let current { return current }
-            let database = try environment.openDatabase()
-            current = database
-            return database
-        }
+        try opened.get { try environment.openDatabase() }
     }
 }

@@ -35,7 +35,6 @@ public actor ScheduleReceiver: DelayAwareReceiver {
     }
 
     private struct Emission: Sendable {
-        let key: OccurrenceKey
         let messageId: String?
         let messageType: String
         let destination: String
@@ -198,19 +197,19 @@ public actor ScheduleReceiver: DelayAwareReceiver {
                 if targets.isEmpty {
                     let id = "\(entry.key)"
                     let local = envelope.with(ReceivedStamp(transportName: name), TransportMessageIdStamp(id))
-                    emissions[entry.key] = Emission(key: entry.key, messageId: id, messageType: envelope.messageName, destination: "handled by this worker", local: local)
+                    emissions[entry.key] = Emission(messageId: id, messageType: envelope.messageName, destination: "handled by this worker", local: local)
                     continue
                 }
                 let sent = try await bus.dispatch(envelope.with(DeferredSendTagStamp(tag)))
                 routed.append((tag, entry.key, envelope.messageName, targets))
                 if let id = sent.last(TransportMessageIdStamp.self)?.id {
-                    emissions[entry.key] = Emission(key: entry.key, messageId: id, messageType: envelope.messageName, destination: targets.joined(separator: ","), local: nil)
+                    emissions[entry.key] = Emission(messageId: id, messageType: envelope.messageName, destination: targets.joined(separator: ","), local: nil)
                 }
             }
         }
         let ids = try await deferred.flush()
         for (tag, key, type, targets) in routed where emissions[key] == nil {
-            emissions[key] = Emission(key: key, messageId: ids[tag], messageType: type, destination: targets.joined(separator: ","), local: nil)
+            emissions[key] = Emission(messageId: ids[tag], messageType: type, destination: targets.joined(separator: ","), local: nil)
         }
         return emissions
     }
