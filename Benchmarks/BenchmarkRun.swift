@@ -12,7 +12,7 @@ enum BenchmarkRun {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
 
-        print("SQLite transport, WAL, one file on local disk; \(ProcessInfo.processInfo.activeProcessorCount) cores; no-op handler; ~150-byte messages; worker batch ≤ 100 (adaptive)\n")
+        print("SQLite transport, WAL, one file on local disk; \(ProcessInfo.processInfo.activeProcessorCount) cores; no-op handler; ~150-byte messages; worker batch ≤ \(WorkerOptions().maxBatchSize) (adaptive)\n")
         var table = BenchmarkTable()
         let serializer = try SerializerBenchmark.run(count: 50_000)
         table.add("JSON serializer, encode", "N=50000, in process", rate(serializer.encode))
@@ -22,24 +22,29 @@ enum BenchmarkRun {
             table.add("cron next occurrence, \(expression)", "N=100000 successive, \(zone)", String(format: "%.0f /s", value))
         }
         if environment["BENCH_ONLY_SERIALIZER"] != nil { return print(table.render()) }
-        SchedulerBenchmarks.add(try await SchedulerBenchmarks.sqlite(count: 10_000, directory: directory), count: 10_000, to: &table)
+        let onlyPostgres = environment["BENCH_ONLY_POSTGRES"] != nil
+        if !onlyPostgres {
+            SchedulerBenchmarks.add(try await SchedulerBenchmarks.sqlite(count: 10_000, directory: directory), count: 10_000, to: &table)
+        }
         if environment["BENCH_ONLY_SCHEDULER"] != nil, let url = environment["MESSENGER_BENCH_POSTGRES_URL"] {
             print(table.render())
             var pg = BenchmarkTable()
             SchedulerBenchmarks.add(try await SchedulerBenchmarks.postgres(count: 10_000, url: url), count: 10_000, to: &pg)
             return print(pg.render())
         }
-        for synchronous in ["FULL", "NORMAL"] {
+        for synchronous in ["FULL", "NORMAL"] where !onlyPostgres {
             let value = try await SQLiteBenchmarks.dispatch(count: dispatchCount, synchronous: synchronous, directory: directory)
             table.add("dispatch, one by one (1 transaction each)", "N=\(dispatchCount), synchronous=\(synchronous)", rate(value))
         }
         var peak = 0
-        for workers in [1, 2] {
+        for workers in [1, 2] where !onlyPostgres {
             let result = try await SQLiteBenchmarks.consume(count: consumeCount, workers: workers, directory: directory)
             peak = max(peak, result.peakRSSBytes)
-            table.add("consume, \(workers) worker process\(workers > 1 ? "es" : "")", "N=\(consumeCount), synchronous=FULL", rate(result.messagesPerSecond))
+            table.add("consume, \(workers) worker process\(workers > 1 ? "es" : "")", "N=\(consumeCount), synchronous=FULL", rate(result.messagesPerSecond, cpu: result.cpuMicrosecondsPerMessage))
         }
-        table.add("worker peak RSS (VmHWM)", "during the consume runs above", String(format: "%.1f MB", Double(peak) / 1_048_576))
+        if !onlyPostgres {
+            table.add("worker peak RSS (VmHWM)", "during the consume runs above", String(format: "%.1f MB", Double(peak) / 1_048_576))
+        }
         print(table.render())
 
         guard let url = environment["MESSENGER_BENCH_POSTGRES_URL"] else {
@@ -55,9 +60,11 @@ enum BenchmarkRun {
         for (workers, concurrency) in [(1, 1), (1, 16), (2, 1), (2, 16)] {
             let result = try await PostgresBenchmarks.consume(url: url, count: pgConsume, workers: workers, concurrency: concurrency)
             pgPeak = max(pgPeak, result.peakRSSBytes)
-            pg.add("consume, \(workers) worker process\(workers > 1 ? "es" : ""), --concurrency \(concurrency)", "N=\(pgConsume), batch ≤ \(PostgresBenchmarks.batchSize)", rate(result.messagesPerSecond))
+            pg.add("consume, \(workers) worker process\(workers > 1 ? "es" : ""), --concurrency \(concurrency)", "N=\(pgConsume), batch ≤ \(PostgresBenchmarks.batchSize)", rate(result.messagesPerSecond, cpu: result.cpuMicrosecondsPerMessage))
         }
-        SchedulerBenchmarks.add(try await SchedulerBenchmarks.postgres(count: 10_000, url: url), count: 10_000, to: &pg)
+        if !onlyPostgres {
+            SchedulerBenchmarks.add(try await SchedulerBenchmarks.postgres(count: 10_000, url: url), count: 10_000, to: &pg)
+        }
         let latency = try await PostgresBenchmarks.latency(url: url, count: 300)
         pg.add("dispatch → handler start, idle worker", "300 messages, 20 ms apart, LISTEN/NOTIFY", String(format: "p50 %.2f ms, p99 %.2f ms", latency.p50, latency.p99))
         pg.add("worker peak RSS (VmHWM)", "during the consume runs above", String(format: "%.1f MB", Double(pgPeak) / 1_048_576))
@@ -65,6 +72,9 @@ enum BenchmarkRun {
     }
 
     static func rate(_ value: Double) -> String { String(format: "%.0f msg/s", value) }
+
+    /// A consume rate with the workers' CPU time per message.
+    static func rate(_ value: Double, cpu: Double) -> String { String(format: "%.0f msg/s (worker CPU %.0f µs/msg)", value, cpu) }
 }
 
 /// How fast the JSON serializer encodes and decodes the benchmark message (both directions of every transport).

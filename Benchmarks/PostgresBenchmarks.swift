@@ -6,8 +6,8 @@ import MessengerPostgres
 /// The PostgreSQL transport's figures: dispatch one by one and batched, consume with 1 and 2 worker
 /// processes at --concurrency 1 and 16, dispatch-to-handler latency on an idle worker.
 enum PostgresBenchmarks {
-    /// The claim batch of the consume runs: `BENCH_PG_BATCH`, default 100 (the transport's default prefetch).
-    static let batchSize = Int(ProcessInfo.processInfo.environment["BENCH_PG_BATCH"] ?? "") ?? 100
+    /// The claim batch of the consume runs: `BENCH_PG_BATCH`, default 500 (the transport's default prefetch).
+    static let batchSize = Int(ProcessInfo.processInfo.environment["BENCH_PG_BATCH"] ?? "") ?? 500
 
     static func transport(url: String, table: String) throws -> PostgresTransport {
         var options = PostgresTransportOptions()
@@ -64,18 +64,12 @@ enum PostgresBenchmarks {
         try await queue.connection.execute("VACUUM ANALYZE \(name)")
         let start = ContinuousClock.now
         let outputs = try (0..<workers).map { _ in try child(["pg-worker", url, name, String(concurrency)]) }
-        var peak = 0
-        for (process, pipe) in outputs {
-            let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            peak = max(peak, Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0)
-        }
-        let elapsed = SQLiteBenchmarks.seconds(ContinuousClock.now - start)
+        let (report, elapsed, cpu) = SQLiteBenchmarks.collect(outputs, count: count, start: start)
         let left = try await queue.statistics().total
         await queue.close()
         await drop(url: url, table: name)
         guard left == 0 else { throw MessengerError(.transportFailure, "\(left) messages left unconsumed") }
-        return .init(messagesPerSecond: Double(count) / elapsed, peakRSSBytes: peak)
+        return .init(messagesPerSecond: Double(count) / elapsed, peakRSSBytes: report.peakRSSBytes, cpuMicrosecondsPerMessage: cpu)
     }
 
     /// Latency from `dispatch` returning to the handler starting, on an idle worker woken by NOTIFY.
@@ -118,7 +112,7 @@ enum PostgresBenchmarks {
         return logger
     }
 
-    /// Child: drains the table with a no-op handler, then prints its peak RSS.
+    /// Child: drains the table with a no-op handler, then prints its peak RSS and CPU time.
     static func runWorker(url: String, table: String, concurrency: Int) async throws {
         let queue = try transport(url: url, table: table)
         let bus = MessageBus(registry: benchmarkRegistry(), senders: SendersLocator(routing: [:], senders: [:]))
@@ -126,7 +120,7 @@ enum PostgresBenchmarks {
                             options: WorkerOptions(sleep: .milliseconds(10), stopWhenEmpty: true, maxBatchSize: batchSize, concurrency: concurrency), logger: quietLogger)
         _ = await worker.run()
         await queue.close()
-        print(SQLiteBenchmarks.peakResidentBytes())
+        print(SQLiteBenchmarks.WorkerReport.current.line)
     }
 
     /// Child: an idle worker that records how long each message took to reach its handler; prints p50 and p99 in ms.

@@ -42,6 +42,48 @@ enum SQLiteBenchmarks {
     struct ConsumeResult {
         let messagesPerSecond: Double
         let peakRSSBytes: Int
+        /// CPU time (user + system) the worker processes spent per message, in microseconds.
+        let cpuMicrosecondsPerMessage: Double
+    }
+
+    /// What a worker child prints when it is done: its peak RSS in bytes and its CPU seconds.
+    struct WorkerReport {
+        var peakRSSBytes = 0
+        var cpuSeconds = 0.0
+
+        init(peakRSSBytes: Int, cpuSeconds: Double) {
+            self.peakRSSBytes = peakRSSBytes
+            self.cpuSeconds = cpuSeconds
+        }
+
+        init(line: String) {
+            let fields = line.split(whereSeparator: \.isWhitespace)
+            peakRSSBytes = fields.first.flatMap { Int($0) } ?? 0
+            cpuSeconds = fields.dropFirst().first.flatMap { Double($0) } ?? 0
+        }
+
+        static var current: WorkerReport { WorkerReport(peakRSSBytes: peakResidentBytes(), cpuSeconds: cpuSecondsUsed()) }
+        var line: String { "\(peakRSSBytes) \(cpuSeconds)" }
+    }
+
+    /// Collects the children's reports: the highest peak RSS, the CPU time of all.
+    static func collect(_ children: [(Process, Pipe)], count: Int, start: ContinuousClock.Instant) -> (report: WorkerReport, elapsed: Double, cpuPerMessage: Double) {
+        var total = WorkerReport(peakRSSBytes: 0, cpuSeconds: 0)
+        for (process, output) in children {
+            let report = WorkerReport(line: String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+            process.waitUntilExit()
+            total.peakRSSBytes = max(total.peakRSSBytes, report.peakRSSBytes)
+            total.cpuSeconds += report.cpuSeconds
+        }
+        return (total, seconds(ContinuousClock.now - start), total.cpuSeconds * 1_000_000 / Double(count))
+    }
+
+    /// User and system CPU seconds of this process so far.
+    static func cpuSecondsUsed() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1_000_000 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
 
     /// Starts `workers` processes draining a table of `count` messages; wall time from start to the last exit.
@@ -58,19 +100,13 @@ enum SQLiteBenchmarks {
             try process.run()
             return (process, output)
         }
-        var peak = 0
-        for (process, output) in processes {
-            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            peak = max(peak, Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0)
-        }
-        let elapsed = seconds(ContinuousClock.now - start)
+        let (report, elapsed, cpu) = collect(processes, count: count, start: start)
         let left = try await transport(path: path, synchronous: "FULL").statistics().total
         guard left == 0 else { throw MessengerError(.transportFailure, "\(left) messages left unconsumed") }
-        return ConsumeResult(messagesPerSecond: Double(count) / elapsed, peakRSSBytes: peak)
+        return ConsumeResult(messagesPerSecond: Double(count) / elapsed, peakRSSBytes: report.peakRSSBytes, cpuMicrosecondsPerMessage: cpu)
     }
 
-    /// The child process: drains the table with a no-op handler, then prints its peak RSS in bytes.
+    /// The child process: drains the table with a no-op handler, then prints its peak RSS and CPU time.
     static func runWorker(path: String) async throws {
         let queue = transport(path: path, synchronous: "FULL")
         let bus = MessageBus(registry: benchmarkRegistry(), senders: SendersLocator(routing: [:], senders: [:]))
@@ -79,7 +115,7 @@ enum SQLiteBenchmarks {
         let worker = Worker(transports: [WorkerTransport(name: "bench", transport: queue)], bus: bus,
                             options: WorkerOptions(sleep: .milliseconds(10), stopWhenEmpty: true), logger: logger)
         _ = await worker.run()
-        print(peakResidentBytes())
+        print(WorkerReport.current.line)
     }
 
     static func seconds(_ duration: Duration) -> Double {

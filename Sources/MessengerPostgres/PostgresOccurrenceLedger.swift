@@ -83,7 +83,7 @@ public final class PostgresOccurrenceLedger: OccurrenceLedger {
         return try await connection.withTransaction {
             try await connection.query(Self.lock, [.text(schedule)])
             let inserted = try await connection.query(Self.insert, [
-                .text(schedule), .array(sorted.map(\.key.task)), .array(sorted.map { String($0.key.milliseconds) }), .array(sorted.map(\.status.rawValue)),
+                .text(schedule), .array(sorted.map(\.key.task)), .integers(sorted.map(\.key.milliseconds)), .array(sorted.map(\.status.rawValue)),
             ])
             let keys = Set(inserted.rows.compactMap { row in row[1].flatMap { Int64($0) }.map { "\(row[0] ?? "")@\($0)" } })
             let recorded = entries.filter { keys.contains("\($0.key.task)@\($0.key.milliseconds)") }
@@ -91,7 +91,7 @@ public final class PostgresOccurrenceLedger: OccurrenceLedger {
             let ids = recorded.compactMap { entry in emitted[entry.key].map { (entry.key, $0) } }
             if !ids.isEmpty {
                 try await connection.query(Self.setMessageIds, [
-                    .text(schedule), .array(ids.map(\.0.task)), .array(ids.map { String($0.0.milliseconds) }), .array(ids.map(\.1)),
+                    .text(schedule), .array(ids.map(\.0.task)), .integers(ids.map(\.0.milliseconds)), .array(ids.map(\.1)),
                 ])
             }
             return recorded

@@ -21,8 +21,10 @@ public enum PostgresValue: Sendable, Equatable {
     case text(String)
     case int(Int64)
     case double(Double)
-    /// A `bigint[]` / `int[]` / `text[]` literal.
+    /// A `text[]` literal (each item quoted), or any array type PostgreSQL can read from text.
     case array([String])
+    /// A `bigint[]` / `int[]` literal.
+    case integers([Int64])
 
     var text: String? {
         switch self {
@@ -30,11 +32,27 @@ public enum PostgresValue: Sendable, Equatable {
         case .text(let value): value
         case .int(let value): String(value)
         case .double(let value): String(value)
-        case .array(let items): "{" + items.map(Self.quoted).joined(separator: ",") + "}"
+        case .array(let items): Self.arrayLiteral(items)
+        case .integers(let items): "{" + items.map(String.init).joined(separator: ",") + "}"
         }
     }
 
-    private static func quoted(_ item: String) -> String {
-        "\"" + item.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    /// `{"a","b\"c"}`: every item in double quotes, `"` and `\` escaped; built byte by byte, since
+    /// batches of message bodies go through here.
+    static func arrayLiteral(_ items: [String]) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(items.reduce(2) { $0 + $1.utf8.count + 3 })
+        bytes.append(UInt8(ascii: "{"))
+        for (index, item) in items.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            bytes.append(UInt8(ascii: "\""))
+            for byte in item.utf8 {
+                if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { bytes.append(UInt8(ascii: "\\")) }
+                bytes.append(byte)
+            }
+            bytes.append(UInt8(ascii: "\""))
+        }
+        bytes.append(UInt8(ascii: "}"))
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

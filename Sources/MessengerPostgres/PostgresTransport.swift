@@ -25,6 +25,13 @@ public final class PostgresTransport: SetupableTransport, QueueReceiver, Listabl
     private let lastAbandonedCheck = Mutex<ContinuousClock.Instant?>(nil)
     private let setUp = Mutex(false)
     private let listener = Mutex<PostgresListener?>(nil)
+    /// The claim started ahead of the next `get`, and the queues it is for.
+    private let readAhead = Mutex<ReadAhead?>(nil)
+
+    private struct ReadAhead: Sendable {
+        let queues: [String]
+        let task: Task<[[String?]], any Error>
+    }
 
     /// A transport with a connection of its own, which holds this transport's liveness lock.
     public init(name: String, info: PostgresConnectionInfo, options: PostgresTransportOptions, serializer: any Serializer, logger: Logger = Logger(label: "messenger.postgres")) {
@@ -114,8 +121,8 @@ public final class PostgresTransport: SetupableTransport, QueueReceiver, Listabl
         if envelopes.contains(where: { $0.deduplication != nil }) { return try await sendEach(envelopes) }
         try await prepare()
         let encoded = try envelopes.map { try serializer.encode($0) }
-        let delays = envelopes.map { String($0.last(DelayStamp.self)?.milliseconds ?? 0) }
-        let rows = try await target().query(schema.insertMany, [.array(encoded.map(\.body)), .array(encoded.map(\.headers)), .text(options.queueName), .array(delays)])
+        let delays = envelopes.map { $0.last(DelayStamp.self)?.milliseconds ?? 0 }
+        let rows = try await target().query(schema.insertMany, [.array(encoded.map(\.body)), .array(encoded.map(\.headers)), .text(options.queueName), .integers(delays)])
         return zip(envelopes, rows.rows).map { $0.with(TransportMessageIdStamp($1.first.flatMap { $0 } ?? "?")) }
     }
 
@@ -134,9 +141,43 @@ public final class PostgresTransport: SetupableTransport, QueueReceiver, Listabl
         try await get(limit: limit, fromQueues: [options.queueName])
     }
 
+    /// Claims up to `limit` due messages. When a claim comes back full (a backlog, handlers fast
+    /// enough to take several at once), the next claim starts at once and runs while the worker
+    /// handles this one (`read_ahead`); `flush` gives its messages back if the worker does not come
+    /// for them.
     public func get(limit: Int, fromQueues queues: [String]) async throws -> [Envelope] {
         try await prepare()
         let limit = max(1, min(limit, options.prefetch))
+        var rows: [[String?]]
+        if let ahead = readAhead.withLock({ current in defer { current = nil }; return current }),
+           let claimed = try? await ahead.task.value {
+            rows = claimed
+            if ahead.queues != queues {
+                try await giveBack(rows)
+                rows = try await claim(limit: limit, queues: queues)
+            } else if rows.count > limit {
+                try await giveBack(Array(rows[limit...]))
+                rows = Array(rows[..<limit])
+            }
+        } else {
+            rows = try await claim(limit: limit, queues: queues)
+        }
+        if options.readAhead, limit > 1, rows.count == limit {
+            let task = Task { try await self.claim(limit: limit, queues: queues) }
+            readAhead.withLock { $0 = ReadAhead(queues: queues, task: task) }
+        }
+        return rows.map(envelope(from:))
+    }
+
+    /// How many rows the claim read ahead holds, once it has finished; nil when none was started.
+    func readAheadCount() async -> Int? {
+        guard let ahead = readAhead.withLock({ $0 }) else { return nil }
+        return (try? await ahead.task.value)?.count
+    }
+
+    /// One claim: rows of dead workers first (looked for at most once a second), then due rows; the
+    /// acknowledgements gathered so far go with it.
+    private func claim(limit: Int, queues: [String]) async throws -> [[String?]] {
         var rows: [[String?]] = []
         if shouldCheckAbandoned() {
             rows = try await connection.query(schema.claimAbandoned(queues: queues.count), [
@@ -147,14 +188,28 @@ public final class PostgresTransport: SetupableTransport, QueueReceiver, Listabl
         let acks = pendingAcks.withLock { pending in defer { pending = [] }; return pending }
         do {
             rows += try await connection.query(schema.claimReady(queues: queues.count), [
-                .int(owner), .array(acks.map { String($0.id) }), .array(acks.map { String($0.deliveries) }),
+                .int(owner), .integers(acks.map(\.id)), .integers(acks.map(\.deliveries)),
                 .int(Int64(limit - rows.count)), PostgresSchema.queueParameter(queues),
             ]).rows
         } catch {
             pendingAcks.withLock { $0.insert(contentsOf: acks, at: 0) }
             throw error
         }
-        return rows.sorted { (Int64($0[0] ?? "") ?? 0) < (Int64($1[0] ?? "") ?? 0) }.map(envelope(from:))
+        return rows.sorted { (Int64($0[0] ?? "") ?? 0) < (Int64($1[0] ?? "") ?? 0) }
+    }
+
+    /// Waits for the claim read ahead, if any, and gives its rows back.
+    private func endReadAhead() async throws {
+        guard let ahead = readAhead.withLock({ current in defer { current = nil }; return current }),
+              let claimed = try? await ahead.task.value else { return }
+        try await giveBack(claimed)
+    }
+
+    /// Gives back rows claimed ahead that no worker took.
+    private func giveBack(_ rows: [[String?]]) async throws {
+        guard !rows.isEmpty else { return }
+        let claims = rows.map { (id: Int64($0[0] ?? "") ?? 0, deliveries: Int64($0[3] ?? "") ?? 0) }
+        try await connection.query(schema.release, [.int(owner), .integers(claims.map(\.id)), .integers(claims.map(\.deliveries))])
     }
 
     /// Dead workers' rows are looked for at most once a second: a cheap pass over in-flight rows.
@@ -171,11 +226,14 @@ public final class PostgresTransport: SetupableTransport, QueueReceiver, Listabl
 
     public func reject(_ envelope: Envelope) async throws { try scheduleRemoval(of: envelope) }
 
+    /// Stores the batched acknowledgements, and gives back what was claimed ahead (the worker flushes
+    /// when it goes idle, turns to another receiver or stops).
     public func flush() async throws {
+        try await endReadAhead()
         let acks = pendingAcks.withLock { pending in defer { pending = [] }; return pending }
         guard !acks.isEmpty else { return }
         do {
-            try await connection.query(schema.deleteAcked, [.int(owner), .array(acks.map { String($0.id) }), .array(acks.map { String($0.deliveries) })])
+            try await connection.query(schema.deleteAcked, [.int(owner), .integers(acks.map(\.id)), .integers(acks.map(\.deliveries))])
         } catch {
             pendingAcks.withLock { $0.insert(contentsOf: acks, at: 0) }
             throw error
@@ -187,9 +245,11 @@ public final class PostgresTransport: SetupableTransport, QueueReceiver, Listabl
         try await connection.query(schema.keepalive, [.int(claim.id), .int(owner), .int(claim.deliveries)])
     }
 
+    /// Gives back claimed messages, and what was claimed ahead first (so that it cannot take them again).
     public func release(_ envelopes: [Envelope]) async throws {
+        try await endReadAhead()
         let claims = try envelopes.map(claimOf)
-        try await connection.query(schema.release, [.int(owner), .array(claims.map { String($0.id) }), .array(claims.map { String($0.deliveries) })])
+        try await connection.query(schema.release, [.int(owner), .integers(claims.map(\.id)), .integers(claims.map(\.deliveries))])
     }
 
     private func scheduleRemoval(of envelope: Envelope) throws {

@@ -14,9 +14,12 @@ public struct PostgresTransportOptions: Sendable, Equatable {
     /// the safety net for lost notifications and the pace of reclaiming dead workers' messages.
     public var checkDelayedIntervalMilliseconds = 5000
     /// The most messages claimed in one statement.
-    public var prefetch = 100
+    public var prefetch = 500
+    /// When a claim comes back full, start the next one while the worker handles it. Its messages
+    /// wait claimed for at most about one batch's time; off, a worker claims only when it has room.
+    public var readAhead = true
 
-    public static let known: Set<String> = ["queue_name", "table_name", "redeliver_timeout", "auto_setup", "use_notify", "check_delayed_interval", "prefetch"]
+    public static let known: Set<String> = ["queue_name", "table_name", "redeliver_timeout", "auto_setup", "use_notify", "check_delayed_interval", "prefetch", "read_ahead"]
 
     public init() {}
 
@@ -39,6 +42,7 @@ public struct PostgresTransportOptions: Sendable, Equatable {
         useNotify = try reader.bool("use_notify") ?? useNotify
         checkDelayedIntervalMilliseconds = try reader.int("check_delayed_interval", in: 10...3_600_000) ?? checkDelayedIntervalMilliseconds
         prefetch = try reader.int("prefetch", in: 1...10_000) ?? prefetch
+        readAhead = try reader.bool("read_ahead") ?? readAhead
     }
 
     static func isIdentifier(_ text: String) -> Bool {

@@ -235,7 +235,7 @@ struct PostgresOptionsTests {
 
     @Test("bad options are errors naming the transport and the option", arguments: [
         (["queue": "x"], "unknown option \"queue\""), (["table_name": "Bad-Name"], "table_name"),
-        (["use_notify": "perhaps"], "use_notify"), (["prefetch": "0"], "prefetch"), (["check_delayed_interval": "x"], "check_delayed_interval"),
+        (["use_notify": "perhaps"], "use_notify"), (["prefetch": "0"], "prefetch"), (["read_ahead": "maybe"], "read_ahead"), (["check_delayed_interval": "x"], "check_delayed_interval"),
     ])
     func invalid(options: [String: String], expected: String) {
         let error = #expect(throws: MessengerError.self) { try PostgresTransportOptions(options, transport: "async") }

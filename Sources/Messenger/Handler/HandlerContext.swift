@@ -6,13 +6,20 @@ public struct HandlerContext: Sendable {
     public let envelope: Envelope
     /// The bus the message is handled on; dispatch follow-up messages here.
     public let bus: MessageBus
-    /// A logger carrying the message's id and type as metadata.
-    public let logger: Logger
+    private let baseLogger: Logger
 
     public init(envelope: Envelope, bus: MessageBus, logger: Logger) {
         self.envelope = envelope
         self.bus = bus
-        self.logger = logger
+        self.baseLogger = logger
+    }
+
+    /// A logger carrying the message's type and id as metadata (made when a handler asks for it).
+    public var logger: Logger {
+        var logger = baseLogger
+        logger[metadataKey: "message.type"] = .string(envelope.messageName)
+        if let id = envelope.last(TransportMessageIdStamp.self)?.id { logger[metadataKey: "message.id"] = .string(id) }
+        return logger
     }
 
     /// Which attempt this is: 1 for the first, 2 for the first retry, and so on.

@@ -21,9 +21,6 @@ public struct HandleMessageMiddleware: Middleware {
         let alreadyHandled = Set(envelope.all(HandledStamp.self).map(\.handlerName))
         var current = envelope
         var failures: [HandlerFailedError.Failure] = []
-        var logger = self.logger
-        logger[metadataKey: "message.type"] = .string(envelope.messageName)
-        if let id = envelope.last(TransportMessageIdStamp.self)?.id { logger[metadataKey: "message.id"] = .string(id) }
         for handler in handlers where !alreadyHandled.contains(handler.name) {
             let context = HandlerContext(envelope: current, bus: next.bus, logger: logger)
             do {

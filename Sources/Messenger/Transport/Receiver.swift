@@ -14,7 +14,9 @@ public protocol Receiver: Sendable {
     func keepalive(_ envelope: Envelope) async throws
     /// Gives back claimed messages that were not handled, so that another worker can take them now.
     func release(_ envelopes: [Envelope]) async throws
-    /// Makes acknowledgements that the receiver batches durable.
+    /// Makes acknowledgements that the receiver batches durable, and gives back messages it claimed
+    /// ahead of a `get` that will not come: a worker flushes a receiver when it goes idle, turns to
+    /// another receiver, or stops.
     func flush() async throws
 }
 

@@ -5,10 +5,8 @@ extension Worker {
     /// Handles one received message to its end: acked, retried, or parked. Returns true on success.
     func handle(_ received: Envelope, from transport: WorkerTransport) async -> Bool {
         var envelope = received.with(ReceivedStamp(transportName: transport.name))
-        var log = logger
-        log[metadataKey: "transport"] = .string(transport.name)
-        log[metadataKey: "message.type"] = .string(envelope.messageName)
-        if let id = envelope.last(TransportMessageIdStamp.self)?.id { log[metadataKey: "message.id"] = .string(id) }
+        var log = MessageLog(logger: logger, metadata: ["transport": .string(transport.name), "message.type": .string(envelope.messageName)])
+        if let id = envelope.last(TransportMessageIdStamp.self)?.id { log.metadata["message.id"] = .string(id) }
 
         if let undecodable = envelope.message as? UndecodableMessage {
             guard let decoded = decodeAgain(undecodable, keeping: envelope) else {
@@ -17,7 +15,7 @@ extension Worker {
                 return false
             }
             envelope = decoded
-            log[metadataKey: "message.type"] = .string(envelope.messageName)
+            log.metadata["message.type"] = .string(envelope.messageName)
         }
 
         let retries = envelope.last(RedeliveryStamp.self)?.retryCount ?? 0
@@ -53,7 +51,7 @@ extension Worker {
 
     /// Sends a failed message for a retry or to the failure transport, then rejects the original.
     /// When that send fails the original stays claimed, so that it is delivered again: never lost.
-    private func fail(_ envelope: Envelope, error: any Error, from transport: WorkerTransport, log: Logger, forceUnrecoverable: Bool) async {
+    private func fail(_ envelope: Envelope, error: any Error, from transport: WorkerTransport, log: MessageLog, forceUnrecoverable: Bool) async {
         let failedEnvelope = (error as? HandlerFailedError)?.envelope ?? envelope
         let retries = envelope.last(RedeliveryStamp.self)?.retryCount ?? 0
         let crashes = max(0, (envelope.last(DeliveryCountStamp.self)?.count ?? 1) - 1)

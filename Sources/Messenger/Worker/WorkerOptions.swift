@@ -24,7 +24,7 @@ public struct WorkerOptions: Sendable, Equatable {
     public init(
         limit: Int? = nil, failureLimit: Int? = nil, memoryLimitBytes: Int? = nil, timeLimit: Duration? = nil,
         sleep: Duration = .seconds(1), queues: [String]? = nil, keepaliveInterval: Duration? = nil,
-        stopWhenEmpty: Bool = false, maxBatchSize: Int = 100, concurrency: Int = 1
+        stopWhenEmpty: Bool = false, maxBatchSize: Int = 500, concurrency: Int = 1
     ) {
         self.limit = limit
         self.failureLimit = failureLimit

@@ -46,7 +46,7 @@ struct ConsumeCommand: AsyncParsableCommand {
     var stopWhenEmpty = false
 
     @Option(help: "The most messages claimed at once (the worker adapts below this to its handlers' speed).")
-    var batchSize = 100
+    var batchSize = 500
 
     @Option(help: "How many messages this process handles at once.")
     var concurrency = 1

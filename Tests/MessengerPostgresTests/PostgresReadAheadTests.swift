@@ -1,0 +1,84 @@
+import Foundation
+import Messenger
+@testable import MessengerPostgres
+import MessengerTestSupport
+import Synchronization
+import Testing
+
+@Suite("PostgreSQL read-ahead and parameter arrays", .serialized, .timeLimit(.minutes(2)))
+struct PostgresReadAheadTests {
+    @Test("a full claim starts the next one; the next get takes it; flush gives back what no get took")
+    func readAhead() async throws {
+        let fixture = try PostgresFixture()
+        let queue = fixture.transport()
+        let observer = fixture.transport()
+        _ = try await queue.send(contentsOf: (1...10).map { Envelope(Numbered(number: $0)) })
+        #expect(numbers(try await queue.get(limit: 3)) == [1, 2, 3])
+        #expect(await queue.readAheadCount() == 3)
+        #expect(try await observer.statistics().inFlight == 6)
+        #expect(numbers(try await queue.get(limit: 3)) == [4, 5, 6])
+        #expect(await queue.readAheadCount() == 3)
+        #expect(try await observer.statistics().inFlight == 9)
+        try await queue.flush()
+        #expect(await queue.readAheadCount() == nil)
+        let stats = try await observer.statistics()
+        #expect((stats.total, stats.inFlight, stats.ready) == (10, 6, 4))
+        // Given back, they count no delivery: another worker gets them as first deliveries.
+        let next = try await observer.get(limit: 5)
+        #expect(numbers(next) == [7, 8, 9, 10])
+        #expect(next.map { $0.last(DeliveryCountStamp.self)?.count } == [1, 1, 1, 1])
+        await fixture.drop()
+    }
+
+    @Test("a claim that comes back short, or a limit of one, reads nothing ahead; read_ahead=false never does", arguments: [
+        (true, 5, 3), (true, 1, 3), (false, 2, 6),
+    ])
+    func noReadAhead(readAhead: Bool, limit: Int, sent: Int) async throws {
+        let fixture = try PostgresFixture { $0.readAhead = readAhead }
+        let queue = fixture.transport()
+        _ = try await queue.send(contentsOf: (1...sent).map { Envelope(Numbered(number: $0)) })
+        let claimed = try await queue.get(limit: limit)
+        #expect(claimed.count == min(limit, sent))
+        #expect(await queue.readAheadCount() == nil)
+        #expect(try await fixture.transport().statistics().inFlight == claimed.count)
+        await fixture.drop()
+    }
+
+    @Test("a worker that stops gives back what it read ahead: nothing stays claimed")
+    func workerStop() async throws {
+        let fixture = try PostgresFixture { $0.prefetch = 4 }
+        let queue = fixture.transport()
+        _ = try await queue.send(contentsOf: (1...40).map { Envelope(Numbered(number: $0)) })
+        let handled = Mutex<[Int]>([])
+        var registry = MessageRegistry()
+        registry.handle(Numbered.self, name: "log") { message, _ in handled.withLock { $0.append(message.number) } }
+        let bus = MessageBus(registry: registry, senders: SendersLocator(routing: [:], senders: [:]))
+        let worker = Worker(transports: [WorkerTransport(name: "async", transport: queue)], bus: bus,
+                            options: WorkerOptions(limit: 10, sleep: .milliseconds(10), maxBatchSize: 4))
+        #expect(await worker.run() == .messageLimit)
+        let stats = try await fixture.transport().statistics()
+        #expect((stats.total, stats.inFlight) == (30, 0))
+        #expect(handled.withLock { $0 } == Array(1...10))
+        await queue.close()
+        await fixture.drop()
+    }
+
+    @Test("bodies with quotes, backslashes, braces, commas, new lines and non-ASCII text survive a batch insert")
+    func arrayEscaping() async throws {
+        let fixture = try PostgresFixture()
+        var registry = MessageRegistry()
+        registry.register(Labelled.self)
+        let queue = PostgresTransport(name: "async", info: fixture.info, options: fixture.options, serializer: JSONSerializer(registry: registry))
+        let labels = [#"a "quoted" word"#, #"back\slash \\ and \""#, "{braces}, commas,", "line\nbreak\ttab", "été 🎓 ü", "", "NULL"]
+        _ = try await queue.send(contentsOf: labels.map { Envelope(Labelled(label: $0)) })
+        let received = try await queue.get(limit: 10)
+        #expect(received.compactMap { ($0.message as? Labelled)?.label } == labels)
+        await queue.close()
+        await fixture.drop()
+    }
+}
+
+private struct Labelled: Message {
+    static let messageName = "Test.Labelled"
+    var label: String
+}
