@@ -55,7 +55,8 @@ enum BenchmarkRun {
         let pgConsume = Int(environment["BENCH_PG_CONSUME"] ?? "") ?? 100_000
         var pg = BenchmarkTable()
         pg.add("dispatch, one by one", "N=\(dispatchCount), 1 client", rate(try await PostgresBenchmarks.dispatchOneByOne(url: url, count: dispatchCount)))
-        pg.add("dispatch, batched (send(contentsOf:))", "N=100000, 1000 per statement", rate(try await PostgresBenchmarks.dispatchBatched(url: url, count: 100_000, batch: 1000)))
+        pg.add("dispatch, batched (send(contentsOf:))", "N=100000, calls of 1000", rate(try await PostgresBenchmarks.dispatchBatched(url: url, count: 100_000, batch: 1000)))
+        pg.add("dispatch, batched (send(contentsOf:))", "N=100000 in one call (1000-row statements)", rate(try await PostgresBenchmarks.dispatchBatched(url: url, count: 100_000, batch: 100_000)))
         var pgPeak = 0
         for (workers, concurrency) in [(1, 1), (1, 16), (2, 1), (2, 16)] {
             let result = try await PostgresBenchmarks.consume(url: url, count: pgConsume, workers: workers, concurrency: concurrency)

@@ -60,7 +60,7 @@ public final class PostgresTransport: SetupableTransport, QueueReceiver, Listabl
         try await connection.transaction { connection in try connection.execute(schema.create) }
     }
 
-    private func prepare() async throws {
+    func prepare() async throws {
         guard options.autoSetup, !setUp.withLock({ $0 }) else { return }
         try await setup()
         setUp.withLock { $0 = true }
@@ -115,19 +115,8 @@ public final class PostgresTransport: SetupableTransport, QueueReceiver, Listabl
         return try await target.run(store)
     }
 
-    /// Stores many messages in one statement (one round trip, one transaction); returns them with their ids.
-    public func send(contentsOf envelopes: [Envelope]) async throws -> [Envelope] {
-        guard !envelopes.isEmpty else { return [] }
-        if envelopes.contains(where: { $0.deduplication != nil }) { return try await sendEach(envelopes) }
-        try await prepare()
-        let encoded = try envelopes.map { try serializer.encode($0) }
-        let delays = envelopes.map { $0.last(DelayStamp.self)?.milliseconds ?? 0 }
-        let rows = try await target().query(schema.insertMany, [.array(encoded.map(\.body)), .array(encoded.map(\.headers)), .text(options.queueName), .integers(delays)])
-        return zip(envelopes, rows.rows).map { $0.with(TransportMessageIdStamp($1.first.flatMap { $0 } ?? "?")) }
-    }
-
     /// The connection to write on: the caller's open transaction when it is on this database.
-    private func target() throws -> PostgresConnection {
+    func target() throws -> PostgresConnection {
         guard let transaction = PostgresTransactionContext.current else { return connection }
         guard transaction.info.databaseIdentity == connection.info.databaseIdentity else {
             throw MessengerError(.transportFailure, "transport \"\(name)\" is on \(connection.info.databaseIdentity), but the open transaction is on \(transaction.info.databaseIdentity): the message cannot be part of it")

@@ -31,8 +31,8 @@ struct EnvelopeHeaders: Codable {
         // Stamps of types this process does not know are kept out of the envelope, not fatal.
         for key in byName.allKeys {
             guard let decode = types.decoders[key.stringValue] else { continue }
-            var list = try byName.nestedUnkeyedContainer(forKey: key)
-            while !list.isAtEnd { stamps.append(try decode(try list.superDecoder())) }
+            var list: any UnkeyedDecodingContainer = try byName.nestedUnkeyedContainer(forKey: key)
+            while !list.isAtEnd { stamps.append(try decode(&list)) }
         }
     }
 
@@ -52,7 +52,7 @@ struct EnvelopeHeaders: Codable {
         var byName = container.nestedContainer(keyedBy: NameKey.self, forKey: .stamps)
         for (name, list) in groups {
             var items = byName.nestedUnkeyedContainer(forKey: NameKey(stringValue: name))
-            for stamp in list { try stamp.encode(to: items.superEncoder()) }
+            for stamp in list { try items.encode(stamp) }
         }
     }
 }

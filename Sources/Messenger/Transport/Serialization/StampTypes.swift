@@ -1,6 +1,7 @@
 /// The transportable stamp types a serializer can read back from headers.
 public struct StampTypes: Sendable {
-    typealias Decode = @Sendable (any Decoder) throws -> any Stamp
+    /// Reads the next stamp of one type from the list of that type's stamps.
+    typealias Decode = @Sendable (inout any UnkeyedDecodingContainer) throws -> any Stamp
     private(set) var decoders: [String: Decode] = [:]
 
     /// The stamps of the messenger itself.
@@ -19,6 +20,6 @@ public struct StampTypes: Sendable {
 
     /// Makes an application's own transportable stamp readable.
     public mutating func register<S: TransportableStamp>(_ type: S.Type) {
-        decoders[S.stampName] = { decoder in try S(from: decoder) }
+        decoders[S.stampName] = { list in try list.decode(S.self) }
     }
 }

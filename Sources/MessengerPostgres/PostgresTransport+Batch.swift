@@ -1,0 +1,50 @@
+import Messenger
+
+extension PostgresTransport {
+    /// The most messages one insert statement carries.
+    static let rowsPerStatement = 1000
+
+    /// Stores many messages in one transaction and returns them with their ids: one statement for up
+    /// to 1,000, else statements of 1,000 where each part is encoded while the database stores the
+    /// previous one. Inside the caller's transaction on this database, they join it.
+    public func send(contentsOf envelopes: [Envelope]) async throws -> [Envelope] {
+        guard !envelopes.isEmpty else { return [] }
+        if envelopes.contains(where: { $0.deduplication != nil }) { return try await sendEach(envelopes) }
+        try await prepare()
+        let target = try target()
+        guard envelopes.count > Self.rowsPerStatement else { return try await insert(envelopes, encode(envelopes), on: target) }
+        if target !== connection { return try await insertInParts(envelopes, on: target) }
+        return try await connection.withTransaction { try await self.insertInParts(envelopes, on: self.connection) }
+    }
+
+    private func insertInParts(_ envelopes: [Envelope], on target: PostgresConnection) async throws -> [Envelope] {
+        var stored: [Envelope] = []
+        stored.reserveCapacity(envelopes.count)
+        var storing: Task<[Envelope], any Error>?
+        do {
+            for start in stride(from: 0, to: envelopes.count, by: Self.rowsPerStatement) {
+                let part = Array(envelopes[start..<min(envelopes.count, start + Self.rowsPerStatement)])
+                let parameters = try encode(part)
+                if let storing { stored += try await storing.value }
+                // Inherits the transaction's task-local context, so it may use the connection.
+                storing = Task { try await self.insert(part, parameters, on: target) }
+            }
+            if let storing { stored += try await storing.value }
+        } catch {
+            _ = try? await storing?.value
+            throw error
+        }
+        return stored
+    }
+
+    private func encode(_ envelopes: [Envelope]) throws -> [PostgresValue] {
+        let encoded = try envelopes.map { try serializer.encode($0) }
+        return [.array(encoded.map(\.body)), .array(encoded.map(\.headers)), .text(options.queueName),
+                .integers(envelopes.map { $0.last(DelayStamp.self)?.milliseconds ?? 0 })]
+    }
+
+    private func insert(_ envelopes: [Envelope], _ parameters: [PostgresValue], on target: PostgresConnection) async throws -> [Envelope] {
+        let rows = try await target.query(schema.insertMany, parameters)
+        return zip(envelopes, rows.rows).map { $0.with(TransportMessageIdStamp($1.first.flatMap { $0 } ?? "?")) }
+    }
+}

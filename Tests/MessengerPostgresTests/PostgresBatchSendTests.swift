@@ -1,0 +1,54 @@
+import Foundation
+import Messenger
+import MessengerPostgres
+import MessengerTestSupport
+import Testing
+
+@Suite("PostgreSQL batches larger than one statement", .serialized, .timeLimit(.minutes(2)))
+struct PostgresBatchSendTests {
+    @Test("2,500 messages are stored in order, each with its own id")
+    func inParts() async throws {
+        let fixture = try PostgresFixture { $0.prefetch = 3000 }
+        let queue = fixture.transport()
+        let sent = try await queue.send(contentsOf: (1...2500).map { Envelope(Numbered(number: $0)) })
+        let ids = sent.compactMap { $0.last(TransportMessageIdStamp.self).flatMap { Int64($0.id) } }
+        #expect(ids.count == 2500)
+        #expect(ids == ids.sorted() && Set(ids).count == 2500)
+        #expect(numbers(try await queue.get(limit: 3000)) == Array(1...2500))
+        await fixture.drop()
+    }
+
+    @Test("a part that cannot be encoded stores none of the batch; inside a caller's transaction, a rollback stores none")
+    func allOrNothing() async throws {
+        let fixture = try PostgresFixture()
+        var registry = MessageRegistry.numbered
+        registry.register(Measured.self)
+        let queue = PostgresTransport(name: "async", info: fixture.info, options: fixture.options, serializer: JSONSerializer(registry: registry))
+        var batch = (1...2500).map { Envelope(Measured(value: Double($0))) }
+        batch[1700] = Envelope(Measured(value: .nan))
+        await #expect(throws: MessengerError.self) { _ = try await queue.send(contentsOf: batch) }
+        #expect(try await queue.statistics().total == 0)
+
+        let app = fixture.connection()
+        struct Abort: Error {}
+        await #expect(throws: Abort.self) {
+            try await app.withTransaction {
+                _ = try await queue.send(contentsOf: (1...2500).map { Envelope(Measured(value: Double($0))) })
+                throw Abort()
+            }
+        }
+        #expect(try await queue.statistics().total == 0)
+        try await app.withTransaction {
+            _ = try await queue.send(contentsOf: (1...1500).map { Envelope(Measured(value: Double($0))) })
+        }
+        #expect(try await queue.statistics().total == 1500)
+        await app.close()
+        await queue.close()
+        await fixture.drop()
+    }
+}
+
+private struct Measured: Message {
+    static let messageName = "Test.Measured"
+    var value: Double
+}
