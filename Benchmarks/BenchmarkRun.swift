@@ -55,6 +55,9 @@ enum BenchmarkRun {
         let pgConsume = Int(environment["BENCH_PG_CONSUME"] ?? "") ?? 100_000
         var pg = BenchmarkTable()
         pg.add("dispatch, one by one", "N=\(dispatchCount), 1 client", rate(try await PostgresBenchmarks.dispatchOneByOne(url: url, count: dispatchCount)))
+        let reference = try await PostgresBenchmarks.serverReference(url: url, count: dispatchCount)
+        pg.add("reference: the insert alone, one by one", "N=\(dispatchCount), prepared, no bus, no encoding", rate(reference.oneByOne))
+        pg.add("reference: server-side INSERT … SELECT", "N=100000 rows in one statement, no client", rate(reference.serverSide))
         pg.add("dispatch, batched (send(contentsOf:))", "N=100000, calls of 1000", rate(try await PostgresBenchmarks.dispatchBatched(url: url, count: 100_000, batch: 1000)))
         pg.add("dispatch, batched (send(contentsOf:))", "N=100000 in one call (1000-row statements)", rate(try await PostgresBenchmarks.dispatchBatched(url: url, count: 100_000, batch: 100_000)))
         var pgPeak = 0

@@ -53,6 +53,28 @@ enum PostgresBenchmarks {
         return rate
     }
 
+    /// The database's own pace for what dispatch asks of it, without the bus or encoding: the same
+    /// one-row insert statement (with its NOTIFY trigger) one by one, and 100,000 rows copied into the
+    /// table by one server-side INSERT … SELECT (no client, no parameters).
+    static func serverReference(url: String, count: Int) async throws -> (oneByOne: Double, serverSide: Double) {
+        let name = table("reference")
+        let queue = try transport(url: url, table: name)
+        try await queue.setup()
+        let encoded = try JSONSerializer(registry: benchmarkRegistry()).encode(Envelope(BenchmarkMessage(id: 1)))
+        let insert = "INSERT INTO \(name) (body, headers, queue_name, available_at) VALUES ($1, $2, 'bench', now()) RETURNING id"
+        var start = ContinuousClock.now
+        for _ in 0..<count { try await queue.connection.query(insert, [.text(encoded.body), .text(encoded.headers)]) }
+        let oneByOne = Double(count) / SQLiteBenchmarks.seconds(ContinuousClock.now - start)
+        try await queue.connection.execute("CREATE TEMPORARY TABLE source AS SELECT body, headers FROM \(name), generate_series(1, \(100_000 / count + 1)) LIMIT 100000")
+        start = ContinuousClock.now
+        try await queue.connection.execute("INSERT INTO \(name) (body, headers, queue_name, available_at) SELECT body, headers, 'bench', now() FROM source")
+        let serverSide = 100_000 / SQLiteBenchmarks.seconds(ContinuousClock.now - start)
+        try await queue.connection.execute("DROP TABLE source")
+        await queue.close()
+        await drop(url: url, table: name)
+        return (oneByOne, serverSide)
+    }
+
     /// Fills a table, then starts `workers` processes; wall time from their start to the last exit.
     static func consume(url: String, count: Int, workers: Int, concurrency: Int) async throws -> SQLiteBenchmarks.ConsumeResult {
         let name = table("consume\(workers)x\(concurrency)")
