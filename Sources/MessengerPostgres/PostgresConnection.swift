@@ -75,27 +75,37 @@ public actor PostgresConnection {
     public func query(_ sql: String, _ parameters: [PostgresValue] = [], prepare: Bool = true) throws -> PostgresRows {
         try checkNotInOtherTransaction()
         let connection = try connection()
-        let texts = parameters.map(\.text)
-        let cStrings: [UnsafeMutablePointer<CChar>?] = texts.map { $0.flatMap { strdup($0) } }
-        defer { cStrings.forEach { free($0) } }
-        let result: OpaquePointer? = cStrings.withUnsafeBufferPointer { buffer in
-            buffer.withMemoryRebound(to: UnsafePointer<CChar>?.self) { values in
-                if prepare {
-                    let name: String
-                    if let existing = preparedNames[sql] {
-                        name = existing
-                    } else {
-                        name = "m\(preparedNames.count + 1)"
-                        let prepared = PQprepare(connection, name, sql, Int32(parameters.count), nil)
-                        // A failed prepare is reported like a failed statement, with its SQLSTATE.
-                        guard PQresultStatus(prepared) == PGRES_COMMAND_OK else { return prepared }
-                        PQclear(prepared)
-                        preparedNames[sql] = name
-                    }
-                    return PQexecPrepared(connection, name, Int32(parameters.count), values.baseAddress, nil, nil, 0)
-                }
-                return PQexecParams(connection, sql, Int32(parameters.count), nil, values.baseAddress, nil, nil, 0)
+        // One buffer holds every parameter's bytes; libpq reads them through pointers into it.
+        let wires = parameters.map(\.wire)
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(wires.reduce(0) { $0 + ($1?.bytes.count ?? 0) })
+        var offsets: [Int?] = []
+        for wire in wires {
+            offsets.append(wire.map { _ in buffer.count })
+            if let wire { buffer.append(contentsOf: wire.bytes) }
+        }
+        let lengths = wires.map { Int32($0?.bytes.count ?? 0) }
+        let formats = wires.map { $0?.format ?? 0 }
+        let count = Int32(parameters.count)
+        let result: OpaquePointer? = buffer.withUnsafeBufferPointer { bytes in
+            let values: [UnsafePointer<CChar>?] = offsets.map { offset in
+                offset.map { UnsafeRawPointer(bytes.baseAddress!.advanced(by: $0)).assumingMemoryBound(to: CChar.self) }
             }
+            if prepare {
+                let name: String
+                if let existing = preparedNames[sql] {
+                    name = existing
+                } else {
+                    name = "m\(preparedNames.count + 1)"
+                    let prepared = PQprepare(connection, name, sql, count, nil)
+                    // A failed prepare is reported like a failed statement, with its SQLSTATE.
+                    guard PQresultStatus(prepared) == PGRES_COMMAND_OK else { return prepared }
+                    PQclear(prepared)
+                    preparedNames[sql] = name
+                }
+                return PQexecPrepared(connection, name, count, values, lengths, formats, 0)
+            }
+            return PQexecParams(connection, sql, count, nil, values, lengths, formats, 0)
         }
         return try rows(from: result, connection)
     }

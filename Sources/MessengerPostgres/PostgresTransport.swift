@@ -164,7 +164,8 @@ public final class PostgresTransport: SetupableTransport, QueueReceiver, Listabl
         return (try? await ahead.task.value)?.count
     }
 
-    /// One claim: rows of dead workers first (looked for at most once a second), then due rows; the
+    /// One claim: rows of dead workers first (looked for at most once a second, unless the last look
+    /// found a full batch), then due rows; the
     /// acknowledgements gathered so far go with it.
     private func claim(limit: Int, queues: [String]) async throws -> [[String?]] {
         var rows: [[String?]] = []
@@ -173,6 +174,8 @@ public final class PostgresTransport: SetupableTransport, QueueReceiver, Listabl
                 .int(owner), .int(Int64(limit)), .int(Int64(options.redeliverTimeoutSeconds)), PostgresSchema.queueParameter(queues),
             ]).rows
             if !rows.isEmpty { logger.warning("Claimed \(rows.count) message(s) of \(name) whose worker is gone or past redeliver_timeout") }
+            // A full batch: more may be waiting, so the next claim looks again at once.
+            if rows.count == limit { lastAbandonedCheck.withLock { $0 = nil } }
         }
         let acks = pendingAcks.withLock { pending in defer { pending = [] }; return pending }
         do {

@@ -5,7 +5,7 @@ import MessengerTestSupport
 import Synchronization
 import Testing
 
-@Suite("PostgreSQL read-ahead and parameter arrays", .serialized, .timeLimit(.minutes(2)))
+@Suite("PostgreSQL read-ahead, reclaiming in batches, parameter arrays", .serialized, .timeLimit(.minutes(2)))
 struct PostgresReadAheadTests {
     @Test("a full claim starts the next one; the next get takes it; flush gives back what no get took")
     func readAhead() async throws {
@@ -61,6 +61,40 @@ struct PostgresReadAheadTests {
         #expect(handled.withLock { $0 } == Array(1...10))
         await queue.close()
         await fixture.drop()
+    }
+
+    @Test("a dead worker's claims are taken back batch after batch, not one batch a second")
+    func abandonedInBatches() async throws {
+        let fixture = try PostgresFixture { $0.readAhead = false }
+        let dying = fixture.transport()
+        _ = try await dying.send(contentsOf: (1...10).map { Envelope(Numbered(number: $0)) })
+        #expect(try await dying.get(limit: 10).count == 10)
+        let pid = try await dying.connection.query("SELECT pg_backend_pid()").rows[0][0]!
+        await dying.connection.close()
+        let admin = fixture.connection()
+        while try await admin.query("SELECT count(*) FROM pg_stat_activity WHERE pid = $1::int", [.text(pid)]).rows[0][0] != "0" {
+            await Task.yield()
+        }
+        let survivor = fixture.transport()
+        var taken: [Int] = []
+        for _ in 0..<4 { taken += numbers(try await survivor.get(limit: 3)) }
+        #expect(taken.sorted() == Array(1...10))
+        await admin.close()
+        await fixture.drop()
+    }
+
+    @Test("text arrays travel in binary: empty, one item, items with quotes, braces, commas and NUL-free UTF-8")
+    func binaryArrays() async throws {
+        let connection = PostgresConnection(info: try PostgresConnectionInfo(dsn: try DSN(parsing: try TestPostgres.url)))
+        for items in [[], ["one"], [#"a "b" \ c"#, "{x}, y", "é 🎓", ""]] {
+            for prepare in [true, false] {
+                let rows = try await connection.query("SELECT cardinality($1::text[]), i FROM unnest($1::text[]) WITH ORDINALITY AS u(i, n) RIGHT JOIN (SELECT 1) one ON true ORDER BY n",
+                                                      [.array(items)], prepare: prepare)
+                #expect(rows.rows.first?[0] == String(items.count))
+                #expect(rows.rows.compactMap { $0[1] } == items)
+            }
+        }
+        await connection.close()
     }
 
     @Test("bodies with quotes, backslashes, braces, commas, new lines and non-ASCII text survive a batch insert")
