@@ -158,15 +158,15 @@ public final class PostgresTransport: SetupableTransport, QueueReceiver, Listabl
         return rows.map(envelope(from:))
     }
 
-    /// How many rows the claim read ahead holds, once it has finished; nil when none was started.
+    /// How many rows the claim read ahead holds, once it has finished; nil when none was started
+    /// (for tests).
     func readAheadCount() async -> Int? {
         guard let ahead = readAhead.withLock({ $0 }) else { return nil }
         return (try? await ahead.task.value)?.count
     }
 
     /// One claim: rows of dead workers first (looked for at most once a second, unless the last look
-    /// found a full batch), then due rows; the
-    /// acknowledgements gathered so far go with it.
+    /// found a full batch), then due rows; the acknowledgements gathered so far go with it.
     private func claim(limit: Int, queues: [String]) async throws -> [[String?]] {
         var rows: [[String?]] = []
         if shouldCheckAbandoned() {
