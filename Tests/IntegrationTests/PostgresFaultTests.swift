@@ -81,6 +81,30 @@ struct PostgresFaultTests {
         await app.remove()
     }
 
+    @Test("a worker SIGKILLed in the middle of a handler: an idle worker on the same queue takes its message within 10 s")
+    func killedWorkerRecoveredInSeconds() async throws {
+        let app = try PostgresProject()
+        let queue = try app.transport()
+        _ = try await queue.send(Envelope(Probe(label: "held", sleepMilliseconds: 3000)))
+        let victim = try app.start("messenger:consume", "async")
+        try await victim.waitForLog("Probe started", timeout: .seconds(10))
+        let survivor = try app.start("messenger:consume", "async")
+        try await survivor.waitForLog("Consuming messages")
+        victim.signal(SIGKILL)
+        try await victim.waitForExit()
+        let killedAt = ContinuousClock.now
+        try await survivor.waitForLog("Probe started", timeout: .seconds(10))
+        #expect(ContinuousClock.now - killedAt < .seconds(10))
+        #expect(survivor.standardError.text.contains("delivered again (delivery 2)"))
+        try await survivor.waitForLog("Probe handled", timeout: .seconds(10))
+        survivor.signal(SIGTERM)
+        #expect(try await survivor.waitForExit() == 0)
+        #expect(handledProbes(survivor.standardError.text) == ["held"])
+        #expect(try await queue.statistics().total == 0)
+        await queue.close()
+        await app.remove()
+    }
+
     @Test("PostgreSQL restarted mid-run: the worker logs it, reconnects and carries on; nothing is lost")
     func serverRestart() async throws {
         let server = try await TestPostgres.startPrivateServer()
