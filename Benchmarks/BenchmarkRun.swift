@@ -55,6 +55,7 @@ enum BenchmarkRun {
         let pgConsume = Int(environment["BENCH_PG_CONSUME"] ?? "") ?? 100_000
         var pg = BenchmarkTable()
         pg.add("dispatch, one by one", "N=\(dispatchCount), 1 client", rate(try await PostgresBenchmarks.dispatchOneByOne(url: url, count: dispatchCount)))
+        pg.add("dispatch, 16 callers at once, one by one each", "N=\(dispatchCount), one process, one connection", rate(try await PostgresBenchmarks.dispatchConcurrently(url: url, count: dispatchCount, callers: 16)))
         let reference = try await PostgresBenchmarks.serverReference(url: url, count: dispatchCount)
         pg.add("reference: the insert alone, one by one", "N=\(dispatchCount), prepared, no bus, no encoding", rate(reference.oneByOne))
         pg.add("reference: server-side INSERT … SELECT", "N=100000 rows in one statement, no client", rate(reference.serverSide))

@@ -39,6 +39,27 @@ enum PostgresBenchmarks {
         return rate
     }
 
+    /// `callers` tasks of one process dispatching one message at a time each, through one transport.
+    static func dispatchConcurrently(url: String, count: Int, callers: Int) async throws -> Double {
+        let name = table("concurrent")
+        let queue = try transport(url: url, table: name)
+        try await queue.setup()
+        let bus = MessageBus(registry: benchmarkRegistry(), senders: SendersLocator(routing: ["*": ["bench"]], senders: ["bench": queue]))
+        let start = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for caller in 0..<callers {
+                group.addTask {
+                    for id in stride(from: caller, to: count, by: callers) { try await bus.dispatch(BenchmarkMessage(id: id)) }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let rate = Double(count) / SQLiteBenchmarks.seconds(ContinuousClock.now - start)
+        await queue.close()
+        await drop(url: url, table: name)
+        return rate
+    }
+
     static func dispatchBatched(url: String, count: Int, batch: Int) async throws -> Double {
         let name = table("batch")
         let queue = try transport(url: url, table: name)

@@ -27,6 +27,8 @@ public final class PostgresTransport: SetupableTransport, QueueReceiver, Listabl
     private let listener = Mutex<PostgresListener?>(nil)
     /// The claim started ahead of the next `get`, and the queues it is for.
     private let readAhead = Mutex<ReadAhead?>(nil)
+    /// Messages sent one by one outside a caller's transaction: concurrent senders share commits.
+    private let coalescer: InsertCoalescer
 
     private struct ReadAhead: Sendable {
         let queues: [String]
@@ -38,13 +40,22 @@ public final class PostgresTransport: SetupableTransport, QueueReceiver, Listabl
         self.name = name
         self.options = options
         self.serializer = serializer
-        self.schema = PostgresSchema(table: options.tableName)
+        let schema = PostgresSchema(table: options.tableName)
+        self.schema = schema
         self.logger = logger
         let key = (Int32.random(in: 1...Int32.max), Int32.random(in: 1...Int32.max))
         ownerKey = key
-        connection = PostgresConnection(info: info, onConnect: [{ connection in
+        let connection = PostgresConnection(info: info, onConnect: [{ connection in
             try connection.query("SELECT pg_advisory_lock($1::int, $2::int)", [.int(Int64(key.0)), .int(Int64(key.1))], prepare: false)
         }])
+        self.connection = connection
+        let queue = options.queueName
+        coalescer = InsertCoalescer { rows in
+            let result = rows.count == 1
+                ? try await connection.query(schema.insert, [.text(rows[0].encoded.body), .text(rows[0].encoded.headers), .text(queue), .int(rows[0].delayMilliseconds)])
+                : try await connection.query(schema.insertMany, [.array(rows.map(\.encoded.body)), .array(rows.map(\.encoded.headers)), .text(queue), .integers(rows.map(\.delayMilliseconds))])
+            return result.rows.map { $0.first.flatMap { $0 } ?? "?" }
+        }
     }
 
     var owner: Int64 { Int64(ownerKey.high) << 32 | Int64(ownerKey.low) }
@@ -79,7 +90,8 @@ public final class PostgresTransport: SetupableTransport, QueueReceiver, Listabl
 
     // MARK: Sender
 
-    /// Stores the message (inside the caller's transaction on this database, if one is open). With a
+    /// Stores the message (inside the caller's transaction on this database, if one is open; outside,
+    /// messages sent at the same time by other tasks share its commit). With a
     /// `DeduplicateStamp` whose key is pending, stores nothing (or, to debounce, moves the pending
     /// message's due time) and answers with a `DeduplicatedStamp`.
     public func send(_ envelope: Envelope) async throws -> Envelope {
@@ -87,8 +99,11 @@ public final class PostgresTransport: SetupableTransport, QueueReceiver, Listabl
         let encoded = try serializer.encode(envelope)
         let delay = envelope.last(DelayStamp.self)?.milliseconds ?? 0
         guard let rule = envelope.deduplication else {
-            let rows = try await target().query(schema.insert, [.text(encoded.body), .text(encoded.headers), .text(options.queueName), .int(delay)])
-            return envelope.with(TransportMessageIdStamp(rows.rows.first?.first.flatMap { $0 } ?? "?"))
+            guard PostgresTransactionContext.current == nil else {
+                let rows = try await target().query(schema.insert, [.text(encoded.body), .text(encoded.headers), .text(options.queueName), .int(delay)])
+                return envelope.with(TransportMessageIdStamp(rows.rows.first?.first.flatMap { $0 } ?? "?"))
+            }
+            return envelope.with(TransportMessageIdStamp(try await coalescer.insert(.init(encoded: encoded, delayMilliseconds: delay))))
         }
         let (schema, queue, name) = (schema, options.queueName, name)
         let retried = envelope.last(TransportMessageIdStamp.self).flatMap { Int64($0.id) }

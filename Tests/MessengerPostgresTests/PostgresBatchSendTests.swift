@@ -18,6 +18,25 @@ struct PostgresBatchSendTests {
         await fixture.drop()
     }
 
+    @Test("300 sends at once from one transport: each stored once, each answered with its own row's id")
+    func concurrentSends() async throws {
+        let fixture = try PostgresFixture { $0.prefetch = 1000 }
+        let queue = fixture.transport()
+        try await queue.setup()
+        let sent = try await withThrowingTaskGroup(of: (Int, String).self) { group in
+            for number in 1...300 {
+                group.addTask { (number, try await queue.send(Envelope(Numbered(number: number))).last(TransportMessageIdStamp.self)?.id ?? "") }
+            }
+            return try await group.reduce(into: [Int: String]()) { $0[$1.0] = $1.1 }
+        }
+        let received = try await queue.get(limit: 1000)
+        #expect(received.count == 300)
+        let stored = Dictionary(uniqueKeysWithValues: received.map { (($0.message as! Numbered).number, $0.last(TransportMessageIdStamp.self)!.id) })
+        #expect(stored == sent)
+        await queue.close()
+        await fixture.drop()
+    }
+
     @Test("a part that cannot be encoded stores none of the batch; inside a caller's transaction, a rollback stores none")
     func allOrNothing() async throws {
         let fixture = try PostgresFixture()
