@@ -22,6 +22,18 @@ struct PostgresFixture {
     /// A plain connection for checks and sabotage.
     func connection() -> PostgresConnection { PostgresConnection(info: info) }
 
+    /// Ends a transport's session as a dead worker's would end, and waits until the server has let
+    /// it go (its advisory lock with it).
+    func endSession(of transport: PostgresTransport) async throws {
+        let pid = try await transport.connection.query("SELECT pg_backend_pid()").rows[0][0]!
+        await transport.connection.close()
+        let admin = connection()
+        while try await admin.query("SELECT count(*) FROM pg_stat_activity WHERE pid = $1::int", [.text(pid)]).rows[0][0] != "0" {
+            await Task.yield()
+        }
+        await admin.close()
+    }
+
     func drop() async {
         let connection = connection()
         try? await connection.execute("DROP TABLE IF EXISTS \(options.tableName)")

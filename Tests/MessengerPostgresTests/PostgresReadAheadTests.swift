@@ -69,17 +69,11 @@ struct PostgresReadAheadTests {
         let dying = fixture.transport()
         _ = try await dying.send(contentsOf: (1...10).map { Envelope(Numbered(number: $0)) })
         #expect(try await dying.get(limit: 10).count == 10)
-        let pid = try await dying.connection.query("SELECT pg_backend_pid()").rows[0][0]!
-        await dying.connection.close()
-        let admin = fixture.connection()
-        while try await admin.query("SELECT count(*) FROM pg_stat_activity WHERE pid = $1::int", [.text(pid)]).rows[0][0] != "0" {
-            await Task.yield()
-        }
+        try await fixture.endSession(of: dying)
         let survivor = fixture.transport()
         var taken: [Int] = []
         for _ in 0..<4 { taken += numbers(try await survivor.get(limit: 3)) }
         #expect(taken.sorted() == Array(1...10))
-        await admin.close()
         await fixture.drop()
     }
 

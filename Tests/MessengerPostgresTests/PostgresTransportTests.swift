@@ -60,12 +60,7 @@ struct PostgresTransportTests {
         #expect(numbers(held) == [1])
         // While the first worker lives, its message stays with it.
         #expect(try await fixture.transport().get(limit: 1).isEmpty)
-        let pid = try await dying.connection.query("SELECT pg_backend_pid()").rows[0][0]!
-        await dying.connection.close()
-        let admin = fixture.connection()
-        while try await admin.query("SELECT count(*) FROM pg_stat_activity WHERE pid = $1::int", [.text(pid)]).rows[0][0] != "0" {
-            await Task.yield()
-        }
+        try await fixture.endSession(of: dying)
         let survivor = fixture.transport()
         let taken = try await survivor.get(limit: 1)
         #expect(numbers(taken) == [1])
@@ -74,7 +69,6 @@ struct PostgresTransportTests {
         try await dying.ack(held[0])
         try await dying.flush()
         #expect(try await survivor.statistics().inFlight == 1)
-        await admin.close()
         await fixture.drop()
     }
 
