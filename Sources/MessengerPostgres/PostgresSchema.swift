@@ -1,3 +1,5 @@
+import Messenger
+
 /// The SQL of a PostgreSQL transport table: Symfony's doctrine layout plus `delivery_count` and
 /// `claimed_by` (the claiming worker's key, which it holds as a session advisory lock while alive).
 struct PostgresSchema: Sendable {
@@ -79,6 +81,11 @@ struct PostgresSchema: Sendable {
         SELECT b, h, $3, now() + d * interval '1 millisecond' FROM unnest($1::text[], $2::text[], $4::bigint[]) AS m(b, h, d)
         RETURNING id
         """
+    }
+
+    /// The parameters of `insertMany`.
+    static func insertManyParameters(_ encoded: [EncodedEnvelope], queue: String, delays: [Int64]) -> [PostgresValue] {
+        [.array(encoded.map(\.body)), .array(encoded.map(\.headers)), .text(queue), .integers(delays)]
     }
 
     /// The queue filter on parameter `$n`: `= $n` for one queue, so that the planner walks the

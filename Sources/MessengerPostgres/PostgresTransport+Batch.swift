@@ -38,9 +38,8 @@ extension PostgresTransport {
     }
 
     private func encode(_ envelopes: [Envelope]) throws -> [PostgresValue] {
-        let encoded = try envelopes.map { try serializer.encode($0) }
-        return [.array(encoded.map(\.body)), .array(encoded.map(\.headers)), .text(options.queueName),
-                .integers(envelopes.map { $0.last(DelayStamp.self)?.milliseconds ?? 0 })]
+        PostgresSchema.insertManyParameters(try envelopes.map { try serializer.encode($0) }, queue: options.queueName,
+                                            delays: envelopes.map { $0.last(DelayStamp.self)?.milliseconds ?? 0 })
     }
 
     private func insert(_ envelopes: [Envelope], _ parameters: [PostgresValue], on target: PostgresConnection) async throws -> [Envelope] {

@@ -53,7 +53,7 @@ public final class PostgresTransport: SetupableTransport, QueueReceiver, Listabl
         coalescer = InsertCoalescer { rows in
             let result = rows.count == 1
                 ? try await connection.query(schema.insert, [.text(rows[0].encoded.body), .text(rows[0].encoded.headers), .text(queue), .int(rows[0].delayMilliseconds)])
-                : try await connection.query(schema.insertMany, [.array(rows.map(\.encoded.body)), .array(rows.map(\.encoded.headers)), .text(queue), .integers(rows.map(\.delayMilliseconds))])
+                : try await connection.query(schema.insertMany, PostgresSchema.insertManyParameters(rows.map(\.encoded), queue: queue, delays: rows.map(\.delayMilliseconds)))
             return result.rows.map { $0.first.flatMap { $0 } ?? "?" }
         }
     }
