@@ -6,15 +6,19 @@ extension PostgresTransport {
 
     /// Stores many messages in one transaction and returns them with their ids: one statement for up
     /// to 1,000, else statements of 1,000 where each part is encoded while the database stores the
-    /// previous one. Inside the caller's transaction on this database, they join it.
+    /// previous one. Inside the caller's transaction on this database, they join it; outside, the
+    /// transaction is on a connection of the transport's own for batches (see `batchConnection`).
     public func send(contentsOf envelopes: [Envelope]) async throws -> [Envelope] {
         guard !envelopes.isEmpty else { return [] }
         if envelopes.contains(where: { $0.deduplication != nil }) { return try await sendEach(envelopes) }
         try await prepare()
         let target = try target()
         guard envelopes.count > Self.rowsPerStatement else { return try await insert(envelopes, encode(envelopes), on: target) }
-        if target !== connection { return try await insertInParts(envelopes, on: target) }
-        return try await connection.withTransaction { try await self.insertInParts(envelopes, on: self.connection) }
+        if PostgresTransactionContext.current != nil { return try await insertInParts(envelopes, on: target) }
+        let batchConnection = batchConnection
+        return try await batchLock.withLock {
+            try await batchConnection.withTransaction { try await self.insertInParts(envelopes, on: batchConnection) }
+        }
     }
 
     private func insertInParts(_ envelopes: [Envelope], on target: PostgresConnection) async throws -> [Envelope] {

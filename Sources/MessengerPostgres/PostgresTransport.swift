@@ -29,6 +29,11 @@ public final class PostgresTransport: SetupableTransport, QueueReceiver, Listabl
     private let readAhead = Mutex<ReadAhead?>(nil)
     /// Messages sent one by one outside a caller's transaction: concurrent senders share commits.
     private let coalescer: InsertCoalescer
+    /// Large batches outside a caller's transaction are stored in a transaction of their own, on a
+    /// connection of their own (opened on first use), one batch at a time: the main connection is
+    /// shared by claims and other senders, which an open transaction would turn away.
+    let batchConnection: PostgresConnection
+    let batchLock = AsyncLock()
 
     private struct ReadAhead: Sendable {
         let queues: [String]
@@ -49,6 +54,7 @@ public final class PostgresTransport: SetupableTransport, QueueReceiver, Listabl
             try connection.query("SELECT pg_advisory_lock($1::int, $2::int)", [.int(Int64(key.0)), .int(Int64(key.1))], prepare: false)
         }])
         self.connection = connection
+        batchConnection = PostgresConnection(info: info)
         let queue = options.queueName
         coalescer = InsertCoalescer { rows in
             let result = rows.count == 1
@@ -334,6 +340,7 @@ public final class PostgresTransport: SetupableTransport, QueueReceiver, Listabl
         try? await flush()
         await listener.withLock { $0 }?.stop()
         await connection.close()
+        await batchConnection.close()
     }
 
     private func envelope(from row: [String?]) -> Envelope {

@@ -37,7 +37,24 @@ struct PostgresBatchSendTests {
         await fixture.drop()
     }
 
-    @Test("a part that cannot be encoded stores none of the batch; inside a caller's transaction, a rollback stores none")
+    @Test("while a large batch is stored, other sends and claims on the same transport go on")
+    func batchDoesNotBlockOthers() async throws {
+        let fixture = try PostgresFixture { $0.prefetch = 10_000 }
+        let queue = fixture.transport()
+        try await queue.setup()
+        let singles = try await withThrowingTaskGroup(of: Int.self) { group in
+            group.addTask { try await queue.send(contentsOf: (1...5000).map { Envelope(Numbered(number: $0)) }).count }
+            for number in 5001...5050 { group.addTask { _ = try await queue.send(Envelope(Numbered(number: number))); return 1 } }
+            group.addTask { try await queue.get(limit: 10).count * 0 }
+            return try await group.reduce(0, +)
+        }
+        #expect(singles == 5050)
+        #expect(try await fixture.transport().statistics().total == 5050)
+        await queue.close()
+        await fixture.drop()
+    }
+
+    @Test("a message that cannot be encoded stores none of the batch; inside a caller's transaction, a rollback stores none")
     func allOrNothing() async throws {
         let fixture = try PostgresFixture()
         var registry = MessageRegistry.numbered

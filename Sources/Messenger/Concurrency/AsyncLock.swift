@@ -1,9 +1,11 @@
 /// A lock for async code: one body at a time, the others wait their turn in order.
-actor AsyncLock {
+public actor AsyncLock {
     private var locked = false
     private var waiters: [CheckedContinuation<Void, Never>] = []
 
-    func withLock<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+    public init() {}
+
+    public func withLock<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
         await acquire()
         defer { release() }
         return try await body()
