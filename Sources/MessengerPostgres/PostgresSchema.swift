@@ -132,6 +132,11 @@ struct PostgresSchema: Sendable {
         """
     }
 
+    /// This owner's ($1) claims that it has handed to no handler ($2: the ids it has handed out):
+    /// claims whose answer was lost with the connection.
+    var orphanedClaims: String {
+        "SELECT id, delivery_count FROM \(table) WHERE claimed_by = $1 AND NOT (id = ANY($2::bigint[]))"
+    }
     var deleteAcked: String {
         "DELETE FROM \(table) WHERE claimed_by = $1 AND (id, delivery_count) IN (SELECT * FROM unnest($2::bigint[], $3::int[]))"
     }

@@ -23,6 +23,7 @@ public final class PostgresTransport: SetupableTransport, QueueReceiver, Listabl
     let ownerKey: (high: Int32, low: Int32)
     private let pendingAcks = Mutex<[(id: Int64, deliveries: Int64)]>([])
     private let lastAbandonedCheck = Mutex<ContinuousClock.Instant?>(nil)
+    private let handedOut: HandedOutClaims
     private let setUp = Mutex(false)
     private let listener = Mutex<PostgresListener?>(nil)
     /// The claim started ahead of the next `get`, and the queues it is for.
@@ -50,8 +51,21 @@ public final class PostgresTransport: SetupableTransport, QueueReceiver, Listabl
         self.logger = logger
         let key = (Int32.random(in: 1...Int32.max), Int32.random(in: 1...Int32.max))
         ownerKey = key
+        let owner = Int64(key.0) << 32 | Int64(key.1)
+        let handedOut = HandedOutClaims()
+        self.handedOut = handedOut
         let connection = PostgresConnection(info: info, onConnect: [{ connection in
             try connection.query("SELECT pg_advisory_lock($1::int, $2::int)", [.int(Int64(key.0)), .int(Int64(key.1))], prepare: false)
+            guard let held = handedOut.handedOutIfClaimed else { return }
+            do {
+                let orphans = try connection.query(schema.orphanedClaims, [.int(owner), .integers(held)], prepare: false).rows
+                guard !orphans.isEmpty else { return }
+                try connection.query(schema.release, [.int(owner), .integers(orphans.map { Int64($0[0] ?? "") ?? 0 }),
+                                                      .integers(orphans.map { Int64($0[1] ?? "") ?? 0 })], prepare: false)
+                logger.warning("Gave back \(orphans.count) message(s) claimed by a statement whose answer was lost with the connection")
+            } catch {
+                logger.warning("Cannot give back the claims whose answer was lost with the connection; they wait for redeliver_timeout: \(error)")
+            }
         }])
         self.connection = connection
         batchConnection = PostgresConnection(info: info)
@@ -172,6 +186,7 @@ public final class PostgresTransport: SetupableTransport, QueueReceiver, Listabl
         } else {
             rows = try await claim(limit: limit, queues: queues)
         }
+        handedOut.handOut(rows.compactMap { Int64($0[0] ?? "") })
         if options.readAhead, limit > 1, rows.count == limit {
             let task = Task { try await self.claim(limit: limit, queues: queues) }
             readAhead.withLock { $0 = ReadAhead(queues: queues, task: task) }
@@ -189,6 +204,7 @@ public final class PostgresTransport: SetupableTransport, QueueReceiver, Listabl
     /// One claim: rows of dead workers first (looked for at most once a second, unless the last look
     /// found a full batch), then due rows; the acknowledgements gathered so far go with it.
     private func claim(limit: Int, queues: [String]) async throws -> [[String?]] {
+        handedOut.claiming()
         var rows: [[String?]] = []
         if shouldCheckAbandoned() {
             rows = try await connection.query(schema.claimAbandoned(queues: queues.count), [
@@ -262,11 +278,13 @@ public final class PostgresTransport: SetupableTransport, QueueReceiver, Listabl
     public func release(_ envelopes: [Envelope]) async throws {
         try await endReadAhead()
         let claims = try envelopes.map(claimOf)
+        handedOut.settle(claims.map(\.id))
         try await connection.query(schema.release, [.int(owner), .integers(claims.map(\.id)), .integers(claims.map(\.deliveries))])
     }
 
     private func scheduleRemoval(of envelope: Envelope) throws {
         let claim = try claimOf(envelope)
+        handedOut.settle([claim.id])
         pendingAcks.withLock { $0.append(claim) }
     }
 

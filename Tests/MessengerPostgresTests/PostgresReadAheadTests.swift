@@ -77,6 +77,32 @@ struct PostgresReadAheadTests {
         await fixture.drop()
     }
 
+    @Test("after a reconnection, rows claimed by a statement whose answer was lost are given back; what the worker holds stays its own")
+    func lostAnswerClaimsGivenBack() async throws {
+        let fixture = try PostgresFixture { $0.readAhead = false }
+        let queue = fixture.transport()
+        _ = try await queue.send(contentsOf: (1...3).map { Envelope(Numbered(number: $0)) })
+        let held = try await queue.get(limit: 1)
+        #expect(numbers(held) == [1])
+        // A claim of 2 and 3 that reached the database, whose answer never came back.
+        let admin = fixture.connection()
+        try await admin.query("UPDATE \(fixture.options.tableName) SET delivered_at = now(), delivery_count = delivery_count + 1, claimed_by = $1 WHERE id > $2",
+                              [.int(queue.owner), .int(Int64(held[0].last(TransportMessageIdStamp.self)!.id)!)])
+        let pid = try await queue.connection.query("SELECT pg_backend_pid()").rows[0][0]!
+        try await admin.query("SELECT pg_terminate_backend($1::int)", [.text(pid)])
+        // The first call finds the connection gone; the next reconnects, under the same key.
+        _ = try? await queue.get(limit: 10)
+        let again = try await queue.get(limit: 10)
+        #expect(numbers(again) == [2, 3])
+        #expect(again.map { $0.last(DeliveryCountStamp.self)?.count } == [1, 1])
+        for envelope in held + again { try await queue.ack(envelope) }
+        try await queue.flush()
+        #expect(try await queue.statistics().total == 0)
+        await admin.close()
+        await queue.close()
+        await fixture.drop()
+    }
+
     @Test("text arrays travel in binary: empty, one item, items with quotes, braces, commas and NUL-free UTF-8")
     func binaryArrays() async throws {
         let connection = PostgresConnection(info: try PostgresConnectionInfo(dsn: try DSN(parsing: try TestPostgres.url)))
