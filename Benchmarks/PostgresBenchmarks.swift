@@ -106,8 +106,8 @@ enum PostgresBenchmarks {
         }
         try await queue.connection.execute("VACUUM ANALYZE \(name)")
         let start = ContinuousClock.now
-        let outputs = try (0..<workers).map { _ in try child(["pg-worker", url, name, String(concurrency)]) }
-        let (report, elapsed, cpu) = SQLiteBenchmarks.collect(outputs, count: count, start: start)
+        let outputs = try (0..<workers).map { _ in try WorkerChild.start(["pg-worker", url, name, String(concurrency)]) }
+        let (report, elapsed, cpu) = WorkerChild.collect(outputs, count: count, start: start)
         let left = try await queue.statistics().total
         await queue.close()
         await drop(url: url, table: name)
@@ -120,7 +120,7 @@ enum PostgresBenchmarks {
         let name = table("latency")
         let queue = try transport(url: url, table: name)
         try await queue.setup()
-        let (process, pipe) = try child(["pg-latency", url, name, String(count)])
+        let (process, pipe) = try WorkerChild.start(["pg-latency", url, name, String(count)])
         // Wait until the worker's LISTEN session is up, then send one message at a time, idle between.
         let admin = try PostgresConnection(url: url)
         while try await admin.query("SELECT count(*) FROM pg_stat_activity WHERE query = 'LISTEN \"\(name)\"'").rows[0][0] == "0" {
@@ -139,15 +139,6 @@ enum PostgresBenchmarks {
         return (values.first ?? .nan, values.last ?? .nan)
     }
 
-    static func child(_ arguments: [String]) throws -> (Process, Pipe) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        return (process, output)
-    }
 
     static var quietLogger: Logger {
         var logger = Logger(label: "benchmark.worker")
@@ -163,7 +154,7 @@ enum PostgresBenchmarks {
                             options: WorkerOptions(sleep: .milliseconds(10), stopWhenEmpty: true, maxBatchSize: batchSize, concurrency: concurrency), logger: quietLogger)
         _ = await worker.run()
         await queue.close()
-        print(SQLiteBenchmarks.WorkerReport.current.line)
+        print(WorkerChild.Report.current.line)
     }
 
     /// Child: an idle worker that records how long each message took to reach its handler; prints p50 and p99 in ms.

@@ -46,61 +46,13 @@ enum SQLiteBenchmarks {
         let cpuMicrosecondsPerMessage: Double
     }
 
-    /// What a worker child prints when it is done: its peak RSS in bytes and its CPU seconds.
-    struct WorkerReport {
-        var peakRSSBytes = 0
-        var cpuSeconds = 0.0
-
-        init(peakRSSBytes: Int, cpuSeconds: Double) {
-            self.peakRSSBytes = peakRSSBytes
-            self.cpuSeconds = cpuSeconds
-        }
-
-        init(line: String) {
-            let fields = line.split(whereSeparator: \.isWhitespace)
-            peakRSSBytes = fields.first.flatMap { Int($0) } ?? 0
-            cpuSeconds = fields.dropFirst().first.flatMap { Double($0) } ?? 0
-        }
-
-        static var current: WorkerReport { WorkerReport(peakRSSBytes: peakResidentBytes(), cpuSeconds: cpuSecondsUsed()) }
-        var line: String { "\(peakRSSBytes) \(cpuSeconds)" }
-    }
-
-    /// Collects the children's reports: the highest peak RSS, the CPU time of all.
-    static func collect(_ children: [(Process, Pipe)], count: Int, start: ContinuousClock.Instant) -> (report: WorkerReport, elapsed: Double, cpuPerMessage: Double) {
-        var total = WorkerReport(peakRSSBytes: 0, cpuSeconds: 0)
-        for (process, output) in children {
-            let report = WorkerReport(line: String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
-            process.waitUntilExit()
-            total.peakRSSBytes = max(total.peakRSSBytes, report.peakRSSBytes)
-            total.cpuSeconds += report.cpuSeconds
-        }
-        return (total, seconds(ContinuousClock.now - start), total.cpuSeconds * 1_000_000 / Double(count))
-    }
-
-    /// User and system CPU seconds of this process so far.
-    static func cpuSecondsUsed() -> Double {
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1_000_000 }
-        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
-    }
-
     /// Starts `workers` processes draining a table of `count` messages; wall time from start to the last exit.
     static func consume(count: Int, workers: Int, directory: String) async throws -> ConsumeResult {
         let path = "\(directory)/consume-\(workers).sqlite"
         try await fill(path: path, count: count)
         let start = ContinuousClock.now
-        let processes = try (0..<workers).map { _ in
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
-            process.arguments = ["worker", path]
-            let output = Pipe()
-            process.standardOutput = output
-            try process.run()
-            return (process, output)
-        }
-        let (report, elapsed, cpu) = collect(processes, count: count, start: start)
+        let processes = try (0..<workers).map { _ in try WorkerChild.start(["worker", path]) }
+        let (report, elapsed, cpu) = WorkerChild.collect(processes, count: count, start: start)
         let left = try await transport(path: path, synchronous: "FULL").statistics().total
         guard left == 0 else { throw MessengerError(.transportFailure, "\(left) messages left unconsumed") }
         return ConsumeResult(messagesPerSecond: Double(count) / elapsed, peakRSSBytes: report.peakRSSBytes, cpuMicrosecondsPerMessage: cpu)
@@ -115,18 +67,11 @@ enum SQLiteBenchmarks {
         let worker = Worker(transports: [WorkerTransport(name: "bench", transport: queue)], bus: bus,
                             options: WorkerOptions(sleep: .milliseconds(10), stopWhenEmpty: true), logger: logger)
         _ = await worker.run()
-        print(WorkerReport.current.line)
+        print(WorkerChild.Report.current.line)
     }
 
     static func seconds(_ duration: Duration) -> Double {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
-    /// VmHWM of this process, in bytes.
-    static func peakResidentBytes() -> Int {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-              let kilobytes = Int(line.split(separator: " ", omittingEmptySubsequences: true)[1]) else { return 0 }
-        return kilobytes * 1024
-    }
 }

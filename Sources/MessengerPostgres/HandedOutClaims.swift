@@ -15,6 +15,7 @@ final class HandedOutClaims: Sendable {
     func claiming() { state.withLock { $0.claimedBefore = true } }
     func handOut(_ ids: [Int64]) { state.withLock { $0.ids.formUnion(ids) } }
     func settle(_ ids: [Int64]) { state.withLock { $0.ids.subtract(ids) } }
+    func settle(_ id: Int64) { _ = state.withLock { $0.ids.remove(id) } }
 
     /// The ids handed out, or nil when this transport never claimed anything (nothing to look for).
     var handedOutIfClaimed: [Int64]? { state.withLock { $0.claimedBefore ? Array($0.ids) : nil } }

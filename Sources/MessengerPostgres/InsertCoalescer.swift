@@ -42,17 +42,9 @@ final class InsertCoalescer: Sendable {
         }
         let waiting = takeWaiting()
         defer { handOn() }
-        do {
-            let ids = try await storeChecked([row] + waiting.map(\.row))
-            for (other, id) in zip(waiting, ids.dropFirst()) { other.continuation.resume(returning: id) }
-            return ids[0]
-        } catch let error as PostgresError where error.kind == .statement && !waiting.isEmpty {
-            for other in waiting { await storeAlone(other) }
-            return try await storeChecked([row])[0]
-        } catch {
-            for other in waiting { other.continuation.resume(throwing: error) }
-            throw error
-        }
+        let results = await storeEach([row] + waiting.map(\.row))
+        for (other, result) in zip(waiting, results.dropFirst()) { other.continuation.resume(with: result) }
+        return try results[0].get()
     }
 
     /// How many sends wait for the running insert (for tests).
@@ -102,22 +94,21 @@ final class InsertCoalescer: Sendable {
                 return state.waiting
             }
             guard !batch.isEmpty else { return }
-            do {
-                let ids = try await storeChecked(batch.map(\.row))
-                for (waiting, id) in zip(batch, ids) { waiting.continuation.resume(returning: id) }
-            } catch let error as PostgresError where error.kind == .statement && batch.count > 1 {
-                for waiting in batch { await storeAlone(waiting) }
-            } catch {
-                for waiting in batch { waiting.continuation.resume(throwing: error) }
-            }
+            for (waiting, result) in zip(batch, await storeEach(batch.map(\.row))) { waiting.continuation.resume(with: result) }
         }
     }
 
-    private func storeAlone(_ waiting: Waiting) async {
+    /// Stores rows in one statement; when the statement fails for a reason of its own, each row on
+    /// its own. One outcome per row, in order.
+    private func storeEach(_ rows: [Row]) async -> [Result<String, any Error>] {
         do {
-            waiting.continuation.resume(returning: try await storeChecked([waiting.row])[0])
+            return try await storeChecked(rows).map { .success($0) }
+        } catch let error as PostgresError where error.kind == .statement && rows.count > 1 {
+            var results: [Result<String, any Error>] = []
+            for row in rows { results += await storeEach([row]) }
+            return results
         } catch {
-            waiting.continuation.resume(throwing: error)
+            return rows.map { _ in .failure(error) }
         }
     }
 

@@ -1,5 +1,9 @@
 import Messenger
 
+/// A claimed row as its owner knows it: an acknowledgement or a release matches both, so that it
+/// never touches a row another worker has claimed since.
+typealias PostgresClaim = (id: Int64, deliveries: Int64)
+
 /// The SQL of a PostgreSQL transport table: Symfony's doctrine layout plus `delivery_count` and
 /// `claimed_by` (the claiming worker's key, which it holds as a session advisory lock while alive).
 struct PostgresSchema: Sendable {
@@ -81,6 +85,22 @@ struct PostgresSchema: Sendable {
         SELECT b, h, $3, now() + d * interval '1 millisecond' FROM unnest($1::text[], $2::text[], $4::bigint[]) AS m(b, h, d)
         RETURNING id
         """
+    }
+
+    /// The parameters of `insert`.
+    static func insertParameters(_ encoded: EncodedEnvelope, queue: String, delay: Int64) -> [PostgresValue] {
+        [.text(encoded.body), .text(encoded.headers), .text(queue), .int(delay)]
+    }
+
+    /// The first parameters of the statements that act on an owner's claims: the owner, the claims'
+    /// ids and their delivery counts (`deleteAcked`, `release`, and `claimReady`'s acknowledgements).
+    static func claimParameters(owner: Int64, _ claims: [PostgresClaim]) -> [PostgresValue] {
+        [.int(owner), .integers(claims.map(\.id)), .integers(claims.map(\.deliveries))]
+    }
+
+    /// The claims of rows that carry the id in their first column and the delivery count in `column`.
+    static func claims(of rows: [[String?]], deliveriesIn column: Int) -> [PostgresClaim] {
+        rows.map { (id: Int64($0[0] ?? "") ?? 0, deliveries: Int64($0[column] ?? "") ?? 0) }
     }
 
     /// The parameters of `insertMany`.

@@ -19,9 +19,10 @@ public final class PostgresTransport: SetupableTransport, QueueReceiver, Listabl
     let serializer: any Serializer
     let schema: PostgresSchema
     let logger: Logger
-    /// This transport's claims, and the advisory lock that proves its worker alive: two positive int4.
-    let ownerKey: (high: Int32, low: Int32)
-    private let pendingAcks = Mutex<[(id: Int64, deliveries: Int64)]>([])
+    /// This transport's claims, and the advisory lock that proves its worker alive (two positive int4,
+    /// high and low half).
+    let owner: Int64
+    private let pendingAcks = Mutex<[PostgresClaim]>([])
     private let lastAbandonedCheck = Mutex<ContinuousClock.Instant?>(nil)
     private let handedOut: HandedOutClaims
     private let setUp = Mutex(false)
@@ -50,8 +51,8 @@ public final class PostgresTransport: SetupableTransport, QueueReceiver, Listabl
         self.schema = schema
         self.logger = logger
         let key = (Int32.random(in: 1...Int32.max), Int32.random(in: 1...Int32.max))
-        ownerKey = key
         let owner = Int64(key.0) << 32 | Int64(key.1)
+        self.owner = owner
         let handedOut = HandedOutClaims()
         self.handedOut = handedOut
         let connection = PostgresConnection(info: info, onConnect: [{ connection in
@@ -60,8 +61,8 @@ public final class PostgresTransport: SetupableTransport, QueueReceiver, Listabl
             do {
                 let orphans = try connection.query(schema.orphanedClaims, [.int(owner), .integers(held)], prepare: false).rows
                 guard !orphans.isEmpty else { return }
-                try connection.query(schema.release, [.int(owner), .integers(orphans.map { Int64($0[0] ?? "") ?? 0 }),
-                                                      .integers(orphans.map { Int64($0[1] ?? "") ?? 0 })], prepare: false)
+                try connection.query(schema.release, PostgresSchema.claimParameters(owner: owner, PostgresSchema.claims(of: orphans, deliveriesIn: 1)),
+                                     prepare: false)
                 logger.warning("Gave back \(orphans.count) message(s) claimed by a statement whose answer was lost with the connection")
             } catch {
                 logger.warning("Cannot give back the claims whose answer was lost with the connection; they wait for redeliver_timeout: \(error)")
@@ -72,13 +73,11 @@ public final class PostgresTransport: SetupableTransport, QueueReceiver, Listabl
         let queue = options.queueName
         coalescer = InsertCoalescer { rows in
             let result = rows.count == 1
-                ? try await connection.query(schema.insert, [.text(rows[0].encoded.body), .text(rows[0].encoded.headers), .text(queue), .int(rows[0].delayMilliseconds)])
+                ? try await connection.query(schema.insert, PostgresSchema.insertParameters(rows[0].encoded, queue: queue, delay: rows[0].delayMilliseconds))
                 : try await connection.query(schema.insertMany, PostgresSchema.insertManyParameters(rows.map(\.encoded), queue: queue, delays: rows.map(\.delayMilliseconds)))
             return result.rows.map { $0.first.flatMap { $0 } ?? "?" }
         }
     }
-
-    var owner: Int64 { Int64(ownerKey.high) << 32 | Int64(ownerKey.low) }
 
     public var stopSignalScope: String { "postgres:" + connection.info.databaseIdentity }
 
@@ -120,7 +119,7 @@ public final class PostgresTransport: SetupableTransport, QueueReceiver, Listabl
         let delay = envelope.last(DelayStamp.self)?.milliseconds ?? 0
         guard let rule = envelope.deduplication else {
             guard PostgresTransactionContext.current == nil else {
-                let rows = try await target().query(schema.insert, [.text(encoded.body), .text(encoded.headers), .text(options.queueName), .int(delay)])
+                let rows = try await target().query(schema.insert, PostgresSchema.insertParameters(encoded, queue: options.queueName, delay: delay))
                 return envelope.with(TransportMessageIdStamp(rows.rows.first?.first.flatMap { $0 } ?? "?"))
             }
             return envelope.with(TransportMessageIdStamp(try await coalescer.insert(.init(encoded: encoded, delayMilliseconds: delay))))
@@ -173,8 +172,7 @@ public final class PostgresTransport: SetupableTransport, QueueReceiver, Listabl
         try await prepare()
         let limit = max(1, min(limit, options.prefetch))
         var rows: [[String?]]
-        if let ahead = readAhead.withLock({ current in defer { current = nil }; return current }),
-           let claimed = try? await ahead.task.value {
+        if let ahead = takeReadAhead(), let claimed = try? await ahead.task.value {
             rows = claimed
             if ahead.queues != queues {
                 try await giveBack(rows)
@@ -214,31 +212,40 @@ public final class PostgresTransport: SetupableTransport, QueueReceiver, Listabl
             // A full batch: more may be waiting, so the next claim looks again at once.
             if rows.count == limit { lastAbandonedCheck.withLock { $0 = nil } }
         }
-        let acks = pendingAcks.withLock { pending in defer { pending = [] }; return pending }
-        do {
-            rows += try await connection.query(schema.claimReady(queues: queues.count), [
-                .int(owner), .integers(acks.map(\.id)), .integers(acks.map(\.deliveries)),
-                .int(Int64(limit - rows.count)), PostgresSchema.queueParameter(queues),
+        let claimed = rows.count
+        rows += try await withPendingAcks { acks in
+            try await connection.query(schema.claimReady(queues: queues.count), PostgresSchema.claimParameters(owner: owner, acks) + [
+                .int(Int64(limit - claimed)), PostgresSchema.queueParameter(queues),
             ]).rows
-        } catch {
-            pendingAcks.withLock { $0.insert(contentsOf: acks, at: 0) }
-            throw error
         }
         return rows.sorted { (Int64($0[0] ?? "") ?? 0) < (Int64($1[0] ?? "") ?? 0) }
     }
 
+    /// Runs `body` with the acknowledgements gathered so far; when it fails they wait for the next try.
+    private func withPendingAcks<T>(_ body: ([PostgresClaim]) async throws -> T) async throws -> T {
+        let acks = pendingAcks.withLock { pending in defer { pending = [] }; return pending }
+        do {
+            return try await body(acks)
+        } catch {
+            pendingAcks.withLock { $0.insert(contentsOf: acks, at: 0) }
+            throw error
+        }
+    }
+
+    private func takeReadAhead() -> ReadAhead? {
+        readAhead.withLock { current in defer { current = nil }; return current }
+    }
+
     /// Waits for the claim read ahead, if any, and gives its rows back.
     private func endReadAhead() async throws {
-        guard let ahead = readAhead.withLock({ current in defer { current = nil }; return current }),
-              let claimed = try? await ahead.task.value else { return }
+        guard let ahead = takeReadAhead(), let claimed = try? await ahead.task.value else { return }
         try await giveBack(claimed)
     }
 
     /// Gives back rows claimed ahead that no worker took.
     private func giveBack(_ rows: [[String?]]) async throws {
         guard !rows.isEmpty else { return }
-        let claims = rows.map { (id: Int64($0[0] ?? "") ?? 0, deliveries: Int64($0[3] ?? "") ?? 0) }
-        try await connection.query(schema.release, [.int(owner), .integers(claims.map(\.id)), .integers(claims.map(\.deliveries))])
+        try await connection.query(schema.release, PostgresSchema.claimParameters(owner: owner, PostgresSchema.claims(of: rows, deliveriesIn: 3)))
     }
 
     /// Dead workers' rows are looked for at most once a second: a cheap pass over in-flight rows.
@@ -259,13 +266,9 @@ public final class PostgresTransport: SetupableTransport, QueueReceiver, Listabl
     /// when it goes idle, turns to another receiver or stops).
     public func flush() async throws {
         try await endReadAhead()
-        let acks = pendingAcks.withLock { pending in defer { pending = [] }; return pending }
-        guard !acks.isEmpty else { return }
-        do {
-            try await connection.query(schema.deleteAcked, [.int(owner), .integers(acks.map(\.id)), .integers(acks.map(\.deliveries))])
-        } catch {
-            pendingAcks.withLock { $0.insert(contentsOf: acks, at: 0) }
-            throw error
+        try await withPendingAcks { acks in
+            guard !acks.isEmpty else { return }
+            try await connection.query(schema.deleteAcked, PostgresSchema.claimParameters(owner: owner, acks))
         }
     }
 
@@ -279,16 +282,16 @@ public final class PostgresTransport: SetupableTransport, QueueReceiver, Listabl
         try await endReadAhead()
         let claims = try envelopes.map(claimOf)
         handedOut.settle(claims.map(\.id))
-        try await connection.query(schema.release, [.int(owner), .integers(claims.map(\.id)), .integers(claims.map(\.deliveries))])
+        try await connection.query(schema.release, PostgresSchema.claimParameters(owner: owner, claims))
     }
 
     private func scheduleRemoval(of envelope: Envelope) throws {
         let claim = try claimOf(envelope)
-        handedOut.settle([claim.id])
+        handedOut.settle(claim.id)
         pendingAcks.withLock { $0.append(claim) }
     }
 
-    private func claimOf(_ envelope: Envelope) throws -> (id: Int64, deliveries: Int64) {
+    private func claimOf(_ envelope: Envelope) throws -> PostgresClaim {
         guard let id = envelope.last(TransportMessageIdStamp.self).flatMap({ Int64($0.id) }) else {
             throw MessengerError(.transportFailure, "transport \"\(name)\": the envelope carries no PostgreSQL row id")
         }
