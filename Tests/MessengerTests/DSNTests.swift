@@ -49,4 +49,44 @@ struct DSNTests {
         #expect(error?.description.contains("redis") == true)
         #expect(error?.description.contains("in-memory://") == true)
     }
+
+    @Test("redaction does not depend on the DSN being well-formed: everything up to the last @, and secret parameters",
+          arguments: [
+            ("smtp://mailuser:Ml/Secret6@host:25", "smtp://mailuser:***@host:25"),
+            ("smtp://mailuser:Ml?Secret6@host:25", "smtp://mailuser:***@host:25"),
+            ("smtp://mailuser:Ml#Secret6@host:25", "smtp://mailuser:***@host:25"),
+            ("postgresql://app:a@b/c?d@[::1/db", "postgresql://app:***@[::1/db"),
+            ("postgresql://app@db/app?password=Secret6&sslmode=require", "postgresql://app@db/app?password=***&sslmode=require"),
+            ("postgresql://db/app?sslmode=require&PASSWORD=Secret6", "postgresql://db/app?sslmode=require&PASSWORD=***"),
+            ("sendgrid://KeySecret6@default", "sendgrid://***@default"),
+            ("app:Secret6@host", "app:***@host"),
+            ("postgresql://app@db/app?application_name=a", "postgresql://app@db/app?application_name=a"),
+          ])
+    func redactsMalformed(text: String, expected: String) {
+        #expect(DSN.redact(text) == expected)
+    }
+
+    @Test("strict parsing: bad percent escapes, an unclosed IPv6 address, an @ past the host, a fragment; each error names the part, never the password",
+          arguments: [
+            ("postgresql://app:Pg%zzSecret7@db/app", "the password has a bad percent escape"),
+            ("postgresql://app:PgSecret7@[::1/db", "no closing \"]\""),
+            ("postgresql://app:Pg/Secret7@db/app", "percent-encode them"),
+            ("smtp://user:12?Secret7@mail.example", "percent-encode them"),
+            ("smtp://user:Pg#Secret7@mail.example", "percent-encode them"),
+            ("postgresql://db/app?sslmode=%zz", "the value of sslmode has a bad percent escape"),
+          ])
+    func strict(text: String, expected: String) {
+        let error = #expect(throws: MessengerError.self) { try DSN(parsing: text) }
+        #expect(error?.description.contains(expected) == true, "\(error?.description ?? "")")
+        #expect(error?.description.contains("Secret7") == false)
+    }
+
+    @Test("a percent-encoded password is decoded; IPv6 hosts keep their brackets; the description hides the password")
+    func wellFormed() throws {
+        let dsn = try DSN(parsing: "postgresql://app:p%2Fw%3Fd%23x%40y@[::1]:6432/db")
+        #expect(dsn.password == "p/w?d#x@y")
+        #expect(dsn.host == "[::1]")
+        #expect(dsn.port == 6432)
+        #expect(dsn.description == "postgresql://app:***@[::1]:6432/db")
+    }
 }

@@ -71,4 +71,14 @@ struct JSONSerializerTests {
         let error = #expect(throws: MessengerError.self) { try serializer.decodeMessage(named: "App.Nope", json: "{}") }
         #expect(error?.description.contains("Test.Greet") == true)
     }
+
+    @Test("JSON nested deeper than the parser reads is said to be too deeply nested, not invalid")
+    func tooDeeplyNested() throws {
+        let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
+        let error = #expect(throws: MessengerError.self) { try serializer.decodeMessage(named: "Test.Greet", json: deep) }
+        #expect(error?.description.contains("nested more than 512 levels deep") == true)
+        // Brackets inside strings do not count; a shallow document that is not JSON is still invalid.
+        let invalid = #expect(throws: MessengerError.self) { try serializer.decodeMessage(named: "Test.Greet", json: #"{"name": "[[[[" "#) }
+        #expect(invalid?.description.contains("nested") == false)
+    }
 }

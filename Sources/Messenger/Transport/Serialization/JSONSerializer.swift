@@ -64,7 +64,7 @@ public final class JSONSerializer: Serializer {
         do {
             headers = try headersDecoder.decode(EnvelopeHeaders.self, from: Data(encoded.headers.utf8))
         } catch {
-            throw MessengerError(.decodingFailed, "cannot decode message headers: \(Self.describe(error))")
+            throw MessengerError(.decodingFailed, "cannot decode message headers: \(Self.describe(error, in: encoded.headers))")
         }
         guard let type = registry.types[headers.type] ?? Self.builtInTypes[headers.type] else {
             throw MessengerError(.unknownMessageType, "unknown message type \"\(headers.type)\": no such type is registered in this application")
@@ -73,7 +73,7 @@ public final class JSONSerializer: Serializer {
             let message = try type.decode(Data(encoded.body.utf8), bodyDecoder)
             return Envelope(message, stamps: headers.stamps)
         } catch {
-            throw MessengerError(.decodingFailed, "cannot decode the body of a \(headers.type) message: \(Self.describe(error))")
+            throw MessengerError(.decodingFailed, "cannot decode the body of a \(headers.type) message: \(Self.describe(error, in: encoded.body))")
         }
     }
 
@@ -86,8 +86,40 @@ public final class JSONSerializer: Serializer {
         do {
             return try type.decode(Data(json.utf8), bodyDecoder)
         } catch {
-            throw MessengerError(.decodingFailed, "the JSON does not decode into \(name): \(Self.describe(error))")
+            throw MessengerError(.decodingFailed, "the JSON does not decode into \(name): \(Self.describe(error, in: json))")
         }
+    }
+
+    /// The deepest nesting of arrays and objects Foundation's JSON parser reads.
+    static let maximumNesting = 512
+
+    /// A one-line account of a decoding error of `text`: what, and where in the document. A document
+    /// nested deeper than the parser reads is said to be so, not "not valid JSON".
+    public static func describe(_ error: any Error, in text: String) -> String {
+        if case .dataCorrupted(let context)? = error as? DecodingError, context.codingPath.isEmpty, nesting(of: text) > maximumNesting {
+            return "the JSON is nested more than \(maximumNesting) levels deep (arrays or objects within each other); it cannot be read"
+        }
+        return describe(error)
+    }
+
+    /// The deepest nesting of arrays and objects in a JSON text (strings skipped).
+    static func nesting(of text: String) -> Int {
+        var (depth, deepest, inString, escaped) = (0, 0, false, false)
+        for byte in text.utf8 {
+            if inString {
+                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "["), UInt8(ascii: "{"):
+                depth += 1
+                deepest = max(deepest, depth)
+            case UInt8(ascii: "]"), UInt8(ascii: "}"): depth -= 1
+            default: break
+            }
+        }
+        return deepest
     }
 
     /// A one-line account of a decoding error: what, and where in the document.
