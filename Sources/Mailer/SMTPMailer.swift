@@ -3,13 +3,25 @@ import Dispatch
 import Foundation
 
 /// `smtp://` and `smtps://` through libcurl's SMTP support: STARTTLS when the server offers it (TLS from
-/// the start with `smtps://`), AUTH when credentials are given. Each send runs on a queue of its own,
-/// never on the cooperative thread pool. A 4xx answer, a timeout or a lost connection is transient; a
-/// 5xx answer is a rejection.
+/// the start with `smtps://`), AUTH when credentials are given — never in clear unless the DSN says
+/// `tls=none`. Each send runs on a queue of its own, never on the cooperative thread pool. A 4xx
+/// answer, a timeout or a lost connection is transient; a 5xx answer is a rejection.
 public struct SMTPMailer: Mailer {
+    /// When the connection is encrypted.
+    public enum TLSPolicy: Sendable, Equatable {
+        /// TLS from the first byte (`smtps://`).
+        case implicit
+        /// STARTTLS when the server offers it; required when credentials are to be sent.
+        case opportunistic
+        /// STARTTLS, or the mail fails.
+        case required
+        /// Never: everything in clear, credentials included (`tls=none`, for a local test server).
+        case none
+    }
+
     public let host: String
     public let port: Int
-    public let implicitTLS: Bool
+    public let tls: TLSPolicy
     let username: String?
     let password: String?
     let verifyPeer: Bool
@@ -19,13 +31,24 @@ public struct SMTPMailer: Mailer {
     private static let queue = DispatchQueue(label: "smtp", attributes: .concurrent)
     private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
 
-    public init(host: String, port: Int, implicitTLS: Bool, username: String? = nil, password: String? = nil, verifyPeer: Bool = true) {
+    public init(host: String, port: Int, tls: TLSPolicy, username: String? = nil, password: String? = nil, verifyPeer: Bool = true) {
         self.host = host
         self.port = port
-        self.implicitTLS = implicitTLS
+        self.tls = tls
         self.username = username
         self.password = password
         self.verifyPeer = verifyPeer
+    }
+
+    public var implicitTLS: Bool { tls == .implicit }
+
+    /// Whether the connection must be encrypted before anything is sent: credentials never go in clear.
+    var requiresTLS: Bool {
+        switch tls {
+        case .implicit, .required: true
+        case .opportunistic: username != nil || password != nil
+        case .none: false
+        }
     }
 
     /// Where mails go, for logs: no credentials.
@@ -65,7 +88,8 @@ public struct SMTPMailer: Mailer {
                 _ = ccurl_setopt_long(handle, CURLOPT_TIMEOUT, timeoutSeconds)
                 _ = ccurl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT, min(10, timeoutSeconds))
                 _ = ccurl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
-                _ = ccurl_setopt_long(handle, CURLOPT_USE_SSL, implicitTLS ? Int(CURLUSESSL_ALL.rawValue) : Int(CURLUSESSL_TRY.rawValue))
+                let ssl = requiresTLS ? CURLUSESSL_ALL : tls == .none ? CURLUSESSL_NONE : CURLUSESSL_TRY
+                _ = ccurl_setopt_long(handle, CURLOPT_USE_SSL, Int(ssl.rawValue))
                 if !verifyPeer {
                     _ = ccurl_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 0)
                     _ = ccurl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 0)
@@ -89,6 +113,10 @@ public struct SMTPMailer: Mailer {
         }
         let answer = ccurl_response_code(handle)
         if code == CURLE_OK { return "\(endpoint) answered \(answer)" }
+        if code == CURLE_USE_SSL_FAILED {
+            let why = tls == .required ? "the DSN says tls=required" : "the credentials of MAILER_DSN are never sent in clear"
+            throw MailerRejectedError("\(endpoint) does not offer STARTTLS and \(why): use a server that offers it, smtps://, or ?tls=none for a local test server only")
+        }
         let detail = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         let reason = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
         let what = "\(endpoint) did not take the mail to \(email.to.joined(separator: ", ")): \(reason)\(answer > 0 ? " (answer \(answer))" : "")"

@@ -84,21 +84,65 @@ struct MailerTests {
         try await MailerFactory.make(dsn: "smtps://127.0.0.1:\(server.port)?verify_peer=0", baseDirectory: "/").send(email)
         #expect(try await server.received(1).count == 1)
         // Plain SMTP to a TLS port waits for a greeting that never comes: a timeout, transient.
-        var plain = SMTPMailer(host: "127.0.0.1", port: server.port, implicitTLS: false)
+        var plain = SMTPMailer(host: "127.0.0.1", port: server.port, tls: .opportunistic)
         plain.timeoutSeconds = 2
         await #expect(throws: MailerTransientError.self) { try await plain.send(email) }
         server.stop()
     }
 
-    @Test("smtp:// on a server that requires AUTH: delivered with the DSN's credentials, refused for good without")
-    func smtpAuth() async throws {
+    @Test("credentials go only over TLS: a server without STARTTLS never sees them (the mail fails for good, saying why) unless the DSN says tls=none")
+    func credentialsNeverInClear() async throws {
         let server = try await TestSMTPServer(requireAuth: true)
-        let good = try MailerFactory.make(dsn: "smtp://mailer:secret@127.0.0.1:\(server.port)", baseDirectory: "/")
-        try await good.send(email)
+        let guarded = try MailerFactory.make(dsn: "smtp://mailer:secret@127.0.0.1:\(server.port)", baseDirectory: "/")
+        let refused = await #expect(throws: MailerRejectedError.self) { try await guarded.send(email) }
+        #expect(refused?.description.contains("does not offer STARTTLS") == true)
+        #expect(refused?.description.contains("tls=none") == true)
+        #expect(refused?.description.contains("secret") == false)
+        #expect(!server.output.text.contains("AUTH-ATTEMPT"))
+        // The operator's explicit choice, for a local test server.
+        let insecure = try MailerFactory.make(dsn: "smtp://mailer:secret@127.0.0.1:\(server.port)?tls=none", baseDirectory: "/")
+        try await insecure.send(email)
         _ = try await server.received(1)
+        #expect(server.output.text.contains("AUTH-ATTEMPT"))
+        // Without credentials, a relay without STARTTLS still takes mail in clear; AUTH is required here.
         let anonymous = try MailerFactory.make(dsn: "smtp://127.0.0.1:\(server.port)", baseDirectory: "/")
-        let refused = await #expect(throws: MailerRejectedError.self) { try await anonymous.send(email) }
-        #expect(refused?.description.contains("530") == true)
+        let unauthenticated = await #expect(throws: MailerRejectedError.self) { try await anonymous.send(email) }
+        #expect(unauthenticated?.description.contains("530") == true)
         server.stop()
+    }
+
+    @Test("credentials over STARTTLS: the server offers it, the mailer upgrades, then authenticates")
+    func credentialsOverStartTLS() async throws {
+        let server = try await TestSMTPServer(requireAuth: true, requireStartTLS: true)
+        let mailer = try MailerFactory.make(dsn: "smtp://mailer:secret@127.0.0.1:\(server.port)?verify_peer=0", baseDirectory: "/")
+        try await mailer.send(email)
+        #expect(try await server.received(1).count == 1)
+        #expect(server.output.text.contains("AUTH-ATTEMPT PLAIN tls=True ok=True") || server.output.text.contains("AUTH-ATTEMPT LOGIN tls=True ok=True"))
+        #expect(!server.output.text.contains("tls=False"))
+        server.stop()
+    }
+
+    @Test("MAILER_DSN options: tls must be auto, required or none; smtps:// cannot say none; unknown options are named")
+    func tlsOptions() throws {
+        #expect((try MailerFactory.make(dsn: "smtp://relay:25?tls=required", baseDirectory: "/") as? SMTPMailer)?.tls == .required)
+        #expect((try MailerFactory.make(dsn: "smtp://relay:25?tls=none", baseDirectory: "/") as? SMTPMailer)?.tls == SMTPMailer.TLSPolicy.none)
+        #expect((try MailerFactory.make(dsn: "smtp://relay:25", baseDirectory: "/") as? SMTPMailer)?.tls == .opportunistic)
+        for bad in ["smtp://relay?tls=maybe", "smtps://relay?tls=none", "smtp://u:hunter2@relay?tsl=none"] {
+            let error = #expect(throws: MailerConfigurationError.self) { try MailerFactory.make(dsn: bad, baseDirectory: "/") }
+            #expect(error?.description.contains("hunter2") == false)
+        }
+    }
+
+    @Test("a MAILER_DSN that does not parse never shows its password, whatever the password holds",
+          arguments: ["smtp://mailuser:Ml/Secret6@mail.example:587", "smtp://mailuser:Ml?Secret6@mail.example:587", "smtp://mailuser:Ml#Secret6@mail.example:587",
+                      "smtp://mailuser:Ml%zzSecret6@mail.example:587", "smtp://mailuser:Secret6@[::1:587", "smtp://mailuser:Ml/Se?cr#et6@mail.example"])
+    func malformedDSNHidesPassword(dsn: String) throws {
+        let start = try #require(dsn.range(of: "mailuser:")?.upperBound)
+        let password = String(dsn[start..<(dsn.range(of: "@", options: .backwards)?.lowerBound ?? dsn.endIndex)])
+        let error = #expect(throws: MailerConfigurationError.self) { try MailerFactory.make(dsn: dsn, baseDirectory: "/") }
+        let text = try #require(error?.description)
+        #expect(!text.contains(password))
+        #expect(!text.contains("Secret6") && !text.contains("et6"))
+        #expect(text.contains("mailuser"))
     }
 }

@@ -2,8 +2,9 @@ import Foundation
 
 /// A real SMTP server on loopback (Debian's python3-aiosmtpd) that stores what it accepts in a folder.
 /// Recipients starting with `busy` get a 451, with `nobody` a 550; with `requireAuth`, only
-/// `mailer` / `secret` may send; with `requireStartTLS`, nothing is accepted before STARTTLS (with a
-/// self-signed certificate made by openssl); with `implicitTLS`, TLS from the first byte (smtps).
+/// `mailer` / `secret` may send (every AUTH attempt is printed as `AUTH-ATTEMPT`); with `requireStartTLS`,
+/// nothing is accepted before STARTTLS (with a self-signed certificate made by openssl), and with
+/// both, AUTH only after STARTTLS; with `implicitTLS`, TLS from the first byte (smtps).
 public final class TestSMTPServer: Sendable {
     private let server: PythonServer
     public var port: Int { server.port }
@@ -34,6 +35,7 @@ public final class TestSMTPServer: Sendable {
 
         def authenticate(server, session, envelope, mechanism, auth_data):
             ok = isinstance(auth_data, LoginPassword) and auth_data.login == b'mailer' and auth_data.password == b'secret'
+            print('AUTH-ATTEMPT %s tls=%s ok=%s' % (mechanism, session.ssl is not None, ok), flush=True)
             return AuthResult(success=ok)
 
         probe = socket.socket()
@@ -42,13 +44,18 @@ public final class TestSMTPServer: Sendable {
         probe.close()
         mode = sys.argv[2]
         options = dict(authenticator=authenticate, auth_require_tls=False, auth_required=True) if mode == 'auth' else {}
-        if mode in ('starttls', 'tls'):
+        if mode in ('starttls', 'starttls-auth', 'tls'):
             key, cert = os.path.join(sys.argv[1], 'key.pem'), os.path.join(sys.argv[1], 'cert.pem')
             subprocess.run(['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert,
                             '-days', '1', '-subj', '/CN=localhost'], check=True, capture_output=True)
             context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
             context.load_cert_chain(cert, key)
-            options = dict(tls_context=context, require_starttls=True) if mode == 'starttls' else dict(ssl_context=context)
+            if mode == 'starttls':
+                options = dict(tls_context=context, require_starttls=True)
+            elif mode == 'starttls-auth':
+                options = dict(tls_context=context, require_starttls=True, authenticator=authenticate, auth_require_tls=True, auth_required=True)
+            else:
+                options = dict(ssl_context=context)
         controller = Controller(Handler(sys.argv[1]), hostname='127.0.0.1', port=port, **options)
         controller.start()
         print('READY %d' % port, flush=True)
@@ -59,7 +66,7 @@ public final class TestSMTPServer: Sendable {
         """#
 
     public init(requireAuth: Bool = false, requireStartTLS: Bool = false, implicitTLS: Bool = false) async throws {
-        let mode = requireAuth ? "auth" : requireStartTLS ? "starttls" : implicitTLS ? "tls" : "open"
+        let mode = requireAuth && requireStartTLS ? "starttls-auth" : requireAuth ? "auth" : requireStartTLS ? "starttls" : implicitTLS ? "tls" : "open"
         server = try await PythonServer(script: Self.script, arguments: [mode], what: "the SMTP server (python3-aiosmtpd)")
     }
 
