@@ -5,14 +5,25 @@ import Yams
 /// errors that name the file and line.
 enum ConfigFile {
     /// The text of `path` (relative to the project unless absolute); nil when there is no such file.
+    /// A folder at that path, or a file that cannot be read, is an error naming it.
     static func read(_ path: String, projectDirectory: String) throws -> String? {
-        let fullPath = path.hasPrefix("/") ? path : URL(fileURLWithPath: projectDirectory).appendingPathComponent(path).path
-        guard FileManager.default.fileExists(atPath: fullPath) else { return nil }
-        do {
-            return try String(contentsOfFile: fullPath, encoding: .utf8)
-        } catch {
-            throw ConfigError(file: path, "cannot read the file: \(error.localizedDescription)")
+        try readText(fullPath(path, projectDirectory: projectDirectory), named: path)
+    }
+
+    static func fullPath(_ path: String, projectDirectory: String) -> String {
+        path.hasPrefix("/") ? path : URL(fileURLWithPath: projectDirectory).appendingPathComponent(path).path
+    }
+
+    /// The text of the file at `fullPath`, nil when there is none; `name` names it in errors.
+    static func readText(_ fullPath: String, named name: String) throws -> String? {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: fullPath, isDirectory: &isDirectory) else { return nil }
+        guard !isDirectory.boolValue else { throw ConfigError(file: name, "\(fullPath) is a folder, not a file") }
+        guard let data = FileManager.default.contents(atPath: fullPath) else {
+            throw ConfigError(file: name, "cannot read \(fullPath): \(String(cString: strerror(errno))) (check its permissions)")
         }
+        guard let text = String(data: data, encoding: .utf8) else { throw ConfigError(file: name, "\(fullPath) is not UTF-8 text") }
+        return text
     }
 
     /// The root node of `text`; nil for an empty document.

@@ -12,7 +12,7 @@ public struct Environment: Sendable {
         var values: [String: String] = [:]
         for file in [".env", ".env.local"] {
             let path = URL(fileURLWithPath: directory).appendingPathComponent(file).path
-            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { continue }
+            guard let text = try ConfigFile.readText(path, named: file) else { continue }
             values.merge(try DotEnvParser.parse(text, file: file)) { _, later in later }
         }
         values.merge(process) { _, fromProcess in fromProcess }

@@ -7,9 +7,18 @@ public enum MessengerConfigLoader {
     /// The default location, relative to the project directory.
     public static let defaultPath = "config/messenger.yaml"
 
-    /// Loads the file; a missing file is an empty configuration (every message handled synchronously).
-    public static func load(projectDirectory: String, environment: Environment, path: String = defaultPath) throws -> MessengerConfiguration {
-        guard let text = try ConfigFile.read(path, projectDirectory: projectDirectory) else { return MessengerConfiguration() }
+    /// Loads the file. A missing or empty file is an error naming its path, unless `required` is
+    /// false: then it is an empty configuration (every message handled synchronously) — an
+    /// application's explicit choice, never an operator's typo that runs mails in a cron line's shell.
+    public static func load(projectDirectory: String, environment: Environment, path: String = defaultPath, required: Bool = true) throws -> MessengerConfiguration {
+        let fullPath = ConfigFile.fullPath(path, projectDirectory: projectDirectory)
+        guard let text = try ConfigFile.read(path, projectDirectory: projectDirectory) else {
+            guard required else { return MessengerConfiguration() }
+            throw ConfigError(file: path, "not found at \(fullPath); a project needs it to know its transports and routing (set APP_PROJECT_DIR or run from the project folder)")
+        }
+        if required, try ConfigFile.compose(text, file: path) == nil {
+            throw ConfigError(file: path, "\(fullPath) is empty; it must declare messenger: transports and routing")
+        }
         return try parse(text, file: path, environment: environment)
     }
 
@@ -22,7 +31,9 @@ public enum MessengerConfigLoader {
         if let framework = top["framework"] {
             section = try framework.entries(allowed: ["messenger"])["messenger"] ?? section
         }
-        guard let section else { return MessengerConfiguration() }
+        guard let section else {
+            throw ConfigError(file: file, "declares no messenger: section (nor framework: messenger:)")
+        }
         return try parseMessenger(section, environment: environment)
     }
 

@@ -21,6 +21,10 @@ public struct ConsoleApplication: Sendable {
     /// Holds `config/messenger.yaml`, `.env` and the relative SQLite files: `APP_PROJECT_DIR`, else
     /// the working directory.
     public var projectDirectory: String
+    /// True for an application that means to run without `config/messenger.yaml` (every message
+    /// handled when dispatched). False by default: a missing or empty file is an error, so that a
+    /// mistyped `APP_PROJECT_DIR` never runs every handler in the dispatching process.
+    public var runsWithoutConfiguration = false
 
     public init() {
         projectDirectory = ProcessInfo.processInfo.environment["APP_PROJECT_DIR"] ?? FileManager.default.currentDirectoryPath
@@ -28,7 +32,11 @@ public struct ConsoleApplication: Sendable {
     }
 
     /// Parses the command line and runs the command; exits the process.
+    ///
+    /// SIGPIPE is ignored: a worker whose log pipe closes (a restarted log collector) keeps working,
+    /// its lines dropped, instead of dying in the middle of a message.
     public func run(arguments: [String] = Array(CommandLine.arguments.dropFirst())) async -> Never {
+        signal(SIGPIPE, SIG_IGN)
         ConsoleContext.application.withLock { $0 = self }
         await MessengerCommand.main(arguments)
         exit(0)

@@ -52,8 +52,14 @@ public final class MessengerKernel: Sendable {
 
     /// Loads the configuration of the application's project and builds the kernel.
     static func boot(_ application: ConsoleApplication, logger: Logger) throws -> MessengerKernel {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: application.projectDirectory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            let source = ProcessInfo.processInfo.environment["APP_PROJECT_DIR"] != nil ? "APP_PROJECT_DIR" : "the working directory"
+            throw ConsoleError("the project folder \(application.projectDirectory) (\(source)) does not exist or is not a folder")
+        }
         let environment = try Environment.load(projectDirectory: application.projectDirectory)
-        let configuration = try MessengerConfigLoader.load(projectDirectory: application.projectDirectory, environment: environment)
+        let configuration = try MessengerConfigLoader.load(projectDirectory: application.projectDirectory, environment: environment,
+                                                           required: !application.runsWithoutConfiguration)
         return try MessengerKernel(
             configuration: configuration, registry: application.registry, factories: application.transportFactories, stampTypes: application.stampTypes,
             schedules: application.schedules, environment: environment, projectDirectory: application.projectDirectory, logger: logger

@@ -5,8 +5,11 @@ import Messenger
 /// One libpq connection, every call on a dispatch queue of its own (libpq blocks).
 ///
 /// Connects on first use and again after the connection is lost, waiting longer after each failed
-/// attempt (0.1 s doubling up to 10 s) so that a down server is not hammered. Statements that repeat
-/// are prepared once per connection. Hooks (`onConnect`) run after every (re)connection.
+/// attempt (0.1 s doubling up to 10 s) so that a down server is not hammered. Before each statement
+/// it looks whether the server has ended the idle session (restarted, or the session terminated):
+/// then it reconnects first, so that the statement is not lost with a connection that was already
+/// dead. Statements that repeat are prepared once per connection. Hooks (`onConnect`) run after
+/// every (re)connection.
 public actor PostgresConnection {
     public nonisolated let info: PostgresConnectionInfo
     private nonisolated let executor: SerialQueueExecutor
@@ -45,11 +48,15 @@ public actor PostgresConnection {
     public func connect() throws { _ = try connection() }
 
     private func connection() throws -> OpaquePointer {
-        if let connection = handle.connection { return connection }
+        if let connection = handle.connection {
+            if isAlive(connection) { return connection }
+            // The server ended the session while it was idle: nothing was sent on it yet.
+            close()
+        }
         if let retryAfter, ContinuousClock.now < retryAfter, let lastConnectError { throw lastConnectError }
-        let connection = PQconnectdb(info.uri)
+        let connection = PQconnectdb(info.conninfo)
         guard let connection, PQstatus(connection) == CONNECTION_OK else {
-            let message = connection.map { Self.trimmed(PQerrorMessage($0)) } ?? "out of memory"
+            let message = info.scrub(connection.map { Self.trimmed(PQerrorMessage($0)) } ?? "out of memory")
             if let connection { PQfinish(connection) }
             failedAttempts += 1
             retryAfter = ContinuousClock.now + min(.seconds(10), .milliseconds(100) * (1 << min(failedAttempts - 1, 7)))
@@ -60,6 +67,7 @@ public actor PostgresConnection {
         failedAttempts = 0
         retryAfter = nil
         handle.connection = connection
+        handle.watchNotices()
         preparedNames = [:]
         do {
             for hook in connectHooks { try hook(self) }
@@ -68,6 +76,22 @@ public actor PostgresConnection {
             throw error
         }
         return connection
+    }
+
+    /// False when the server has closed an idle connection: its farewell (an error, then the end of
+    /// the stream) is waiting on the socket. Reading it costs one `poll` when nothing is there.
+    private func isAlive(_ connection: OpaquePointer) -> Bool {
+        // The farewell may take two reads: the error message, then the end of the stream.
+        for _ in 0..<4 {
+            guard PQstatus(connection) == CONNECTION_OK else { return false }
+            var descriptor = pollfd(fd: PQsocket(connection), events: Int16(POLLIN), revents: 0)
+            guard poll(&descriptor, 1, 0) > 0 else { return true }
+            // PQconsumeInput reads; PQisBusy parses what it read, handing a FATAL to the notice receiver.
+            guard PQconsumeInput(connection) == 1 else { return false }
+            _ = PQisBusy(connection)
+            if handle.sessionEnded { return false }
+        }
+        return PQstatus(connection) == CONNECTION_OK
     }
 
     /// Runs one statement with parameters; prepared once per connection when `prepare` is true.
@@ -163,11 +187,11 @@ public actor PostgresConnection {
 
     private func rows(from result: OpaquePointer?, _ connection: OpaquePointer) throws -> PostgresRows {
         defer { PQclear(result) }
-        guard let result else { throw lostOrFailed(connection, sqlState: nil, Self.trimmed(PQerrorMessage(connection))) }
+        guard let result else { throw lostOrFailed(connection, sqlState: nil, info.scrub(Self.trimmed(PQerrorMessage(connection)))) }
         let status = PQresultStatus(result)
         guard status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK else {
             let sqlState = PQresultErrorField(result, clibpq_diag_sqlstate()).map { String(cString: $0) }
-            throw lostOrFailed(connection, sqlState: sqlState, Self.trimmed(PQresultErrorMessage(result)))
+            throw lostOrFailed(connection, sqlState: sqlState, info.scrub(Self.trimmed(PQresultErrorMessage(result))))
         }
         let columnCount = PQnfields(result)
         let rowCount = PQntuples(result)
@@ -204,6 +228,23 @@ public enum PostgresTransactionContext {
 /// The libpq handle of a connection, finished when the connection goes away. Only its actor touches it.
 final class PostgresHandle: @unchecked Sendable {
     var connection: OpaquePointer?
+    /// The server said, outside any statement, that it ends the session (a FATAL message: a restart
+    /// or a terminated backend), perhaps before the end of the stream reached the socket.
+    var sessionEnded = false
+
+    /// Notices go to this handle instead of standard error: the server's farewell on an idle
+    /// connection marks the session ended; the others are dropped.
+    func watchNotices() {
+        sessionEnded = false
+        guard let connection else { return }
+        PQsetNoticeReceiver(connection, { context, result in
+            guard let context, let result, let severity = PQresultErrorField(result, clibpq_diag_severity_nonlocalized()) else { return }
+            let level = String(cString: severity)
+            if level == "FATAL" || level == "PANIC" {
+                Unmanaged<PostgresHandle>.fromOpaque(context).takeUnretainedValue().sessionEnded = true
+            }
+        }, Unmanaged.passUnretained(self).toOpaque())
+    }
 
     func close() {
         if let connection { PQfinish(connection) }

@@ -1,15 +1,21 @@
+import CLibPQ
 import Foundation
 import Messenger
 
-/// How to reach a database: the libpq URI built from a transport DSN (transport options stripped,
-/// safe defaults added) and a name for logs and errors that never shows the password.
+/// How to reach a database: libpq's connection string built from a transport DSN (transport
+/// options stripped, safe defaults added) and a name for logs and errors that never shows the password.
+///
+/// libpq gets `keyword='value'` pairs built from the parsed DSN, never the DSN text: it has nothing to
+/// misread, and so nothing of the DSN (its password included) to echo in an error.
 public struct PostgresConnectionInfo: Sendable, Equatable {
     /// Passed to libpq only.
-    let uri: String
+    let conninfo: String
     /// The DSN with its password hidden.
     public let redacted: String
     /// host:port/database, to tell whether two connections reach the same database.
     public let databaseIdentity: String
+    /// Hidden from libpq's messages, should one ever quote it.
+    private let password: String?
 
     /// libpq settings added unless the DSN sets them: fail fast, and notice a dead peer in seconds.
     static let defaults: [(String, String)] = [
@@ -21,22 +27,57 @@ public struct PostgresConnectionInfo: Sendable, Equatable {
         guard ["postgresql", "postgres"].contains(dsn.scheme) else {
             throw MessengerError(.invalidDSN, "not a PostgreSQL DSN: \(dsn)")
         }
-        let raw = dsn.raw
-        let afterScheme = raw[raw.range(of: "://")!.upperBound...]
-        let beforeQuery = afterScheme[..<(afterScheme.firstIndex(of: "?") ?? afterScheme.endIndex)]
-        var parameters = dsn.query.filter { !transportOptions.contains($0.0) }
-        for (key, value) in Self.defaults where !parameters.contains(where: { $0.0 == key }) { parameters.append((key, value)) }
-        let query = parameters.map { "\($0.0)=\(Self.encode($0.1))" }.joined(separator: "&")
-        uri = "postgresql://" + beforeQuery + (query.isEmpty ? "" : "?" + query)
-        redacted = dsn.description
+        var parameters: [(String, String)] = []
+        if var host = dsn.host {
+            if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+            parameters.append(("host", host))
+        }
+        if let port = dsn.port { parameters.append(("port", String(port))) }
         let database = dsn.path.hasPrefix("/") ? String(dsn.path.dropFirst()) : dsn.path
-        databaseIdentity = "\(dsn.host ?? "localhost"):\(dsn.port ?? 5432)/\(database.isEmpty ? (dsn.user ?? "") : database)"
+        if !database.isEmpty { parameters.append(("dbname", database)) }
+        if let user = dsn.user, !user.isEmpty { parameters.append(("user", user)) }
+        if let password = dsn.password { parameters.append(("password", password)) }
+        for (key, value) in dsn.query where !transportOptions.contains(key) {
+            parameters.removeAll { $0.0 == key }
+            parameters.append((key, value))
+        }
+        for (key, value) in Self.defaults where !parameters.contains(where: { $0.0 == key }) { parameters.append((key, value)) }
+        conninfo = parameters.map { "\($0.0)=\(Self.quoted($0.1))" }.joined(separator: " ")
+        try Self.validate(conninfo, dsn: dsn)
+        redacted = dsn.description
+        password = parameters.last { $0.0 == "password" }?.1
+        let host = parameters.last { $0.0 == "host" }?.1 ?? "localhost"
+        let port = parameters.last { $0.0 == "port" }?.1 ?? "5432"
+        let name = parameters.last { $0.0 == "dbname" }?.1 ?? parameters.last { $0.0 == "user" }?.1 ?? ""
+        databaseIdentity = "\(host):\(port)/\(name)"
     }
 
-    /// RFC 3986 unreserved characters stay; everything else is percent-encoded.
-    private static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
-
-    private static func encode(_ value: String) -> String {
-        value.addingPercentEncoding(withAllowedCharacters: unreserved) ?? value
+    /// libpq's own check of the keywords; an unknown one is an error naming it (never its value).
+    private static func validate(_ conninfo: String, dsn: DSN) throws {
+        var message: UnsafeMutablePointer<CChar>?
+        guard let options = PQconninfoParse(conninfo, &message) else {
+            let reason = message.map { String(cString: $0).trimmingCharacters(in: .whitespacesAndNewlines) } ?? "out of memory"
+            if let message { PQfreemem(message) }
+            throw MessengerError(.invalidDSN, "invalid PostgreSQL DSN \"\(dsn)\": \(reason); a query parameter is a transport option or one of libpq's connection parameters")
+        }
+        PQconninfoFree(options)
     }
+
+    /// The text with the password, should it appear, replaced by `***` (short passwords are left to
+    /// the structural redaction of the DSN: replacing two letters everywhere would garble the text).
+    public func scrub(_ text: String) -> String {
+        guard let password, password.count >= 4 else { return text }
+        var scrubbed = text.replacingOccurrences(of: password, with: "***")
+        if let encoded = password.addingPercentEncoding(withAllowedCharacters: .alphanumerics), encoded != password {
+            scrubbed = scrubbed.replacingOccurrences(of: encoded, with: "***")
+        }
+        return scrubbed
+    }
+
+    /// A value of libpq's `keyword='value'` syntax: single quotes and backslashes escaped.
+    private static func quoted(_ value: String) -> String {
+        "'" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'") + "'"
+    }
+
+    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.conninfo == rhs.conninfo }
 }

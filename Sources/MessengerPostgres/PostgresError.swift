@@ -28,12 +28,21 @@ public struct PostgresError: Error, CustomStringConvertible {
         self.target = target
     }
 
-    /// True for connection failures that retrying will not fix: wrong password, unknown database or role.
+    /// True for connection failures that retrying will not fix: wrong password, unknown database or
+    /// role, a connection parameter libpq refuses (`sslmode=bogus`, `connect_timeout=abc`).
     public var isPermanent: Bool {
         guard kind == .connection else { return false }
-        let permanentMarkers = ["password authentication failed", "does not exist", "no pg_hba.conf entry", "authentication failed", "invalid connection option", "invalid URI"]
+        let permanentMarkers = [
+            "password authentication failed", "does not exist", "no pg_hba.conf entry", "authentication failed",
+            "invalid ", "unterminated quoted string", "missing \"=\"", "server does not support SSL",
+        ]
         return permanentMarkers.contains { message.contains($0) }
     }
+
+    /// The statement waited for a lock longer than the session's `lock_timeout`.
+    public var isLockTimeout: Bool { sqlState == "55P03" }
+    /// The statement ran longer than the session's `statement_timeout` (or was cancelled).
+    public var isStatementTimeout: Bool { sqlState == "57014" }
 
     public var description: String {
         let state = sqlState.map { " [SQLSTATE \($0)]" } ?? ""

@@ -84,7 +84,7 @@ final class PostgresListener: Sendable {
     private func run() {
         var failures = 0
         while !stopped {
-            guard let connection = PQconnectdb(info.uri), PQstatus(connection) == CONNECTION_OK else {
+            guard let connection = PQconnectdb(info.conninfo), PQstatus(connection) == CONNECTION_OK else {
                 failures += 1
                 let delay = min(10.0, 0.1 * pow(2, Double(min(failures - 1, 7))))
                 if failures == 1 || failures % 10 == 0 {
@@ -93,6 +93,7 @@ final class PostgresListener: Sendable {
                 pause(seconds: delay)
                 continue
             }
+            PQsetNoticeProcessor(connection, { _, _ in }, nil)
             let listenResult = PQexec(connection, "LISTEN \"\(channel)\"")
             let listened = PQresultStatus(listenResult) == PGRES_COMMAND_OK
             PQclear(listenResult)
@@ -121,7 +122,7 @@ final class PostgresListener: Sendable {
             if ready < 0 && errno != EINTR { return }
             if ready == 0 || descriptors[0].revents == 0 { continue }
             guard PQconsumeInput(connection) == 1 else {
-                logger.warning("LISTEN connection to \(info.redacted) lost: \(PostgresConnection.trimmed(PQerrorMessage(connection))); reconnecting")
+                logger.warning("LISTEN connection to \(info.redacted) lost: \(info.scrub(PostgresConnection.trimmed(PQerrorMessage(connection)))); reconnecting")
                 return
             }
             var notified = false

@@ -5,7 +5,10 @@ import Messenger
 typealias PostgresClaim = (id: Int64, deliveries: Int64)
 
 /// The SQL of a PostgreSQL transport table: Symfony's doctrine layout plus `delivery_count` and
-/// `claimed_by` (the claiming worker's key, which it holds as a session advisory lock while alive).
+/// `claimed_by` (the claiming worker's key, which it holds as a session advisory lock while alive),
+/// the deduplication key, and what the poison-message check counts: deliveries known to have started
+/// a handler whose worker died (`abandoned_count`), and whether the current claim was handed to a
+/// handler at once (`started_on_claim`).
 struct PostgresSchema: Sendable {
     let table: String
 
@@ -48,8 +51,16 @@ struct PostgresSchema: Sendable {
         ALTER TABLE \(table) ADD COLUMN IF NOT EXISTS dedup_handling BOOLEAN NOT NULL DEFAULT false;
         CREATE UNIQUE INDEX IF NOT EXISTS \(table)_dedup ON \(table) (queue_name, dedup_key)
             WHERE dedup_key IS NOT NULL AND (delivered_at IS NULL OR dedup_handling);
+        ALTER TABLE \(table) ADD COLUMN IF NOT EXISTS abandoned_count INT NOT NULL DEFAULT 0;
+        ALTER TABLE \(table) ADD COLUMN IF NOT EXISTS started_on_claim BOOLEAN NOT NULL DEFAULT false;
         """
     }
+
+    /// True when the table, its trigger, its deduplication index and its latest column exist ($1 to $3).
+    static let isSetUp = """
+        SELECT to_regclass($1) IS NOT NULL AND EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = $2) AND to_regclass($3) IS NOT NULL
+        AND EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = 'started_on_claim' AND NOT attisdropped)
+        """
 
     /// Inserts unless a message with the key is pending (waiting, or being handled when it asked so).
     var insertDeduplicated: String {
@@ -72,7 +83,10 @@ struct PostgresSchema: Sendable {
         "UPDATE \(table) SET available_at = now() + $2 * interval '1 millisecond' WHERE id = $1 AND delivered_at IS NULL"
     }
 
-    static let returning = "id, body, headers, delivery_count"
+    static let returning = "id, body, headers, delivery_count, abandoned_count"
+
+    /// The owner keys of live workers: the session advisory locks held now.
+    static let liveOwners = "SELECT (l.classid::bigint << 32) | l.objid::bigint FROM pg_locks l WHERE l.locktype = 'advisory' AND l.objsubid = 2 AND l.granted"
 
     var insert: String {
         "INSERT INTO \(table) (body, headers, queue_name, available_at) VALUES ($1, $2, $3, now() + $4 * interval '1 millisecond') RETURNING id"
@@ -119,44 +133,98 @@ struct PostgresSchema: Sendable {
         queues.count == 1 ? .text(queues[0]) : .array(queues)
     }
 
-    /// Deletes the acknowledged rows still held by this claim ($1 owner, $2 ids, $3 delivery counts),
-    /// then claims up to $4 due rows of the queues $5 that no other worker holds.
+    /// The acknowledged rows still held by this claim ($1 owner, $2 ids, $3 delivery counts), deleted.
+    private var deleteAckedStep: String {
+        "acked AS (DELETE FROM \(table) WHERE claimed_by = $1 AND (id, delivery_count) IN (SELECT * FROM unnest($2::bigint[], $3::int[])))"
+    }
+
+    /// Deletes the acknowledged rows ($1 to $3), then claims up to $4 due rows of the queues $5 that no
+    /// other worker holds. With $6, the first row (the one the worker starts at once) is marked as
+    /// started on claim.
     func claimReady(queues: Int) -> String {
         """
-        WITH acked AS (
-            DELETE FROM \(table) WHERE claimed_by = $1
-            AND (id, delivery_count) IN (SELECT * FROM unnest($2::bigint[], $3::int[]))
-        )
-        UPDATE \(table) SET delivered_at = now(), delivery_count = delivery_count + 1, claimed_by = $1
-        WHERE id IN (
+        WITH \(deleteAckedStep),
+        picked AS (
             SELECT id FROM \(table) WHERE \(Self.queueFilter(5, queues: queues)) AND delivered_at IS NULL AND available_at <= now()
             ORDER BY available_at, id LIMIT $4 FOR UPDATE SKIP LOCKED
         )
-        RETURNING \(Self.returning)
+        UPDATE \(table) m SET delivered_at = now(), delivery_count = m.delivery_count + 1, claimed_by = $1,
+            started_on_claim = ($6::boolean AND m.id = (SELECT min(id) FROM picked))
+        FROM picked WHERE m.id = picked.id
+        RETURNING m.id, m.body, m.headers, m.delivery_count, m.abandoned_count
         """
     }
 
-    /// Claims rows whose worker is gone (its session advisory lock is no longer held) or that stayed
-    /// claimed past the redeliver timeout ($3 seconds).
+    /// Deletes the acknowledged rows ($1 to $3), then claims up to $4 rows whose worker is gone (its
+    /// session advisory lock is no longer held) or that stayed claimed past the redeliver timeout ($5
+    /// seconds), of the queues $6. The worker starts them at once, so they are marked as started on
+    /// claim, and their previous delivery counts as abandoned if it was so marked.
     func claimAbandoned(queues: Int) -> String {
         """
-        UPDATE \(table) SET delivered_at = now(), delivery_count = delivery_count + 1, claimed_by = $1
+        WITH \(deleteAckedStep)
+        UPDATE \(table) SET delivered_at = now(), delivery_count = delivery_count + 1, claimed_by = $1,
+            abandoned_count = abandoned_count + (CASE WHEN started_on_claim THEN 1 ELSE 0 END), started_on_claim = true
         WHERE id IN (
-            SELECT id FROM \(table) WHERE \(Self.queueFilter(4, queues: queues)) AND delivered_at IS NOT NULL
-            AND (delivered_at < now() - $3 * interval '1 second'
-                 OR claimed_by <> ALL (SELECT (l.classid::bigint << 32) | l.objid::bigint FROM pg_locks l
-                                       WHERE l.locktype = 'advisory' AND l.objsubid = 2 AND l.granted))
-            ORDER BY delivered_at LIMIT $2 FOR UPDATE SKIP LOCKED
+            SELECT id FROM \(table) WHERE \(Self.queueFilter(6, queues: queues)) AND delivered_at IS NOT NULL
+            AND NOT (id = ANY($2::bigint[]))
+            AND (delivered_at < now() - $5 * interval '1 second' OR claimed_by <> ALL (\(Self.liveOwners)))
+            ORDER BY delivered_at LIMIT $4 FOR UPDATE SKIP LOCKED
         )
         RETURNING \(Self.returning)
         """
     }
 
-    /// This owner's ($1) claims that it has handed to no handler ($2: the ids it has handed out):
-    /// claims whose answer was lost with the connection.
-    var orphanedClaims: String {
-        "SELECT id, delivery_count FROM \(table) WHERE claimed_by = $1 AND NOT (id = ANY($2::bigint[]))"
+    /// Every row this owner ($1) holds: after a reconnection, compared with what the transport knows
+    /// it holds.
+    var ownedClaims: String {
+        "SELECT id, delivery_count FROM \(table) WHERE claimed_by = $1 AND delivered_at IS NOT NULL"
     }
+
+    /// Removes claimed rows ($1 owner, $2 ids, $3 delivery counts) and stores the rows that replace
+    /// them in table `target` (parallel arrays: $4 the original's id, $5 bodies, $6 headers, $7
+    /// queues, $8 delays in ms): a replacement is stored only if its original was removed.
+    func replaceClaims(into target: String) -> String {
+        """
+        WITH gone AS (
+            DELETE FROM \(table) WHERE claimed_by = $1 AND (id, delivery_count) IN (SELECT * FROM unnest($2::bigint[], $3::int[])) RETURNING id
+        )
+        INSERT INTO \(target) (body, headers, queue_name, available_at)
+        SELECT r.b, r.h, r.q, now() + r.d * interval '1 millisecond'
+        FROM unnest($4::bigint[], $5::text[], $6::text[], $7::text[], $8::bigint[]) AS r(o, b, h, q, d)
+        WHERE r.o IN (SELECT id FROM gone)
+        RETURNING id
+        """
+    }
+
+    /// Removes one claimed row ($1 owner, $2 id, $3 delivery count); returns it if it was removed.
+    var deleteClaim: String {
+        "DELETE FROM \(table) WHERE claimed_by = $1 AND id = $2 AND delivery_count = $3 RETURNING id"
+    }
+
+    /// Rows of queue $2 with id $1 that no live claim holds: free, or claimed by a worker that is
+    /// gone or past the redeliver timeout ($3 seconds).
+    private var freeById: String {
+        """
+        SELECT id FROM \(table) WHERE id = $1 AND queue_name = $2
+        AND (delivered_at IS NULL OR delivered_at < now() - $3 * interval '1 second' OR claimed_by <> ALL (\(Self.liveOwners)))
+        FOR UPDATE SKIP LOCKED
+        """
+    }
+
+    /// Claims one stored row by id for owner $4, unless a live claim holds it ($1 to $3 as `freeById`).
+    var claimById: String {
+        """
+        UPDATE \(table) SET delivered_at = now(), delivery_count = delivery_count + 1, claimed_by = $4,
+            abandoned_count = abandoned_count + (CASE WHEN delivered_at IS NOT NULL AND started_on_claim THEN 1 ELSE 0 END), started_on_claim = true
+        WHERE id = (\(freeById))
+        RETURNING \(Self.returning)
+        """
+    }
+
+    /// Removes one stored row by id, unless a live claim holds it ($1 to $3 as `freeById`).
+    var removeById: String { "DELETE FROM \(table) WHERE id = (\(freeById))" }
+    var exists: String { "SELECT 1 FROM \(table) WHERE id = $1 AND queue_name = $2" }
+
     var deleteAcked: String {
         "DELETE FROM \(table) WHERE claimed_by = $1 AND (id, delivery_count) IN (SELECT * FROM unnest($2::bigint[], $3::int[]))"
     }
@@ -180,7 +248,6 @@ struct PostgresSchema: Sendable {
     }
     var list: String { "SELECT \(Self.returning) FROM \(table) WHERE queue_name = $1 ORDER BY id LIMIT $2" }
     var find: String { "SELECT \(Self.returning) FROM \(table) WHERE queue_name = $1 AND id = $2" }
-    var remove: String { "DELETE FROM \(table) WHERE queue_name = $1 AND id = $2" }
     var statistics: String {
         """
         SELECT count(*),

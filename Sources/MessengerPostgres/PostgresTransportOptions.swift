@@ -18,8 +18,14 @@ public struct PostgresTransportOptions: Sendable, Equatable {
     /// When a claim comes back full, start the next one while the worker handles it. Its messages
     /// wait claimed for at most about one batch's time; off, a worker claims only when it has room.
     public var readAhead = true
+    /// The longest a statement of the transport waits for a lock (milliseconds): a session holding
+    /// the table (a migration) makes a claim or a dispatch fail with a clear error instead of hanging,
+    /// and a worker asked to stop exits within a few seconds.
+    public var lockTimeoutMilliseconds = 2000
+    /// The longest a statement of the transport may run (milliseconds).
+    public var statementTimeoutMilliseconds = 30_000
 
-    public static let known: Set<String> = ["queue_name", "table_name", "redeliver_timeout", "auto_setup", "use_notify", "check_delayed_interval", "prefetch", "read_ahead"]
+    public static let known: Set<String> = ["queue_name", "table_name", "redeliver_timeout", "auto_setup", "use_notify", "check_delayed_interval", "prefetch", "read_ahead", "lock_timeout", "statement_timeout"]
 
     public init() {}
 
@@ -43,6 +49,8 @@ public struct PostgresTransportOptions: Sendable, Equatable {
         checkDelayedIntervalMilliseconds = try reader.int("check_delayed_interval", in: 10...3_600_000) ?? checkDelayedIntervalMilliseconds
         prefetch = try reader.int("prefetch", in: 1...10_000) ?? prefetch
         readAhead = try reader.bool("read_ahead") ?? readAhead
+        lockTimeoutMilliseconds = try reader.int("lock_timeout", in: 1...3_600_000) ?? lockTimeoutMilliseconds
+        statementTimeoutMilliseconds = try reader.int("statement_timeout", in: 1...86_400_000) ?? statementTimeoutMilliseconds
     }
 
     static func isIdentifier(_ text: String) -> Bool {

@@ -94,7 +94,8 @@ public actor SQLiteConnection {
             case .null: code = sqlite3_bind_null(statement, position)
             case .integer(let number): code = sqlite3_bind_int64(statement, position, number)
             case .real(let number): code = sqlite3_bind_double(statement, position, number)
-            case .text(let text): code = sqlite3_bind_text(statement, position, text, -1, csqlite_transient())
+            // By length: a text holding a NUL byte is stored whole.
+            case .text(let text): code = text.withCString { sqlite3_bind_text(statement, position, $0, Int32(text.utf8.count), csqlite_transient()) }
             }
             if code != SQLITE_OK { throw error(code, db) }
         }
@@ -111,7 +112,11 @@ public actor SQLiteConnection {
                 case SQLITE_INTEGER: row.append(.integer(sqlite3_column_int64(statement, column)))
                 case SQLITE_FLOAT: row.append(.real(sqlite3_column_double(statement, column)))
                 case SQLITE_NULL: row.append(.null)
-                default: row.append(.text(String(cString: sqlite3_column_text(statement, column))))
+                default:
+                    // By length, not up to the first NUL byte.
+                    let text = sqlite3_column_text(statement, column)
+                    let count = Int(sqlite3_column_bytes(statement, column))
+                    row.append(.text(text.map { String(decoding: UnsafeBufferPointer(start: $0, count: count), as: UTF8.self) } ?? ""))
                 }
             }
             rows.append(row)

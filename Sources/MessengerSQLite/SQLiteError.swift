@@ -15,6 +15,12 @@ public struct SQLiteError: Error, CustomStringConvertible {
     /// True when the database stayed locked by another connection past the busy timeout.
     public var isBusy: Bool { code & 0xff == SQLITE_BUSY || code & 0xff == SQLITE_LOCKED }
 
+    /// True for failures that retrying will not fix: a file that cannot be opened or created, is
+    /// read-only, is not a database, or is corrupt.
+    public var isPermanent: Bool {
+        [SQLITE_CANTOPEN, SQLITE_READONLY, SQLITE_PERM, SQLITE_AUTH, SQLITE_NOTADB, SQLITE_CORRUPT].contains(code & 0xff)
+    }
+
     public var description: String {
         if isBusy {
             return "SQLite database \(path) is locked: another process held it past the busy timeout (\(message)); the operation will be retried"

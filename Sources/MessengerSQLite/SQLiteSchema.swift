@@ -1,5 +1,7 @@
 /// The SQL of a transport table: Symfony's doctrine layout, times in epoch milliseconds, plus the
-/// delivery count and the claim owner.
+/// delivery count and the claim owner, the deduplication key, and what the poison-message check
+/// counts: deliveries known to have started a handler whose worker died (`abandoned_count`), and
+/// whether the current claim was handed to a handler at once (`started_on_claim`).
 struct SQLiteSchema: Sendable {
     let table: String
 
@@ -16,7 +18,9 @@ struct SQLiteSchema: Sendable {
             delivery_count INTEGER NOT NULL DEFAULT 0,
             claimed_by TEXT,
             dedup_key TEXT,
-            dedup_handling INTEGER NOT NULL DEFAULT 0
+            dedup_handling INTEGER NOT NULL DEFAULT 0,
+            abandoned_count INTEGER NOT NULL DEFAULT 0,
+            started_on_claim INTEGER NOT NULL DEFAULT 0
         );
         CREATE INDEX IF NOT EXISTS \(table)_ready ON \(table) (queue_name, available_at, id) WHERE delivered_at IS NULL;
         CREATE INDEX IF NOT EXISTS \(table)_claimed ON \(table) (queue_name, delivered_at) WHERE delivered_at IS NOT NULL;
@@ -32,6 +36,10 @@ struct SQLiteSchema: Sendable {
     /// pending keys (waiting, or being handled when asked).
     var addDeduplicationColumns: String {
         "ALTER TABLE \(table) ADD COLUMN dedup_key TEXT; ALTER TABLE \(table) ADD COLUMN dedup_handling INTEGER NOT NULL DEFAULT 0;"
+    }
+    /// Tables made before the poison-message check counted started deliveries get its columns.
+    var addAbandonedColumns: String {
+        "ALTER TABLE \(table) ADD COLUMN abandoned_count INTEGER NOT NULL DEFAULT 0; ALTER TABLE \(table) ADD COLUMN started_on_claim INTEGER NOT NULL DEFAULT 0;"
     }
     var createDeduplicationIndex: String {
         "CREATE UNIQUE INDEX IF NOT EXISTS \(table)_dedup ON \(table) (queue_name, dedup_key) WHERE dedup_key IS NOT NULL AND (delivered_at IS NULL OR dedup_handling = 1)"
@@ -54,25 +62,53 @@ struct SQLiteSchema: Sendable {
         """
     }
 
-    /// Claims up to ?4 rows of the given queues: due and free, or claimed before ?3 (owner presumed dead).
-    func claim(queueCount: Int) -> String {
-        let queues = (0..<queueCount).map { "?\($0 + 5)" }.joined(separator: ", ")
+    static let returning = "id, body, headers, delivery_count, available_at, abandoned_count"
+
+    /// Claims up to ?3 due, free rows of the given queues (?4...), oldest due first.
+    func claimReady(queueCount: Int) -> String {
+        let queues = (0..<queueCount).map { "?\($0 + 4)" }.joined(separator: ", ")
         return """
-        UPDATE \(table) SET delivered_at = ?1, delivery_count = delivery_count + 1, claimed_by = ?2
+        UPDATE \(table) SET delivered_at = ?1, delivery_count = delivery_count + 1, claimed_by = ?2, started_on_claim = 0
         WHERE id IN (
-            SELECT id FROM (
-                SELECT * FROM (SELECT id, available_at FROM \(table)
-                    WHERE queue_name IN (\(queues)) AND delivered_at IS NULL AND available_at <= ?1
-                    ORDER BY available_at, id LIMIT ?4)
-                UNION ALL
-                SELECT * FROM (SELECT id, available_at FROM \(table)
-                    WHERE queue_name IN (\(queues)) AND delivered_at IS NOT NULL AND delivered_at <= ?3
-                    ORDER BY delivered_at LIMIT ?4)
-            ) ORDER BY available_at, id LIMIT ?4
+            SELECT id FROM \(table) WHERE queue_name IN (\(queues)) AND delivered_at IS NULL AND available_at <= ?1
+            ORDER BY available_at, id LIMIT ?3
         )
-        RETURNING id, body, headers, delivery_count, available_at
+        RETURNING \(Self.returning)
         """
     }
+
+    /// Claims one row of the given queues (?4...) claimed before ?3 (its worker presumed dead): handed
+    /// to a handler at once, so its start is certain. The previous delivery counts as abandoned if
+    /// it was certain to have started too.
+    func claimRecovered(queueCount: Int) -> String {
+        let queues = (0..<queueCount).map { "?\($0 + 4)" }.joined(separator: ", ")
+        return """
+        UPDATE \(table) SET delivered_at = ?1, delivery_count = delivery_count + 1, claimed_by = ?2,
+            abandoned_count = abandoned_count + started_on_claim, started_on_claim = 1
+        WHERE id = (
+            SELECT id FROM \(table) WHERE queue_name IN (\(queues)) AND delivered_at IS NOT NULL AND delivered_at <= ?3
+            ORDER BY delivered_at LIMIT 1
+        )
+        RETURNING \(Self.returning)
+        """
+    }
+
+    /// Marks the row a worker starts as soon as it receives its batch (?1 id, ?2 owner).
+    var markStartedOnClaim: String { "UPDATE \(table) SET started_on_claim = 1 WHERE id = ?1 AND claimed_by = ?2" }
+
+    /// Claims one stored row by id (?1 id, ?2 queue, ?3 now, ?4 owner) unless a live claim holds it
+    /// (one made after ?5).
+    var claimById: String {
+        """
+        UPDATE \(table) SET delivered_at = ?3, delivery_count = delivery_count + 1, claimed_by = ?4, started_on_claim = 1,
+            abandoned_count = abandoned_count + (CASE WHEN delivered_at IS NULL THEN 0 ELSE started_on_claim END)
+        WHERE id = ?1 AND queue_name = ?2 AND (delivered_at IS NULL OR delivered_at <= ?5)
+        RETURNING \(Self.returning)
+        """
+    }
+    /// Removes one stored row by id (?1 id, ?2 queue) unless a live claim holds it (made after ?3).
+    var removeById: String { "DELETE FROM \(table) WHERE id = ?1 AND queue_name = ?2 AND (delivered_at IS NULL OR delivered_at <= ?3)" }
+    var exists: String { "SELECT 1 FROM \(table) WHERE id = ?1 AND queue_name = ?2" }
 
     /// Deletes a row only if it is still held by this claim (a late ack cannot delete a re-claimed row).
     var deleteClaimed: String { "DELETE FROM \(table) WHERE id = ?1 AND claimed_by = ?2 AND delivery_count = ?3" }
@@ -80,9 +116,8 @@ struct SQLiteSchema: Sendable {
     var release: String {
         "UPDATE \(table) SET delivered_at = NULL, claimed_by = NULL, delivery_count = delivery_count - 1 WHERE id = ?1 AND claimed_by = ?2 AND delivery_count = ?3"
     }
-    var list: String { "SELECT id, body, headers, delivery_count, available_at FROM \(table) WHERE queue_name = ?1 ORDER BY id LIMIT ?2" }
-    var find: String { "SELECT id, body, headers, delivery_count, available_at FROM \(table) WHERE queue_name = ?1 AND id = ?2" }
-    var remove: String { "DELETE FROM \(table) WHERE queue_name = ?1 AND id = ?2" }
+    var list: String { "SELECT \(Self.returning) FROM \(table) WHERE queue_name = ?1 ORDER BY id LIMIT ?2" }
+    var find: String { "SELECT \(Self.returning) FROM \(table) WHERE queue_name = ?1 AND id = ?2" }
     var statistics: String {
         """
         SELECT count(*),

@@ -27,7 +27,9 @@ public final class SQLiteTransportFactory: TransportFactory {
             pool[key] = created
             return created
         }
-        return SQLiteTransport(name: definition.name, connection: connection, options: options, serializer: serializer)
+        var transportLogger = logger
+        transportLogger[metadataKey: "transport"] = .string(definition.name)
+        return SQLiteTransport(name: definition.name, connection: connection, options: options, serializer: serializer, logger: transportLogger)
     }
 
     func resolvePath(_ definition: TransportDefinition) throws -> String {

@@ -101,19 +101,24 @@ struct BadInputTests {
         #expect(failed.contains { $0.type.contains("Messenger.Probe") && $0.error?.contains("cannot decode the body") == true })
     }
 
-    @Test("a SQLite file that cannot be opened: dispatch fails naming it; a worker logs it, retries, exits 0 at its time limit")
+    @Test("a SQLite file that cannot be opened, or is not a database: dispatch fails naming it; a worker exits non-zero at start instead of retrying forever")
     func unopenableDatabase() async throws {
         var project = try TestProject()
         defer { project.remove() }
         try project.directory.write("blocked", "a file where a folder should be")
-        project.environment["MESSENGER_TRANSPORT_DSN"] = "sqlite://blocked/messenger.sqlite"
-        let dispatch = try await project.run("messenger:dispatch", "Messenger.Probe", #"{"label": "x"}"#)
-        #expect(dispatch.status != 0)
-        #expect(dispatch.stderr.contains("blocked/messenger.sqlite"))
-        #expect(dispatch.stderr.contains("cannot open"))
-        let worker = try await project.run("messenger:consume", "async", "--time-limit", "1", "--sleep", "0.1")
-        #expect(worker.status == 0)
-        #expect(worker.stderr.components(separatedBy: "Cannot receive from transport async").count - 1 >= 2)
+        try project.directory.write("var/notes.sqlite", String(repeating: "not a database, just text. ", count: 100))
+        for (dsn, expected) in [("sqlite://blocked/messenger.sqlite", "cannot open"), ("sqlite://var/notes.sqlite", "not a database")] {
+            project.environment["MESSENGER_TRANSPORT_DSN"] = dsn
+            let path = String(dsn.dropFirst("sqlite://".count))
+            let dispatch = try await project.run("messenger:dispatch", "Messenger.Probe", #"{"label": "x"}"#)
+            #expect(dispatch.status != 0)
+            #expect(dispatch.stderr.contains(path))
+            #expect(dispatch.stderr.contains(expected))
+            let worker = try await project.run("messenger:consume", "async", "--time-limit", "30", "--sleep", "0.1")
+            #expect(worker.status != 0)
+            #expect(worker.stderr.contains(path) && worker.stderr.contains(expected))
+            #expect(!worker.stderr.contains("Consuming messages"))
+        }
     }
 
     @Test("a database locked past its busy timeout: the worker logs it, and handles the message once the lock is gone")
@@ -129,5 +134,101 @@ struct BadInputTests {
         try await queue.connection.execute("COMMIT")
         #expect(try await worker.waitForExit() == 0)
         #expect(handledProbes(worker.standardError.text) == ["waited"])
+    }
+
+    @Test("a project folder that does not exist, or a messenger.yaml missing, empty or a folder: a non-zero exit naming the path, nothing handled in the dispatching process")
+    func missingConfiguration() async throws {
+        var project = try TestProject()
+        defer { project.remove() }
+        let probe = #"{"label": "inline?"}"#
+        func expectRefused(_ expected: String, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+            for command in [["messenger:dispatch", "Messenger.Probe", probe], ["messenger:consume", "async", "--time-limit", "5"]] {
+                let result = try await project.run(command)
+                #expect(result.status != 0, "\(command[0]) exited 0", sourceLocation: sourceLocation)
+                #expect(result.stderr.contains(expected), "\(result.stderr)", sourceLocation: sourceLocation)
+                #expect(!result.stderr.contains("Probe started"), sourceLocation: sourceLocation)
+            }
+        }
+        let nowhere = project.directory.file("no-such-project")
+        project.environment["APP_PROJECT_DIR"] = nowhere
+        try await expectRefused("the project folder \(nowhere) (APP_PROJECT_DIR) does not exist")
+        project.environment["APP_PROJECT_DIR"] = nil
+
+        let config = project.directory.file("config/messenger.yaml")
+        try FileManager.default.removeItem(atPath: config)
+        try await expectRefused("config/messenger.yaml: not found at \(config)")
+        try project.directory.write("config/messenger.yaml", "")
+        try await expectRefused("\(config) is empty")
+        try project.directory.write("config/messenger.yaml", "# transports to come\n")
+        try await expectRefused("\(config) is empty")
+        try FileManager.default.removeItem(atPath: config)
+        try FileManager.default.createDirectory(atPath: config, withIntermediateDirectories: false)
+        try await expectRefused("\(config) is a folder, not a file")
+        try FileManager.default.removeItem(atPath: config)
+        try project.directory.write("config/messenger.yaml", TestProject.defaultConfig)
+
+        try FileManager.default.createDirectory(atPath: project.directory.file(".env.local"), withIntermediateDirectories: false)
+        try await expectRefused(".env.local: \(project.directory.file(".env.local")) is a folder, not a file")
+        try FileManager.default.removeItem(atPath: project.directory.file(".env.local"))
+        // Set right again, the same project works.
+        #expect(try await project.run("messenger:dispatch", "Messenger.Probe", probe).status == 0)
+    }
+
+    @Test("a read-only SQLite file: a worker exits non-zero at start, naming it, instead of retrying forever")
+    func readOnlyDatabase() async throws {
+        var project = try TestProject()
+        defer { project.remove() }
+        _ = try await project.run("messenger:setup-transports")
+        // File permissions do not bind root: the worker then runs as an unprivileged user.
+        let unprivileged = getuid() == 0
+        for path in [project.directory.path, project.directory.file("config"), project.directory.file("var")] { chmod(path, 0o555) }
+        for path in [project.databasePath, project.directory.file("config/messenger.yaml"), project.directory.file(".env")] { chmod(path, 0o444) }
+        defer { for path in [project.directory.path, project.directory.file("config"), project.directory.file("var")] { chmod(path, 0o755) } }
+        if unprivileged { project.runAs = (uid: 65534, gid: 65534) }
+        let worker = try await project.run("messenger:consume", "async", "--time-limit", "20")
+        #expect(worker.status != 0)
+        #expect(worker.stderr.contains(project.databasePath))
+        #expect(worker.stderr.contains("readonly") || worker.stderr.contains("read-only") || worker.stderr.contains("unable to open"), "\(worker.stderr)")
+        #expect(!worker.stderr.contains("Consuming messages"))
+    }
+
+    @Test("a stored body holding a NUL byte is parked whole, every byte kept")
+    func nulByteKept() async throws {
+        let project = try TestProject()
+        defer { project.remove() }
+        let queue = try project.transport()
+        try await queue.setup()
+        try await queue.connection.execute("""
+            INSERT INTO messenger_messages (body, headers, queue_name, created_at, available_at)
+            VALUES ('{"label":"before' || char(0) || 'after"}', '{"type":"Messenger.Probe"}', 'default', 0, 0)
+            """)
+        let worker = try await project.run("messenger:consume", "async", "--stop-when-empty")
+        #expect(worker.status == 0)
+        let parked = try await project.transport(queue: "failed").connection.query(
+            "SELECT hex(CAST(body AS BLOB)) FROM messenger_messages WHERE queue_name = 'failed'")
+        let hex = try #require(parked.first?[0].string)
+        let body = String(decoding: stride(from: 0, to: hex.count, by: 2).compactMap { offset -> UInt8? in
+            let start = hex.index(hex.startIndex, offsetBy: offset)
+            return UInt8(hex[start..<hex.index(start, offsetBy: 2)], radix: 16)
+        }, as: UTF8.self)
+        // The parked row is an undecodable message whose JSON body holds the original, NUL escaped.
+        #expect(body.contains(#"before\u0000after"#))
+        let id = try #require(try json([FailedRow].self, try await project.run("messenger:failed:show", "--format", "json").stdout).first?.id)
+        #expect(try await project.run("messenger:failed:show", id).stdout.contains("{\"label\":\"before\u{0}after\"}"))
+    }
+
+    @Test("a stored body nested 100,000 deep is parked as too deeply nested, not as invalid JSON")
+    func deeplyNestedJSON() async throws {
+        let project = try TestProject()
+        defer { project.remove() }
+        let queue = try project.transport()
+        try await queue.setup()
+        let deep = "{\"label\": " + String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000) + "}"
+        try await queue.connection.query("INSERT INTO messenger_messages (body, headers, queue_name, created_at, available_at) VALUES (?1, ?2, 'default', 0, 0)",
+                                         [.text(deep), .text(#"{"type":"Messenger.Probe"}"#)])
+        let worker = try await project.run("messenger:consume", "async", "--stop-when-empty")
+        #expect(worker.status == 0)
+        let failed = try json([FailedRow].self, try await project.run("messenger:failed:show", "--format", "json").stdout)
+        #expect(failed.first?.error?.contains("nested more than 512 levels deep") == true, "\(failed.first?.error?.prefix(300) ?? "")")
     }
 }

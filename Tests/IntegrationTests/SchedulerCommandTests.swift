@@ -152,4 +152,46 @@ struct SchedulerCommandTests {
         #expect(clock.stderr.contains("SCHEDULER_CLOCK: start must be an ISO 8601 time"))
         project.remove()
     }
+
+    @Test("messenger:consume --all consumes the schedules first, then every storing transport but the failure transport")
+    func consumeAll() async throws {
+        let project = try project()
+        let worker = try project.start("messenger:consume", "--all", "--sleep", "0.1")
+        let line = try await worker.waitForLog("Consuming messages from")
+        #expect(line.hasSuffix("Consuming messages from scheduler_default, scheduler_reports, async, high"))
+        worker.signal(SIGTERM)
+        #expect(try await worker.waitForExit() == 0)
+        project.remove()
+    }
+
+    struct DebugSchedules: Decodable {
+        struct Row: Decodable {
+            let schedule: String
+            let name: String
+            let trigger: String
+            let messageType: String
+            let routedTo: [String]
+            let enabled: Bool
+        }
+        let schedules: [Row]
+    }
+
+    @Test("debug:messenger shows each schedule's recurring messages and where their messages are routed")
+    func debugMessengerSchedules() async throws {
+        var project = try project()
+        project.environment["SCHEDULER_NIGHTLY_ENABLED"] = "false"
+        let report = try json(DebugSchedules.self, try await project.run("debug:messenger", "--format", "json").stdout)
+        let heartbeat = try #require(report.schedules.first { $0.name == "heartbeat" })
+        #expect((heartbeat.schedule, heartbeat.trigger, heartbeat.messageType, heartbeat.routedTo) == ("default", "every 10 minutes", "Messenger.Probe", ["async"]))
+        #expect(report.schedules.first { $0.name == "nightly" }?.enabled == false)
+        #expect(report.schedules.first { $0.name == "weekly" }?.schedule == "reports")
+        // The application's own tasks are there too, with their routing.
+        let declared = try AppSchedule().schedule().messages.map(\.name)
+        #expect(Set(declared).isSubset(of: Set(report.schedules.filter { $0.schedule == "default" }.map(\.name))))
+        let text = try await project.run("debug:messenger")
+        #expect(text.stdout.contains("Schedules (consumed as scheduler_<schedule>)"))
+        #expect(text.stdout.contains("heartbeat"))
+        #expect(text.stdout.contains("weekly"))
+        project.remove()
+    }
 }

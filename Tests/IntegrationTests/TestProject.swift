@@ -8,6 +8,8 @@ import MessengerTestSupport
 struct TestProject {
     let directory: TemporaryDirectory
     var environment: [String: String] = [:]
+    /// Run the binary as this user (a test run by root that needs file permissions to bind).
+    var runAs: (uid: Int, gid: Int)?
 
     static let defaultConfig = """
         messenger:
@@ -31,7 +33,11 @@ struct TestProject {
     var databasePath: String { directory.file("var/messenger.sqlite") }
 
     func run(_ arguments: String...) async throws -> (status: Int32, stdout: String, stderr: String) {
-        try await AppProcess.run(arguments, directory: directory.path, environment: environment)
+        try await run(arguments)
+    }
+
+    func run(_ arguments: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
+        try await AppProcess.run(arguments, directory: directory.path, environment: environment, runAs: runAs)
     }
 
     func start(_ arguments: String...) throws -> AppProcess {
@@ -54,6 +60,24 @@ struct TestProject {
 func handledProbes(_ log: String) -> [String] {
     log.split(separator: "\n").filter { $0.contains("Probe handled") }.compactMap { line in
         line.split(separator: " ").first { $0.hasPrefix("probe.label=") }.map { String($0.dropFirst("probe.label=".count)) }
+    }
+}
+
+/// The probe labels a worker log reports as started, in order.
+func startedProbes(_ log: String) -> [String] {
+    log.split(separator: "\n").filter { $0.contains("Probe started") }.compactMap { line in
+        line.split(separator: " ").first { $0.hasPrefix("probe.label=") }.map { String($0.dropFirst("probe.label=".count)) }
+    }
+}
+
+/// How many messages a worker log says it parked in `failure`: lines in full, plus those summed up
+/// ("N more … were parked in failure").
+func parkedCount(_ log: String, in failure: String) -> Int {
+    log.split(separator: "\n").reduce(0) { count, line in
+        if line.contains("Message parked in failure transport \(failure) ") { return count + 1 }
+        guard line.contains("were parked in \(failure)"), let more = line.range(of: " more ") else { return count }
+        let number = line[..<more.lowerBound].split(separator: " ").last.flatMap { Int($0) } ?? 0
+        return count + number
     }
 }
 

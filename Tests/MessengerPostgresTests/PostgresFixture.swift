@@ -34,6 +34,18 @@ struct PostgresFixture {
         await admin.close()
     }
 
+    /// Has the server end a transport's session (as a restart or an administrator would), and waits
+    /// until it is gone: the transport's connection is left to find out by itself.
+    func endSessionByServer(of transport: PostgresTransport) async throws {
+        let pid = try await transport.connection.query("SELECT pg_backend_pid()").rows[0][0]!
+        let admin = connection()
+        try await admin.query("SELECT pg_terminate_backend($1::int)", [.text(pid)])
+        while try await admin.query("SELECT count(*) FROM pg_stat_activity WHERE pid = $1::int", [.text(pid)]).rows[0][0] != "0" {
+            await Task.yield()
+        }
+        await admin.close()
+    }
+
     func drop() async {
         let connection = connection()
         try? await connection.execute("DROP TABLE IF EXISTS \(options.tableName)")

@@ -166,21 +166,95 @@ struct PostgresTransportTests {
         await app.close()
     }
 
-    @Test("after the server ends its session, the connection reconnects on the next call and keeps its lock")
+    @Test("after the server ends an idle session, the next call reconnects first and succeeds (nothing was sent on the dead one); the lock is taken again")
     func reconnects() async throws {
         let fixture = try PostgresFixture()
         let queue = fixture.transport()
         _ = try await queue.send(Envelope(Numbered(number: 1)))
-        let admin = fixture.connection()
-        let pid = try await queue.connection.query("SELECT pg_backend_pid()").rows[0][0]!
-        try await admin.query("SELECT pg_terminate_backend($1::int)", [.text(pid)])
-        let error = await #expect(throws: PostgresError.self) { _ = try await queue.statistics() }
-        #expect(error?.kind == .connectionLost)
+        try await fixture.endSessionByServer(of: queue)
         #expect(try await queue.statistics().total == 1)
         let held = try await queue.connection.query("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()")
         #expect(held.rows == [["1"]])
-        await admin.close()
         await fixture.drop()
+    }
+
+    @Test("an idle connection across a server restart: the first call after it succeeds")
+    func idleAcrossRestart() async throws {
+        let server = try await TestPostgres.startPrivateServer()
+        let connection = try PostgresConnection(url: server.url)
+        do {
+            #expect(try await connection.query("SELECT 1").rows == [["1"]])
+            try await server.restart()
+            #expect(try await connection.query("SELECT 2").rows == [["2"]])
+        } catch {
+            await connection.close()
+            await server.stop()
+            throw error
+        }
+        await connection.close()
+        await server.stop()
+    }
+
+    @Test("after a reconnection, messages another worker took meanwhile are lost to this one (not to be started); acknowledged ones are written, never handed out again")
+    func claimsAfterReconnection() async throws {
+        let fixture = try PostgresFixture { $0.readAhead = false }
+        let queue = fixture.transport()
+        _ = try await queue.send(contentsOf: (1...4).map { Envelope(Numbered(number: $0)) })
+        let held = try await queue.get(limit: 4)
+        #expect(numbers(held) == [1, 2, 3, 4])
+        // Handled and acknowledged, the deletion not written yet.
+        try await queue.ack(held[0])
+        try await queue.ack(held[1])
+        // The session ends; another worker takes one message in the gap before this one reconnects:
+        // message 4, made the oldest claim so that it is the one taken.
+        let admin = fixture.connection()
+        try await admin.query("UPDATE \(fixture.options.tableName) SET delivered_at = delivered_at - id * interval '1 second'")
+        await admin.close()
+        try await fixture.endSessionByServer(of: queue)
+        let other = fixture.transport()
+        #expect(numbers(try await other.get(limit: 10)) == [4])
+        // This worker reconnects at its next statement and compares what it holds with the table.
+        #expect(try await queue.get(limit: 10).isEmpty)
+        #expect(queue.isClaimLost(held[3]))
+        #expect(!queue.isClaimLost(held[2]))
+        // Its acknowledgements went out with that claim: messages 3 (still its own) and 4 (the other's) remain.
+        let stats = try await queue.statistics()
+        #expect((stats.total, stats.inFlight) == (2, 2))
+        await other.close()
+        await fixture.drop()
+    }
+
+    @Test("a table held by another session: a send fails after lock_timeout, saying which table and why; released, it works again")
+    func lockTimeout() async throws {
+        let fixture = try PostgresFixture { $0.lockTimeoutMilliseconds = 300 }
+        let queue = fixture.transport()
+        try await queue.setup()
+        let migration = fixture.connection()
+        try await migration.execute("BEGIN; LOCK TABLE \(fixture.options.tableName) IN ACCESS EXCLUSIVE MODE")
+        let error = await #expect(throws: MessengerError.self) { _ = try await queue.send(Envelope(Numbered(number: 1))) }
+        #expect(error?.description.contains("timed out after 300 ms waiting for a lock on table \(fixture.options.tableName)") == true)
+        let claim = await #expect(throws: MessengerError.self) { _ = try await queue.get(limit: 1) }
+        #expect(claim?.description.contains("lock_timeout") == true)
+        try await migration.execute("ROLLBACK")
+        _ = try await queue.send(Envelope(Numbered(number: 2)))
+        #expect(numbers(try await queue.get(limit: 1)) == [2])
+        await migration.close()
+        await fixture.drop()
+    }
+
+    @Test("a password with quotes, backslashes, spaces and URL delimiters, percent-encoded in the DSN, reaches the server intact")
+    func awkwardPassword() async throws {
+        let admin = try PostgresConnection(url: try TestPostgres.url)
+        let role = TestPostgres.uniqueTable("role")
+        let password = #"p@ss/w?rd#'\ x%:"#
+        try await admin.execute("CREATE ROLE \(role) LOGIN PASSWORD '\(password.replacingOccurrences(of: "'", with: "''"))'")
+        let base = try DSN(parsing: try TestPostgres.url)
+        let encoded = password.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+        let connection = try PostgresConnection(url: "postgresql://\(role):\(encoded)@\(base.host!):\(base.port!)\(base.path)")
+        #expect(try await connection.query("SELECT current_user").rows == [[role]])
+        await connection.close()
+        try await admin.execute("DROP ROLE \(role)")
+        await admin.close()
     }
 
     @Test("garbage rows come out as UndecodableMessage with the reason")

@@ -71,4 +71,66 @@ struct WorkerLoggingTests {
         #expect(greetings.first?.metadata["message.id"] == id)
         #expect(lines.all.contains { $0.text.hasPrefix("Message Test.Greet handled in") })
     }
+
+    @Test("many messages failing the same way: per batch, the first is logged in full and the others summed up in one line")
+    func failureDigest() async throws {
+        let lines = CapturedLines()
+        let recorder = Recorder()
+        let queue = InMemoryTransport()
+        let failed = InMemoryTransport()
+        let bus = MessageBus(registry: registry(recorder), senders: SendersLocator(routing: ["*": ["async"]], senders: ["async": queue]))
+        for _ in 0..<200 { try await bus.dispatch(Flaky(failTimes: 1, kind: .unrecoverable)) }
+        try await bus.dispatch(Greet(name: "fine"))
+        // One batch of everything, whatever the worker's sizing.
+        let receiver = WholeQueueReceiver(base: queue)
+        let worker = Worker(transports: [WorkerTransport(name: "async", receiver: receiver, retrySender: queue, retryStrategy: MultiplierRetryStrategy(),
+                                                         failureDestination: .init(name: "failed", sender: failed))],
+                            bus: bus, options: WorkerOptions(stopWhenEmpty: true), logger: lines.logger())
+        #expect(await worker.run() == .empty)
+        #expect(try await failed.statistics().total == 200)
+        let full = lines.all.filter { $0.level == .error && $0.text.hasPrefix("Message parked in failure transport failed") }
+        let summaries = lines.all.filter { $0.text.contains("more Test.Flaky message(s) failed the same way") }
+        #expect(full.count == 1)
+        #expect(summaries.count == 1)
+        #expect(summaries.first?.text.hasPrefix("199 more Test.Flaky message(s) failed the same way") == true)
+        #expect(summaries.first?.text.hasSuffix("(ids 2 to 200)") == true)
+        #expect(summaries.allSatisfy { $0.level == .error && $0.text.contains("UnrecoverableMessageError)") && $0.text.contains("were parked in failed") })
+        #expect(summaries.allSatisfy { $0.metadata["transport"] == "async" })
+        // Each one is still there at debug level, with its id.
+        #expect(lines.all.filter { $0.level == .debug && $0.text.hasPrefix("Message parked in failure transport failed") }.count == 200 - full.count)
+        #expect(recorder.all.last == "greet fine")
+    }
+
+    @Test("a message whose claim the receiver says was lost is not started")
+    func lostClaimNotStarted() async throws {
+        let lines = CapturedLines()
+        let recorder = Recorder()
+        let queue = InMemoryTransport()
+        let bus = MessageBus(registry: registry(recorder), senders: SendersLocator(routing: ["*": ["async"]], senders: ["async": queue]))
+        for name in ["a", "b", "c"] { try await bus.dispatch(Greet(name: name)) }
+        let receiver = LosingReceiver(base: queue, lostName: "b")
+        let worker = Worker(transports: [WorkerTransport(name: "async", receiver: receiver, retrySender: queue, retryStrategy: MultiplierRetryStrategy(), failureDestination: nil)],
+                            bus: bus, options: WorkerOptions(stopWhenEmpty: true, maxBatchSize: 3, concurrency: 3), logger: lines.logger())
+        #expect(await worker.run() == .empty)
+        #expect(Set(recorder.all) == ["greet a", "greet c"])
+        #expect(lines.all.contains { $0.level == .warning && $0.text.contains("another worker took it while this one's connection was down") })
+    }
+
+    /// Hands out every due message at once.
+    struct WholeQueueReceiver: Receiver {
+        let base: InMemoryTransport
+        func get(limit: Int) async throws -> [Envelope] { try await base.get(limit: 10_000) }
+        func ack(_ envelope: Envelope) async throws { try await base.ack(envelope) }
+        func reject(_ envelope: Envelope) async throws { try await base.reject(envelope) }
+    }
+
+    /// Says the claim on the message named `lostName` was lost.
+    struct LosingReceiver: Receiver {
+        let base: InMemoryTransport
+        let lostName: String
+        func get(limit: Int) async throws -> [Envelope] { try await base.get(limit: limit) }
+        func ack(_ envelope: Envelope) async throws { try await base.ack(envelope) }
+        func reject(_ envelope: Envelope) async throws { try await base.reject(envelope) }
+        func isClaimLost(_ envelope: Envelope) -> Bool { (envelope.message as? Greet)?.name == lostName }
+    }
 }

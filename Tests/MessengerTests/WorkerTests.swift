@@ -134,15 +134,19 @@ struct WorkerTests {
         let worker = setup.worker()
         let transport = WorkerTransport(name: "async", transport: setup.queue,
                                         retryStrategy: MultiplierRetryStrategy(maxRetries: 2), failureDestination: .init(name: "failed", sender: setup.failed))
-        // Third delivery: two earlier workers died with it; that is within max_retries, so it is handled.
-        #expect(await worker.handleOne(Envelope(Greet(name: "survivor"), stamps: [DeliveryCountStamp(3)]), from: transport))
+        // Third delivery: two earlier workers died handling it; that is within max_retries, so it is handled.
+        #expect(try await worker.handleOne(Envelope(Greet(name: "survivor"), stamps: [DeliveryCountStamp(3, abandonedStarts: 2)]), from: transport))
         #expect(setup.recorder.all == ["greet survivor"])
-        // Fourth delivery: three deaths exceed max_retries: parked without running the handler again.
-        #expect(await !worker.handleOne(Envelope(Greet(name: "poison"), stamps: [DeliveryCountStamp(4)]), from: transport))
-        #expect(setup.recorder.all == ["greet survivor"])
+        // Delivered many times, but never known to have started a handler (the rest of dead workers'
+        // batches): handled, not parked.
+        #expect(try await worker.handleOne(Envelope(Greet(name: "bystander"), stamps: [DeliveryCountStamp(9, abandonedStarts: 0)]), from: transport))
+        #expect(setup.recorder.all == ["greet survivor", "greet bystander"])
+        // Three deaths in a handler exceed max_retries: parked without running the handler again.
+        #expect(try await !worker.handleOne(Envelope(Greet(name: "poison"), stamps: [DeliveryCountStamp(4, abandonedStarts: 3)]), from: transport))
+        #expect(setup.recorder.all == ["greet survivor", "greet bystander"])
         let parked = try #require(try await setup.failed.list(limit: 10).first)
         #expect(parked.last(ErrorDetailsStamp.self)?.errorType.hasSuffix("AbandonedDeliveryError") == true)
-        #expect(parked.last(ErrorDetailsStamp.self)?.message.contains("delivered 3 times") == true)
+        #expect(parked.last(ErrorDetailsStamp.self)?.message.contains("started 3 time(s) and never acknowledged") == true)
     }
 
     @Test("message and failure limits stop the worker")

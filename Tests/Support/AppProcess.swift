@@ -17,12 +17,18 @@ public final class AppProcess: Sendable {
     private let process: Process
     private let exit = OutputBuffer()
 
-    /// Starts `app ARGUMENTS` in `directory` with extra environment variables.
-    public init(_ arguments: [String], directory: String, environment: [String: String] = [:]) throws {
+    /// Starts `app ARGUMENTS` in `directory` with extra environment variables; as another user when
+    /// `runAs` says so (through setpriv, for a test run by root that needs file permissions to bind).
+    public init(_ arguments: [String], directory: String, environment: [String: String] = [:], runAs user: (uid: Int, gid: Int)? = nil) throws {
         self.arguments = arguments
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = arguments
+        if let user {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+            process.arguments = ["--reuid=\(user.uid)", "--regid=\(user.gid)", "--clear-groups", Self.binary] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: Self.binary)
+            process.arguments = arguments
+        }
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         let (out, err) = (Pipe(), Pipe())
@@ -65,8 +71,9 @@ public final class AppProcess: Sendable {
     }
 
     /// Runs `app ARGUMENTS` to completion.
-    public static func run(_ arguments: [String], directory: String, environment: [String: String] = [:], timeout: Duration = .seconds(120)) async throws -> (status: Int32, stdout: String, stderr: String) {
-        let app = try AppProcess(arguments, directory: directory, environment: environment)
+    public static func run(_ arguments: [String], directory: String, environment: [String: String] = [:], runAs user: (uid: Int, gid: Int)? = nil,
+                           timeout: Duration = .seconds(120)) async throws -> (status: Int32, stdout: String, stderr: String) {
+        let app = try AppProcess(arguments, directory: directory, environment: environment, runAs: user)
         let status = try await app.waitForExit(timeout: timeout)
         return (status, app.standardOutput.text, app.standardError.text)
     }

@@ -19,7 +19,7 @@ struct TransportConformanceTests {
     struct Subject {
         let transport: any ListableReceiver & MessageCountingTransport
         /// A second handle on the same store, as another worker would have.
-        let other: any Transport
+        let other: any ListableReceiver & Transport
         let clock: TestClock
         let directory: TemporaryDirectory
         /// PostgreSQL keeps time on the server: moving the clock forward shifts the stored times back.
@@ -178,11 +178,116 @@ struct TransportConformanceTests {
             #expect(Self.numbers(listed) == [1, 2])
             let id = try #require(listed[1].last(TransportMessageIdStamp.self)?.id)
             #expect((try await subject.transport.find(id: id))?.message as? Numbered == Numbered(number: 2))
-            #expect(try await subject.transport.remove(id: id))
-            #expect(try await subject.transport.remove(id: id) == false)
+            #expect(try await subject.transport.remove(id: id) == .removed)
+            #expect(try await subject.transport.remove(id: id) == .missing)
             #expect(try await subject.transport.find(id: id) == nil)
             #expect(try await subject.transport.find(id: "not-a-number") == nil)
             #expect(Self.numbers(try await subject.transport.list(limit: 10)) == [1, 3])
+        }
+    }
+
+    @Test("a message claimed by id goes to one caller only; while claimed it is neither claimed again nor removed", arguments: Kind.allCases)
+    func claimById(kind: Kind) async throws {
+        try await withSubject(kind) { subject in
+            try await subject.send(1...2)
+            let id = try #require(try await subject.transport.list(limit: 1).first?.last(TransportMessageIdStamp.self)?.id)
+            guard case .claimed(let envelope) = try await subject.transport.claim(id: id) else {
+                Issue.record("the first claim of message \(id) did not succeed")
+                return
+            }
+            #expect(envelope.message as? Numbered == Numbered(number: 1))
+            guard case .held = try await subject.transport.claim(id: id) else {
+                Issue.record("a second claim of a claimed message did not answer .held")
+                return
+            }
+            #expect(try await subject.transport.remove(id: id) == .held)
+            // Nor does a worker's claim take it.
+            #expect(Self.numbers(try await subject.other.get(limit: 10)) == [2])
+            try await subject.transport.ack(envelope)
+            try await subject.transport.flush()
+            guard case .missing = try await subject.transport.claim(id: id) else {
+                Issue.record("an acknowledged message could still be claimed")
+                return
+            }
+            #expect(try await subject.transport.remove(id: "424242") == .missing)
+        }
+    }
+
+    @Test("a claim older than redeliver_timeout can be claimed or removed by id (its holder is presumed dead)", arguments: [Kind.sqlite, .postgres])
+    func claimByIdOfExpiredClaim(kind: Kind) async throws {
+        try await withSubject(kind) { subject in
+            try await subject.send(1...1)
+            let held = try await subject.transport.get(limit: 1)
+            let id = try #require(held.first?.last(TransportMessageIdStamp.self)?.id)
+            #expect(try await subject.other.remove(id: id) == .held)
+            try await subject.advance(by: 61)
+            guard case .claimed = try await subject.other.claim(id: id) else {
+                Issue.record("an expired claim was not taken over by id")
+                return
+            }
+        }
+    }
+
+    @Test("a retry replaces its original in one step, written with the next claim or flush", arguments: [Kind.sqlite, .postgres])
+    func replace(kind: Kind) async throws {
+        try await withSubject(kind) { subject in
+            let replacing = try #require(subject.transport as? any ReplacingReceiver & Transport)
+            try await subject.send(1...1)
+            let original = try #require(try await replacing.get(limit: 1).first)
+            #expect(try replacing.replace(original, with: Envelope(Numbered(number: 2)), via: replacing))
+            // Nothing written yet: a crash now leaves only the original, to be delivered again.
+            #expect(try await subject.transport.statistics().total == 1)
+            #expect(try await subject.transport.statistics().inFlight == 1)
+            try await replacing.flush()
+            let stats = try await subject.transport.statistics()
+            #expect((stats.total, stats.inFlight, stats.ready) == (1, 0, 1))
+            #expect(Self.numbers(try await subject.other.get(limit: 10)) == [2])
+            // A transport of another store cannot take part in the same transaction.
+            #expect(try replacing.replace(original, with: Envelope(Numbered(number: 3)), via: InMemoryTransport()) == false)
+        }
+    }
+
+    @Test("a replacement whose original another worker has taken meanwhile is dropped: that worker handles it", arguments: [Kind.sqlite, .postgres])
+    func replaceLostClaim(kind: Kind) async throws {
+        try await withSubject(kind) { subject in
+            let replacing = try #require(subject.transport as? any ReplacingReceiver & Transport)
+            try await subject.send(1...1)
+            let original = try #require(try await replacing.get(limit: 1).first)
+            try await subject.advance(by: 61)
+            #expect(Self.numbers(try await subject.other.get(limit: 10)) == [1])
+            #expect(try replacing.replace(original, with: Envelope(Numbered(number: 2)), via: replacing))
+            try await replacing.flush()
+            let stats = try await subject.transport.statistics()
+            #expect((stats.total, stats.inFlight) == (1, 1))
+        }
+    }
+
+    @Test("messages taken back from a dead worker come one at a time; only a delivery certain to have started counts against the poison check",
+          arguments: [Kind.sqlite, .postgres])
+    func abandonedStarts(kind: Kind) async throws {
+        try await withSubject(kind) { subject in
+            try await subject.send(1...3)
+            // The worker starts the first message of a batch at once; the others may never start.
+            #expect(Self.numbers(try await subject.transport.get(limit: 3)) == [1, 2, 3])
+            try await subject.advance(by: 61)
+            var recovered: [Int: DeliveryCountStamp] = [:]
+            for _ in 0..<3 {
+                let batch = try await subject.other.get(limit: 10)
+                #expect(batch.count == 1)
+                for envelope in batch { recovered[Self.numbers([envelope])[0]] = envelope.last(DeliveryCountStamp.self) }
+            }
+            #expect(recovered[1]?.abandonedStarts == 1)
+            #expect(recovered[2]?.abandonedStarts == 0)
+            #expect(recovered[3]?.abandonedStarts == 0)
+            #expect(recovered.values.allSatisfy { $0.count == 2 })
+            // Each of them was started at once by the worker that took it back: if it dies too, all count.
+            try await subject.advance(by: 61)
+            for _ in 0..<3 {
+                let batch = try await subject.other.get(limit: 10)
+                #expect(batch.count == 1)
+                for envelope in batch { recovered[Self.numbers([envelope])[0]] = envelope.last(DeliveryCountStamp.self) }
+            }
+            #expect(recovered.mapValues(\.abandonedStarts) == [1: 2, 2: 1, 3: 1])
         }
     }
 }

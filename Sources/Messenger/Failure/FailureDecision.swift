@@ -36,6 +36,16 @@ public enum FailureClassification {
         return error is any RecoverableError
     }
 
+    /// What makes failures alike, for log digests: the innermost error's type, and the code of the
+    /// messenger's own errors.
+    public static func reason(of error: any Error) -> String {
+        if let failed = error as? HandlerFailedError {
+            return failed.failures.map { reason(of: $0.error) }.joined(separator: ", ")
+        }
+        if let messenger = error as? MessengerError { return "MessengerError.\(messenger.code.rawValue)" }
+        return String(reflecting: Swift.type(of: error))
+    }
+
     /// The details kept with a parked message: the innermost error's type and text, and where it arose.
     public static func details(of error: any Error, transportName: String) -> ErrorDetailsStamp {
         if let failed = error as? HandlerFailedError, let first = failed.failures.first {
@@ -46,11 +56,12 @@ public enum FailureClassification {
     }
 }
 
-/// A message delivered again and again without ever being acknowledged: its worker keeps dying.
+/// A message whose handlers keep starting and never finishing: its worker dies each time.
 public struct AbandonedDeliveryError: UnrecoverableError, CustomStringConvertible {
-    public let deliveries: Int
-    public init(deliveries: Int) { self.deliveries = deliveries }
+    /// Deliveries known to have started a handler whose worker then stopped.
+    public let starts: Int
+    public init(starts: Int) { self.starts = starts }
     public var description: String {
-        "delivered \(deliveries) times and never acknowledged: the worker handling it stopped each time (killed, crashed or out of memory)"
+        "started \(starts) time(s) and never acknowledged: the worker handling it stopped each time (killed, crashed or out of memory)"
     }
 }

@@ -1,7 +1,16 @@
-/// How many times a transport has delivered this stored message, this delivery included.
+/// How many times a transport has delivered this stored message (this delivery included), and how
+/// many earlier deliveries are known to have started a handler whose worker then stopped.
 ///
 /// A count above one means an earlier worker claimed the message and never acknowledged it: it died.
 public struct DeliveryCountStamp: Stamp, Equatable {
     public let count: Int
-    public init(_ count: Int) { self.count = count }
+    /// Earlier deliveries known to have started a handler whose worker stopped (killed, crashed, out
+    /// of memory) before acknowledging: what the poison-message check counts. A claim that may never
+    /// have reached a handler (the rest of a dead worker's batch, a batch claimed ahead) is not counted.
+    public let abandonedStarts: Int
+
+    public init(_ count: Int, abandonedStarts: Int = 0) {
+        self.count = count
+        self.abandonedStarts = abandonedStarts
+    }
 }

@@ -98,8 +98,23 @@ public final class InMemoryTransport: ListableReceiver, MessageCountingTransport
         state.withLock { state in Int(id).flatMap { state.messages[$0]?.envelope } }
     }
 
-    public func remove(id: String) async throws -> Bool {
-        state.withLock { state in Int(id).flatMap { state.messages.removeValue(forKey: $0) } != nil }
+    public func claim(id: String) async throws -> ClaimByIdResult {
+        state.withLock { state in
+            guard let number = Int(id), let stored = state.messages[number] else { return .missing }
+            guard !stored.claimed else { return .held }
+            state.messages[number]!.claimed = true
+            state.messages[number]!.deliveries += 1
+            return .claimed(stored.envelope.with(DeliveryCountStamp(stored.deliveries + 1)))
+        }
+    }
+
+    public func remove(id: String) async throws -> RemoveByIdResult {
+        state.withLock { state in
+            guard let number = Int(id), let stored = state.messages[number] else { return .missing }
+            guard !stored.claimed else { return .held }
+            state.messages[number] = nil
+            return .removed
+        }
     }
 
     public func statistics() async throws -> TransportStatistics {

@@ -18,12 +18,17 @@ public protocol Receiver: Sendable {
     /// ahead of a `get` that will not come: a worker flushes a receiver when it goes idle, turns to
     /// another receiver, or stops.
     func flush() async throws
+    /// True when the claim on a received message was lost before the worker started it (the
+    /// receiver's connection was down and another worker took the message): the worker must not
+    /// start it. Asked right before each start, so it must be cheap (no I/O).
+    func isClaimLost(_ envelope: Envelope) -> Bool
 }
 
 extension Receiver {
     public func keepalive(_ envelope: Envelope) async throws {}
     public func release(_ envelopes: [Envelope]) async throws {}
     public func flush() async throws {}
+    public func isClaimLost(_ envelope: Envelope) -> Bool { false }
 }
 
 /// A receiver that can read from chosen queues of its storage (`messenger:consume --queues`).
@@ -31,10 +36,14 @@ public protocol QueueReceiver: Receiver {
     func get(limit: Int, fromQueues queues: [String]) async throws -> [Envelope]
 }
 
-/// A receiver whose stored messages can be listed, looked up and removed (failed-message commands).
+/// A receiver whose stored messages can be listed, looked up, claimed and removed one by one
+/// (failed-message commands, the HTTP API).
 public protocol ListableReceiver: Receiver {
     func list(limit: Int) async throws -> [Envelope]
     func find(id: String) async throws -> Envelope?
-    /// Removes a stored message whatever its state; returns false when there was none.
-    func remove(id: String) async throws -> Bool
+    /// Claims one stored message to handle it now, as `get` would: only one caller wins, and the
+    /// message must end in `ack`, `reject` or `release` like any received one.
+    func claim(id: String) async throws -> ClaimByIdResult
+    /// Removes a stored message unless a worker or another command holds it.
+    func remove(id: String) async throws -> RemoveByIdResult
 }

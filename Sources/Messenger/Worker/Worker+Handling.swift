@@ -10,8 +10,8 @@ extension Worker {
 
         if let undecodable = envelope.message as? UndecodableMessage {
             guard let decoded = decodeAgain(undecodable, keeping: envelope) else {
-                log.error("Stored message cannot be decoded: \(undecodable.error)")
-                await fail(envelope, error: MessengerError(.decodingFailed, undecodable.error), from: transport, log: log, forceUnrecoverable: true)
+                await fail(envelope, error: MessengerError(.decodingFailed, undecodable.error), from: transport, log: log, forceUnrecoverable: true,
+                           prelude: "Stored message cannot be decoded: \(undecodable.error)")
                 return false
             }
             envelope = decoded
@@ -19,16 +19,16 @@ extension Worker {
         }
 
         let retries = envelope.last(RedeliveryStamp.self)?.retryCount ?? 0
-        let deliveries = envelope.last(DeliveryCountStamp.self)?.count ?? 1
-        if deliveries > 1 {
-            let abandoned = AbandonedDeliveryError(deliveries: deliveries - 1)
-            let attemptsSoFar = retries + deliveries - 1
-            if !transport.retryStrategy.isRetryable(envelope, error: abandoned, failedAttempts: attemptsSoFar) {
-                log.error("Message \(abandoned)")
-                await fail(envelope, error: abandoned, from: transport, log: log, forceUnrecoverable: true)
+        if let delivery = envelope.last(DeliveryCountStamp.self), delivery.count > 1 {
+            // Only deliveries known to have started a handler count: the rest of a dead worker's
+            // batch may never have reached one.
+            let abandoned = AbandonedDeliveryError(starts: delivery.abandonedStarts)
+            if delivery.abandonedStarts > 0,
+               !transport.retryStrategy.isRetryable(envelope, error: abandoned, failedAttempts: retries + delivery.abandonedStarts) {
+                await fail(envelope, error: abandoned, from: transport, log: log, forceUnrecoverable: true, prelude: "Message \(abandoned)")
                 return false
             }
-            log.warning("Message delivered again (delivery \(deliveries)): its previous worker stopped before acknowledging it")
+            log.warning("Message delivered again (delivery \(delivery.count)): its previous worker stopped before acknowledging it")
         }
 
         log.info("Received message \(envelope.messageName)")
@@ -49,23 +49,30 @@ extension Worker {
         return true
     }
 
-    /// Sends a failed message for a retry or to the failure transport, then rejects the original.
-    /// When that send fails the original stays claimed, so that it is delivered again: never lost.
-    private func fail(_ envelope: Envelope, error: any Error, from transport: WorkerTransport, log: MessageLog, forceUnrecoverable: Bool) async {
+    /// Stores a failed message for a retry or in the failure transport, and removes the original: in
+    /// one transaction where the receiver can (same database), else sends and then rejects. When the
+    /// store fails the original stays claimed, so that it is delivered again: never lost.
+    ///
+    /// `prelude` is a line said before the outcome (why a message is failed without being handled).
+    private func fail(_ envelope: Envelope, error: any Error, from transport: WorkerTransport, log: MessageLog, forceUnrecoverable: Bool, prelude: String? = nil) async {
         let failedEnvelope = (error as? HandlerFailedError)?.envelope ?? envelope
         let retries = envelope.last(RedeliveryStamp.self)?.retryCount ?? 0
-        let crashes = max(0, (envelope.last(DeliveryCountStamp.self)?.count ?? 1) - 1)
+        let crashes = envelope.last(DeliveryCountStamp.self)?.abandonedStarts ?? 0
+        let attempts = retries + crashes + 1
         let decision = forceUnrecoverable
             ? (transport.failureDestination == nil ? .discard : .park)
             : FailureDecision.decide(
-                error: error, envelope: failedEnvelope, failedAttempts: retries + crashes + 1,
+                error: error, envelope: failedEnvelope, failedAttempts: attempts,
                 strategy: transport.retryStrategy, hasFailureTransport: transport.failureDestination != nil)
         let base = failedEnvelope.withoutAll(DelayStamp.self).withoutAll(TransportNamesStamp.self)
+        var replaced = false
         do {
             switch decision {
             case .retry(let delay):
-                _ = try await transport.retrySender.send(base.with(RedeliveryStamp(retryCount: retries + 1), DelayStamp(milliseconds: delay)))
-                log.warning("Error while handling message; retry \(retries + 1) in \(delay) ms: \(error)")
+                let retry = base.with(RedeliveryStamp(retryCount: retries + 1), DelayStamp(milliseconds: delay))
+                replaced = try await store(retry, via: transport.retrySender, replacing: envelope, from: transport)
+                report(error, of: envelope, from: transport, outcome: "retried", level: .warning, log: log, prelude: prelude,
+                       "Error while handling message; retry \(retries + 1) in \(delay) ms: \(error)")
             case .park:
                 guard let destination = transport.failureDestination else { return }
                 let details = FailureClassification.details(of: error, transportName: transport.name)
@@ -73,19 +80,46 @@ extension Worker {
                 if parked.last(SentToFailureTransportStamp.self) == nil {
                     parked = parked.with(SentToFailureTransportStamp(originalTransportName: transport.name))
                 }
-                _ = try await destination.sender.send(parked)
-                log.error("Message parked in failure transport \(destination.name) after \(retries + crashes + 1) attempt(s): \(error)")
+                replaced = try await store(parked, via: destination.sender, replacing: envelope, from: transport)
+                report(error, of: envelope, from: transport, outcome: "parked in \(destination.name)", level: .error, log: log, prelude: prelude,
+                       "Message parked in failure transport \(destination.name) after \(attempts) attempt(s): \(error)")
             case .discard:
-                log.critical("Message dropped after \(retries + crashes + 1) attempt(s): no failure transport is configured: \(error)")
+                // Every dropped message is named: it is gone for good.
+                if let prelude { log.error("\(prelude)") }
+                log.critical("Message dropped after \(attempts) attempt(s): no failure transport is configured: \(error)")
             }
         } catch let sendError {
             log.error("Cannot store the failed message for a retry or in the failure transport; it stays claimed and will be delivered again: \(sendError)")
             return
         }
+        guard !replaced else { return }
         do {
             try await transport.receiver.reject(envelope)
         } catch {
             log.error("Cannot remove the failed original; it will be delivered again: \(error)")
+        }
+    }
+
+    /// Stores a retry or a parked copy; true when the receiver replaces the original with it
+    /// atomically (the caller must not reject it then).
+    private func store(_ replacement: Envelope, via sender: any Sender, replacing original: Envelope, from transport: WorkerTransport) async throws -> Bool {
+        if let replacing = transport.receiver as? any ReplacingReceiver, try replacing.replace(original, with: replacement, via: sender) { return true }
+        _ = try await sender.send(replacement)
+        return false
+    }
+
+    /// Logs a failure's outcome in full when it is the first of its kind in this batch, at debug
+    /// level otherwise (the digest sums those up).
+    private func report(_ error: any Error, of envelope: Envelope, from transport: WorkerTransport, outcome: String, level: Logger.Level,
+                        log: MessageLog, prelude: String?, _ line: String) {
+        let kind = FailureDigest.Kind(transport: transport.name, messageType: envelope.messageName, reason: FailureClassification.reason(of: error),
+                                      outcome: outcome, level: level)
+        if digest.record(kind, id: envelope.last(TransportMessageIdStamp.self)?.id) {
+            if let prelude { log.error("\(prelude)") }
+            log.log(level, "\(line)")
+        } else {
+            if let prelude { log.debug("\(prelude)") }
+            log.debug("\(line)")
         }
     }
 
@@ -124,10 +158,12 @@ extension Worker {
 }
 
 extension Worker {
-    /// Handles one message outside the receive loop (e.g. `messenger:failed:retry`); true on success.
-    public func handleOne(_ envelope: Envelope, from transport: WorkerTransport) async -> Bool {
+    /// Handles one message outside the receive loop (e.g. `messenger:failed:retry`) and makes its
+    /// outcome durable; true when it was handled. Throws when the outcome could not be stored.
+    public func handleOne(_ envelope: Envelope, from transport: WorkerTransport) async throws -> Bool {
         let succeeded = await handle(envelope, from: transport)
-        do { try await transport.receiver.flush() } catch { logger.error("Cannot flush acknowledgements: \(error)") }
+        digest.summarize(to: logger)
+        try await transport.receiver.flush()
         return succeeded
     }
 }

@@ -17,6 +17,7 @@ public final class Worker: Sendable {
     let stopSignalStores: [any StopSignalStore]
     let latch = StopLatch()
     let wake = WakeSignal()
+    let digest = FailureDigest()
 
     public init(
         transports: [WorkerTransport], bus: MessageBus, options: WorkerOptions = WorkerOptions(),
@@ -84,6 +85,11 @@ public final class Worker: Sendable {
                 while loop.running < options.concurrency, !loop.pending.isEmpty, !loop.reachedLimit {
                     let (envelope, index) = loop.pending.removeFirst()
                     let transport = transports[index]
+                    if transport.receiver.isClaimLost(envelope) {
+                        logger.warning("Not starting message \(envelope.last(TransportMessageIdStamp.self)?.id ?? "?"): another worker took it while this one's connection was down",
+                                       metadata: ["transport": .string(transport.name), "message.type": .string(envelope.messageName)])
+                        continue
+                    }
                     loop.running += 1
                     loop.started += 1
                     group.addTask { .handled(succeeded: await self.handle(envelope, from: transport)) }
@@ -94,6 +100,7 @@ public final class Worker: Sendable {
                     continue
                 }
                 // Every claimed message has started: claim more, first receivers first.
+                digest.summarize(to: logger)
                 var hadError = false
                 var claimed = false
                 for (index, transport) in transports.enumerated() {
@@ -213,6 +220,7 @@ public final class Worker: Sendable {
     }
 
     private func finish(_ reason: WorkerStopReason, _ counts: WorkerLoopState.Counts) async -> WorkerStopReason {
+        digest.summarize(to: logger)
         for transport in transports { await flush(transport) }
         logger.notice("Worker stopped (\(reason.rawValue)) after handling \(counts.handled) message(s), \(counts.failed) failed")
         return reason

@@ -12,13 +12,13 @@ struct ConsumeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "messenger:consume",
         abstract: "Consume messages from transports, the first named first.",
-        discussion: "SIGTERM or SIGINT: finish the message in hand, acknowledge it and exit 0. A second signal exits at once."
+        discussion: "SIGTERM, SIGINT or SIGHUP: finish the messages in hand, acknowledge them and exit 0. A second signal exits at once."
     )
 
     @Argument(help: "Receivers to consume, highest priority first: transport names, or scheduler_<schedule> to emit a schedule.")
     var receivers: [String] = []
 
-    @Flag(help: "Consume every transport that stores messages, except failure transports.")
+    @Flag(help: "Consume every schedule (first, as scheduler_<name>), then every transport that stores messages, except failure transports.")
     var all = false
 
     @Option(name: .shortAndLong, help: "Stop after handling this many messages.")
@@ -69,7 +69,8 @@ struct ConsumeCommand: AsyncParsableCommand {
         // Signals are caught from the first instant: one that arrives while the worker is being set up
         // stops it as soon as it exists, instead of killing the process.
         let workerSlot = WorkerSlot()
-        let signals = SignalWatch(signals: [SIGTERM, SIGINT]) { signal, count in
+        // SIGHUP too: a closed terminal or a restarted session must not kill a worker mid-message.
+        let signals = SignalWatch(signals: [SIGTERM, SIGINT, SIGHUP]) { signal, count in
             if count == 1 {
                 logger.notice("Received signal \(signal): finishing the messages in hand, then stopping")
                 workerSlot.stop()
@@ -82,7 +83,9 @@ struct ConsumeCommand: AsyncParsableCommand {
         let kernel = try MessengerKernel.boot(try ConsoleContext.current, logger: logger)
         for problem in kernel.routingProblems() { throw MessengerError(.noHandler, "config/messenger.yaml: \(problem)") }
         let failureNames = Set(kernel.configuration.transports.keys.compactMap { kernel.configuration.failureTransport(for: $0) })
-        let names = all ? kernel.storingTransportNames.filter { !failureNames.contains($0) } : receivers
+        let names = all
+            ? (try kernel.schedules()).map { MessengerKernel.schedulerPrefix + $0.name } + kernel.storingTransportNames.filter { !failureNames.contains($0) }
+            : receivers
         guard !names.isEmpty else {
             throw ConsoleError("name the receivers to consume, e.g. `messenger:consume async`, or pass --all; configured: \(kernel.storingTransportNames.joined(separator: ", "))")
         }

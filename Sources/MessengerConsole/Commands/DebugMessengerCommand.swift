@@ -1,8 +1,10 @@
 import ArgumentParser
 import Messenger
 import MessengerConfig
+import Scheduler
 
-/// `debug:messenger`: every message type, its handlers, and where it is routed.
+/// `debug:messenger`: every message type, its handlers, and where it is routed; every recurring
+/// message of the schedules, and where its messages go.
 struct DebugMessengerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "debug:messenger", abstract: "List message types, their handlers and their routing.")
 
@@ -18,9 +20,20 @@ struct DebugMessengerCommand: AsyncParsableCommand {
         let routedTo: [String]
     }
 
+    struct ScheduleRow: Encodable {
+        let schedule: String
+        let name: String
+        let trigger: String
+        let messageType: String
+        /// Empty: handled by the worker that consumes `scheduler_<schedule>`.
+        let routedTo: [String]
+        let enabled: Bool
+    }
+
     struct Report: Encodable {
         let bus: String
         let messages: [Row]
+        let schedules: [ScheduleRow]
     }
 
     func run() async throws {
@@ -30,7 +43,21 @@ struct DebugMessengerCommand: AsyncParsableCommand {
             Row(message: type.name, swiftType: type.swiftType, handlers: kernel.registry.handlers(for: type.name).map(\.name),
                 routedTo: senders.transportNames(forMessageName: type.name))
         }
-        if format == .json { return try printJSON(Report(bus: kernel.bus.name, messages: rows)) }
+        var problems = kernel.routingProblems()
+        var scheduleRows: [ScheduleRow] = []
+        do {
+            for schedule in try kernel.schedules() {
+                for task in schedule.messages {
+                    let type = Swift.type(of: task.message).messageName
+                    scheduleRows.append(ScheduleRow(
+                        schedule: schedule.name, name: task.name, trigger: SchedulerListCommand.describe(task, try task.makeTrigger(schedule: schedule.name)),
+                        messageType: type, routedTo: senders.transportNames(forMessageName: type), enabled: task.enabled))
+                }
+            }
+        } catch {
+            problems.append("the schedules cannot be read: \(error)")
+        }
+        if format == .json { return try printJSON(Report(bus: kernel.bus.name, messages: rows, schedules: scheduleRows)) }
         print("Bus: \(kernel.bus.name)\n")
         var table = TextTable("Message", "Handlers", "Routed to")
         for row in rows {
@@ -38,7 +65,15 @@ struct DebugMessengerCommand: AsyncParsableCommand {
                       row.routedTo.isEmpty ? "sync (handled when dispatched)" : row.routedTo.joined(separator: ", "))
         }
         print(table.render())
-        let problems = kernel.routingProblems()
+        if !scheduleRows.isEmpty {
+            var schedules = TextTable("Schedule", "Recurring message", "Trigger", "Message", "Routed to")
+            for row in scheduleRows {
+                schedules.add(row.schedule, row.name + (row.enabled ? "" : " (disabled)"), row.trigger, row.messageType,
+                              row.routedTo.isEmpty ? "handled by the worker consuming scheduler_\(row.schedule)" : row.routedTo.joined(separator: ", "))
+            }
+            print("\nSchedules (consumed as scheduler_<schedule>):\n")
+            print(schedules.render())
+        }
         if !problems.isEmpty { print("\nProblems:\n" + problems.map { "  - \($0)" }.joined(separator: "\n")) }
     }
 }

@@ -33,12 +33,17 @@ struct FailedRemoveCommand: AsyncParsableCommand {
             guard !targets.isEmpty else { return print("No failed messages in \"\(name)\".") }
         }
         try Confirmation.require("Remove \(targets.count) failed message(s) from \"\(name)\" for good?", force: force)
-        var missing: [String] = []
+        var (missing, held): ([String], [String]) = ([], [])
         for id in targets {
-            if try await receiver.remove(id: id) { print("[OK] Message \(id) removed.") } else { missing.append(id) }
+            switch try await receiver.remove(id: id) {
+            case .removed: print("[OK] Message \(id) removed.")
+            case .held: held.append(id)
+            case .missing: missing.append(id)
+            }
         }
-        if !missing.isEmpty {
-            throw MessengerError(.transportFailure, "no message with id \(missing.joined(separator: ", ")) in failure transport \"\(name)\"")
-        }
+        var problems: [String] = []
+        if !held.isEmpty { problems.append("message \(held.joined(separator: ", ")) is being retried or handled by another process: not removed") }
+        if !missing.isEmpty && !all { problems.append("no message with id \(missing.joined(separator: ", ")) in failure transport \"\(name)\"") }
+        if !problems.isEmpty { throw MessengerError(.transportFailure, problems.joined(separator: "; ")) }
     }
 }

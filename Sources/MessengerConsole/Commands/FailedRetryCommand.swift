@@ -4,8 +4,10 @@ import Messenger
 
 /// `messenger:failed:retry [ID...]`: handles parked messages again, here and now.
 ///
-/// A message that succeeds is removed; one that fails again goes back to the failure transport with
-/// its new error.
+/// Each message is claimed first, so that two operators (or a command and the HTTP API) never retry
+/// the same one twice: the second is told it is already being retried. A message that succeeds is
+/// removed; one that fails again goes back to the failure transport with its new error, in the same
+/// transaction as the removal of the old row.
 struct FailedRetryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "messenger:failed:retry", abstract: "Handle messages from the failure transport again.")
 
@@ -24,52 +26,42 @@ struct FailedRetryCommand: AsyncParsableCommand {
         let logger = verbosity.logger("messenger.console")
         let kernel = try MessengerKernel.boot(try ConsoleContext.current, logger: logger)
         let (name, receiver) = try kernel.failureTransport(named: transport)
-        var envelopes: [Envelope] = []
+        var targets = ids
         if ids.isEmpty {
-            envelopes = try await receiver.list(limit: Int.max)
-            guard !envelopes.isEmpty else { return print("No failed messages in \"\(name)\".") }
-            try Confirmation.require("Retry all \(envelopes.count) failed message(s)?", force: force)
-        } else {
-            for id in ids {
-                guard let envelope = try await receiver.find(id: id) else {
-                    throw MessengerError(.transportFailure, "no message with id \(id) in failure transport \"\(name)\"")
-                }
-                envelopes.append(envelope)
-            }
+            targets = try await receiver.list(limit: Int.max).compactMap { $0.last(TransportMessageIdStamp.self)?.id }
+            guard !targets.isEmpty else { return print("No failed messages in \"\(name)\".") }
+            try Confirmation.require("Retry all \(targets.count) failed message(s)?", force: force)
         }
         let worker = Worker(transports: [], bus: kernel.bus, logger: logger, serializer: kernel.serializer)
         let target = WorkerTransport(
-            name: name, receiver: RemoveByIdReceiver(base: receiver), retrySender: receiver,
-            retryStrategy: MultiplierRetryStrategy(maxRetries: 0),
+            name: name, receiver: receiver, retrySender: receiver, retryStrategy: MultiplierRetryStrategy(maxRetries: 0),
             failureDestination: .init(name: name, sender: receiver)
         )
-        var failed = 0
-        for envelope in envelopes {
-            let id = envelope.last(TransportMessageIdStamp.self)?.id ?? "?"
-            let retry = envelope.with(RedeliveryStamp(retryCount: (envelope.last(RedeliveryStamp.self)?.retryCount ?? 0) + 1))
-            if await worker.handleOne(retry, from: target) {
-                print("[OK] Message \(id) (\(envelope.messageName)) handled and removed.")
-            } else {
-                failed += 1
-                print("[FAILED] Message \(id) (\(envelope.messageName)) failed again; it is back in \"\(name)\" with its new error.")
+        var (failed, skipped) = (0, 0)
+        for id in targets {
+            switch try await receiver.claim(id: id) {
+            case .missing:
+                skipped += 1
+                print("[SKIPPED] No message with id \(id) in \"\(name)\" (removed, or retried already).")
+            case .held:
+                skipped += 1
+                print("[SKIPPED] Message \(id) is being retried or handled by another process; it was left alone.")
+            case .claimed(let envelope):
+                // An operator's retry runs the handlers whatever earlier deliveries did.
+                let count = envelope.last(DeliveryCountStamp.self)?.count ?? 1
+                let retry = envelope.with(RedeliveryStamp(retryCount: (envelope.last(RedeliveryStamp.self)?.retryCount ?? 0) + 1), DeliveryCountStamp(count))
+                if try await worker.handleOne(retry, from: target) {
+                    print("[OK] Message \(id) (\(envelope.messageName)) handled and removed.")
+                } else {
+                    failed += 1
+                    print("[FAILED] Message \(id) (\(envelope.messageName)) failed again; it is back in \"\(name)\" with its new error.")
+                }
             }
         }
         await kernel.close()
-        if failed > 0 { throw ExitCode(1) }
-    }
-}
-
-/// Acks and rejects by removing the row by id: for messages looked up, not claimed.
-struct RemoveByIdReceiver: Receiver {
-    let base: any ListableReceiver
-
-    func get(limit: Int) async throws -> [Envelope] { [] }
-    func ack(_ envelope: Envelope) async throws { try await remove(envelope) }
-    func reject(_ envelope: Envelope) async throws { try await remove(envelope) }
-
-    private func remove(_ envelope: Envelope) async throws {
-        guard let id = envelope.last(TransportMessageIdStamp.self)?.id else { return }
-        _ = try await base.remove(id: id)
+        // Messages named on the command line that were not retried are an error; with "all", a
+        // message another process retries meanwhile is not.
+        if failed > 0 || (!ids.isEmpty && skipped > 0) { throw ExitCode(1) }
     }
 }
 

@@ -25,6 +25,19 @@ public struct ConsoleLogHandler: LogHandler {
         let fields = all.sorted { $0.key < $1.key }.map { " \($0.key)=\($0.value)" }.joined()
         let time = Date().formatted(Self.timeFormat)
         let line = "\(time) \(event.level.rawValue.uppercased()) [\(label)] \(event.message)\(fields)\n"
-        FileHandle.standardError.write(Data(line.utf8))
+        Self.writeToStandardError(line)
+    }
+
+    /// Writes the whole line, or as much as standard error takes: a closed pipe or a full disk loses
+    /// log lines, never the process (SIGPIPE is ignored by the console; see `ConsoleApplication.run`).
+    static func writeToStandardError(_ line: String) {
+        var bytes = Array(line.utf8)
+        bytes.withUnsafeMutableBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = write(STDERR_FILENO, buffer.baseAddress! + offset, buffer.count - offset)
+                if written > 0 { offset += written } else if written < 0 && errno == EINTR { continue } else { return }
+            }
+        }
     }
 }

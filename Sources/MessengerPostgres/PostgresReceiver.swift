@@ -1,0 +1,293 @@
+import Foundation
+import Logging
+import Messenger
+import Synchronization
+
+/// The receiving side of a `postgresql://` transport.
+///
+/// One statement acknowledges the previous batch and claims the next with `FOR UPDATE SKIP LOCKED`;
+/// no transaction stays open while handlers run. When a claim comes back full, the next one is read
+/// ahead while the worker handles this one. Messages taken back from dead workers come alone (their
+/// start, and so their count against the poison-message check, is certain). Retries and parked
+/// copies of failed messages replace their original in one statement, batched like acknowledgements.
+final class PostgresReceiver: Sendable {
+    let table: PostgresTable
+    private let pendingAcks = Mutex<[PostgresClaim]>([])
+    private let pendingReplacements = Mutex<[Replacement]>([])
+    private let lastAbandonedCheck = Mutex<ContinuousClock.Instant?>(nil)
+    /// The claim started ahead of the next `get`, and the queues it is for.
+    private let readAhead = Mutex<ReadAhead?>(nil)
+
+    private struct ReadAhead: Sendable {
+        let queues: [String]
+        let task: Task<[[String?]], any Error>
+    }
+
+    /// A claimed message to remove and the row that stands for it from then on.
+    struct Replacement: Sendable {
+        let original: PostgresClaim
+        let target: PostgresSchema
+        let queue: String
+        let encoded: EncodedEnvelope
+        let delayMilliseconds: Int64
+        let deduplication: DeduplicateStamp?
+    }
+
+    init(table: PostgresTable) { self.table = table }
+
+    // MARK: Claims
+
+    /// Claims up to `limit` due messages; a message taken back from a dead worker comes alone.
+    func get(limit: Int, fromQueues queues: [String]) async throws -> [Envelope] {
+        try await table.prepare()
+        let limit = max(1, min(limit, table.options.prefetch))
+        if shouldCheckAbandoned() {
+            let recovered = try await claim(table.schema.claimAbandoned(queues: queues.count), [
+                .int(1), .int(Int64(table.options.redeliverTimeoutSeconds)), PostgresSchema.queueParameter(queues),
+            ])
+            if let row = recovered.first {
+                table.logger.debug("Took back message \(row[0] ?? "?") of \(table.name): its worker is gone or past redeliver_timeout")
+                // More may be waiting: the next claim looks again at once.
+                lastAbandonedCheck.withLock { $0 = nil }
+                return [table.envelope(from: row)]
+            }
+        }
+        var rows: [[String?]]
+        if let ahead = takeReadAhead(), let claimed = try? await ahead.task.value {
+            rows = claimed
+            if ahead.queues != queues {
+                try await giveBack(rows)
+                rows = try await claimReady(limit: limit, queues: queues, firstStartsNow: true)
+            } else if rows.count > limit {
+                try await giveBack(Array(rows[limit...]))
+                rows = Array(rows[..<limit])
+            }
+        } else {
+            rows = try await claimReady(limit: limit, queues: queues, firstStartsNow: true)
+        }
+        if table.options.readAhead, limit > 1, rows.count == limit {
+            let task = Task { try await self.claimReady(limit: limit, queues: queues, firstStartsNow: false) }
+            readAhead.withLock { $0 = ReadAhead(queues: queues, task: task) }
+        }
+        return rows.map(table.envelope(from:))
+    }
+
+    /// How many rows the claim read ahead holds, once it has finished; nil when none was started.
+    func readAheadCount() async -> Int? {
+        guard let ahead = readAhead.withLock({ $0 }) else { return nil }
+        return (try? await ahead.task.value)?.count
+    }
+
+    /// Due rows, sorted by id. `firstStartsNow`: the worker starts the first of them as soon as it
+    /// has them (not so for a claim read ahead).
+    private func claimReady(limit: Int, queues: [String], firstStartsNow: Bool) async throws -> [[String?]] {
+        let rows = try await claim(table.schema.claimReady(queues: queues.count), [
+            .int(Int64(limit)), PostgresSchema.queueParameter(queues), .text(firstStartsNow ? "true" : "false"),
+        ])
+        return rows.sorted { (Int64($0[0] ?? "") ?? 0) < (Int64($1[0] ?? "") ?? 0) }
+    }
+
+    /// Runs a claim statement whose first parameters are the owner and the acknowledgements gathered
+    /// so far (written by the same statement), after the pending replacements. What it claims and
+    /// acknowledges is recorded on the connection's executor, in the same step.
+    private func claim(_ sql: String, _ parameters: [PostgresValue]) async throws -> [[String?]] {
+        try await writeReplacements()
+        let (owner, held) = (table.owner, table.held)
+        return try await withPendingAcks { acks in
+            try await table.connection.run { connection in
+                held.claiming()
+                let rows = try connection.query(sql, PostgresSchema.claimParameters(owner: owner, acks) + parameters).rows
+                held.settle(acks)
+                held.hold(PostgresSchema.claims(of: rows, deliveriesIn: 3))
+                return rows
+            }
+        }
+    }
+
+    /// Runs `body` with the acknowledgements gathered so far; when it fails they wait for the next try.
+    private func withPendingAcks<T>(_ body: ([PostgresClaim]) async throws -> T) async throws -> T {
+        let acks = pendingAcks.withLock { pending in defer { pending = [] }; return pending }
+        do {
+            return try await body(acks)
+        } catch {
+            pendingAcks.withLock { $0.insert(contentsOf: acks, at: 0) }
+            throw error
+        }
+    }
+
+    private func takeReadAhead() -> ReadAhead? {
+        readAhead.withLock { current in defer { current = nil }; return current }
+    }
+
+    /// Waits for the claim read ahead, if any, and gives its rows back.
+    private func endReadAhead() async throws {
+        guard let ahead = takeReadAhead(), let claimed = try? await ahead.task.value else { return }
+        try await giveBack(claimed)
+    }
+
+    /// Gives back rows claimed ahead that no worker took.
+    private func giveBack(_ rows: [[String?]]) async throws {
+        guard !rows.isEmpty else { return }
+        try await release(PostgresSchema.claims(of: rows, deliveriesIn: 3))
+    }
+
+    /// Dead workers' rows are looked for at most once a second: a cheap pass over in-flight rows.
+    private func shouldCheckAbandoned() -> Bool {
+        lastAbandonedCheck.withLock { last in
+            let now = ContinuousClock.now
+            if let previous = last, now - previous < .seconds(1) { return false }
+            last = now
+            return true
+        }
+    }
+
+    // MARK: Outcomes
+
+    func ack(_ envelope: Envelope) throws { try scheduleRemoval(of: envelope) }
+
+    func reject(_ envelope: Envelope) throws { try scheduleRemoval(of: envelope) }
+
+    private func scheduleRemoval(of envelope: Envelope) throws {
+        let claim = try table.claimOf(envelope)
+        pendingAcks.withLock { $0.append(claim) }
+    }
+
+    func replace(_ original: Envelope, with replacement: Envelope, via sender: any Sender) throws -> Bool {
+        guard let target = (sender as? PostgresTransport)?.table,
+              target.connection.info.databaseIdentity == table.connection.info.databaseIdentity else { return false }
+        let item = Replacement(
+            original: try table.claimOf(original), target: target.schema, queue: target.options.queueName,
+            encoded: try target.serializer.encode(replacement), delayMilliseconds: replacement.last(DelayStamp.self)?.milliseconds ?? 0,
+            deduplication: replacement.deduplication)
+        pendingReplacements.withLock { $0.append(item) }
+        return true
+    }
+
+    /// Stores the batched replacements and acknowledgements, and gives back what was claimed ahead
+    /// (the worker flushes when it goes idle, turns to another receiver or stops).
+    func flush() async throws {
+        try await endReadAhead()
+        try await writeReplacements()
+        let (owner, held, sql) = (table.owner, table.held, table.schema.deleteAcked)
+        try await withPendingAcks { acks in
+            guard !acks.isEmpty else { return }
+            try await table.connection.run { connection in
+                try connection.query(sql, PostgresSchema.claimParameters(owner: owner, acks))
+                held.settle(acks)
+            }
+        }
+    }
+
+    func keepalive(_ envelope: Envelope) async throws {
+        let claim = try table.claimOf(envelope)
+        try await table.connection.query(table.schema.keepalive, [.int(claim.id), .int(table.owner), .int(claim.deliveries)])
+    }
+
+    /// Gives back claimed messages, and what was claimed ahead first (so that it cannot take them again).
+    func release(_ envelopes: [Envelope]) async throws {
+        try await endReadAhead()
+        try await release(try envelopes.map(table.claimOf))
+    }
+
+    private func release(_ claims: [PostgresClaim]) async throws {
+        let (owner, held, sql) = (table.owner, table.held, table.schema.release)
+        try await table.connection.run { connection in
+            try connection.query(sql, PostgresSchema.claimParameters(owner: owner, claims))
+            held.settle(claims)
+        }
+    }
+
+    func isClaimLost(_ envelope: Envelope) -> Bool {
+        guard let claim = try? table.claimOf(envelope) else { return false }
+        return table.held.takeLost(claim)
+    }
+
+    // MARK: Replacements
+
+    /// Writes the pending replacements in one transaction. A statement the database refuses for a
+    /// reason of its own (not a lost connection or a timeout) is tried again one replacement at a
+    /// time; one that still fails gives its original back, to be delivered again, and is logged.
+    private func writeReplacements() async throws {
+        let replacements = pendingReplacements.withLock { pending in defer { pending = [] }; return pending }
+        guard !replacements.isEmpty else { return }
+        let (schema, owner, held) = (table.schema, table.owner, table.held)
+        do {
+            let lost = try await table.connection.run { connection in
+                try connection.transaction { connection in try Self.write(replacements, schema: schema, owner: owner, held: held, on: connection) }
+            }
+            reportLost(lost)
+        } catch let error as PostgresError where error.kind == .statement && !error.isLockTimeout && !error.isStatementTimeout {
+            for replacement in replacements {
+                do {
+                    reportLost(try await table.connection.run { connection in
+                        try connection.transaction { connection in try Self.write([replacement], schema: schema, owner: owner, held: held, on: connection) }
+                    })
+                } catch {
+                    table.logger.error("Cannot store the retry or parked copy of message \(replacement.original.id); it is given back and will be delivered again: \(error)")
+                    try? await release([replacement.original])
+                }
+            }
+        } catch {
+            pendingReplacements.withLock { $0.insert(contentsOf: replacements, at: 0) }
+            throw error
+        }
+    }
+
+    /// Removes each original and stores its replacement, inside the caller's transaction; returns how
+    /// many replacements were dropped because their original was no longer this worker's.
+    private static func write(_ replacements: [Replacement], schema: PostgresSchema, owner: Int64, held: HeldClaims,
+                              on connection: isolated PostgresConnection) throws -> Int {
+        var stored = 0
+        for (target, group) in Dictionary(grouping: replacements.filter { $0.deduplication == nil }, by: \.target.table) {
+            let originals = group.map(\.original)
+            stored += try connection.query(schema.replaceClaims(into: target), PostgresSchema.claimParameters(owner: owner, originals) + [
+                .integers(originals.map(\.id)), .array(group.map(\.encoded.body)), .array(group.map(\.encoded.headers)),
+                .array(group.map(\.queue)), .integers(group.map(\.delayMilliseconds)),
+            ]).count
+        }
+        for replacement in replacements {
+            guard let rule = replacement.deduplication else { continue }
+            let original = replacement.original
+            guard try connection.query(schema.deleteClaim, [.int(owner), .int(original.id), .int(original.deliveries)]).count == 1 else { continue }
+            stored += 1
+            // Nil: a pending message with the same key stands for this one.
+            _ = try PostgresSender.insertDeduplicated(replacement.encoded, delay: replacement.delayMilliseconds, rule: rule, queue: replacement.queue,
+                                                      schema: replacement.target, on: connection)
+        }
+        held.settle(replacements.map(\.original))
+        return replacements.count - stored
+    }
+
+    private func reportLost(_ lost: Int) {
+        guard lost > 0 else { return }
+        table.logger.warning("\(lost) failed message(s) were not retried or parked from here: another worker had taken them and handles them")
+    }
+
+    // MARK: Reconnection
+
+    /// After a reconnection (the owner lock taken again): rows the owner key holds that this
+    /// transport does not know it holds were claimed by a statement whose answer was lost, and are
+    /// given back uncounted; rows it knew it held that the key no longer holds are marked lost, so
+    /// that the worker does not start them. Acknowledgements still to write are among the rows held:
+    /// they go with the next claim, never handed out again.
+    static func reconcile(on connection: isolated PostgresConnection, schema: PostgresSchema, owner: Int64, held: HeldClaims, logger: Logger) {
+        guard let known = held.heldIfClaimed else { return }
+        do {
+            let owned = PostgresSchema.claims(of: try connection.query(schema.ownedClaims, [.int(owner)], prepare: false).rows, deliveriesIn: 1)
+            let knownCounts = Dictionary(known.map { ($0.id, $0.deliveries) }, uniquingKeysWith: { $1 })
+            let ownedCounts = Dictionary(owned.map { ($0.id, $0.deliveries) }, uniquingKeysWith: { $1 })
+            let orphans = owned.filter { knownCounts[$0.id] != $0.deliveries }
+            if !orphans.isEmpty {
+                try connection.query(schema.release, PostgresSchema.claimParameters(owner: owner, orphans), prepare: false)
+                logger.warning("Gave back \(orphans.count) message(s) claimed by a statement whose answer was lost with the connection")
+            }
+            let lost = known.filter { ownedCounts[$0.id] != $0.deliveries }
+            if !lost.isEmpty {
+                held.markLost(lost)
+                logger.notice("\(lost.count) message(s) held before the connection was lost are no longer this worker's (acknowledged by a statement whose answer was lost, or taken by another worker meanwhile); those not started yet will not be")
+            }
+        } catch {
+            logger.warning("Cannot compare the claims held before the connection was lost with the table; unknown ones wait for redeliver_timeout: \(error)")
+        }
+    }
+}

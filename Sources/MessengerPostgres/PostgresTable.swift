@@ -1,0 +1,123 @@
+import Foundation
+import Logging
+import Messenger
+import Synchronization
+
+/// What the parts of a `postgresql://` transport share: its connections, its table's SQL, its
+/// options, its serializer, its owner key; the table's set-up, done once; and the wording of the
+/// errors that a lock or a slow statement causes.
+final class PostgresTable: Sendable {
+    let name: String
+    let options: PostgresTransportOptions
+    let schema: PostgresSchema
+    let serializer: any Serializer
+    let logger: Logger
+    /// This transport's claims, and the advisory lock that proves its worker alive (two positive int4,
+    /// high and low half).
+    let owner: Int64
+    /// Claims, acknowledgements and single sends. It holds the owner lock while connected.
+    let connection: PostgresConnection
+    /// Large batches outside a caller's transaction are stored in a transaction of their own, on a
+    /// connection of their own (opened on first use), one batch at a time: the main connection is
+    /// shared by claims and other senders, which an open transaction would turn away.
+    let batchConnection: PostgresConnection
+    let batchLock = AsyncLock()
+    /// What this transport holds, for the reconciliation after a reconnection.
+    let held: HeldClaims
+    private let setUp = Mutex(false)
+
+    init(name: String, info: PostgresConnectionInfo, options: PostgresTransportOptions, serializer: any Serializer, logger: Logger) {
+        self.name = name
+        self.options = options
+        self.serializer = serializer
+        self.logger = logger
+        let schema = PostgresSchema(table: options.tableName)
+        self.schema = schema
+        let key = (Int32.random(in: 1...Int32.max), Int32.random(in: 1...Int32.max))
+        let owner = Int64(key.0) << 32 | Int64(key.1)
+        self.owner = owner
+        let held = HeldClaims()
+        self.held = held
+        let settings = Self.sessionSettings(options)
+        let connectedBefore = Mutex(false)
+        connection = PostgresConnection(info: info, onConnect: [
+            { connection in
+                try connection.execute(settings)
+                if connectedBefore.withLock({ before in defer { before = true }; return before }) {
+                    logger.notice("Reconnected to PostgreSQL at \(info.redacted): the previous session was closed (a server restart, a terminated session or the network)")
+                }
+            },
+            { connection in try Self.takeOwnerLock(key, on: connection, logger: logger) },
+            { connection in PostgresReceiver.reconcile(on: connection, schema: schema, owner: owner, held: held, logger: logger) },
+        ])
+        batchConnection = PostgresConnection(info: info, onConnect: [{ connection in try connection.execute(settings) }])
+    }
+
+    /// `lock_timeout` and `statement_timeout` for this transport's own sessions: a statement never
+    /// waits for a lock (a migration's, say) longer than the first, nor runs longer than the second.
+    static func sessionSettings(_ options: PostgresTransportOptions) -> String {
+        "SET lock_timeout = \(options.lockTimeoutMilliseconds); SET statement_timeout = \(options.statementTimeoutMilliseconds)"
+    }
+
+    /// Takes the session advisory lock of the owner key. A session of this transport that the server
+    /// has not seen die yet (its connection silently gone) may still hold it: that session is ended.
+    private static func takeOwnerLock(_ key: (Int32, Int32), on connection: isolated PostgresConnection, logger: Logger) throws {
+        let parameters: [PostgresValue] = [.int(Int64(key.0)), .int(Int64(key.1))]
+        if try connection.query("SELECT pg_try_advisory_lock($1::int, $2::int)", parameters, prepare: false).rows.first?.first == "t" { return }
+        let ended = try connection.query("""
+            SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND classid = $1::int::oid AND objid = $2::int::oid
+            AND objsubid = 2 AND granted AND pid <> pg_backend_pid()
+            """, parameters, prepare: false).count
+        logger.warning("An earlier session of this transport still held its worker key; ended \(ended) such session(s)")
+        try connection.query("SELECT pg_advisory_lock($1::int, $2::int)", parameters, prepare: false)
+    }
+
+    func setup() async throws {
+        let schema = schema
+        let present = try await connection.query(PostgresSchema.isSetUp, [.text(schema.table), .text(schema.table + "_notify"), .text(schema.table + "_dedup")], prepare: false)
+        if present.rows.first?.first == "t" { return }
+        try await connection.transaction { connection in try connection.execute(schema.create) }
+    }
+
+    /// Auto set-up runs once per transport; after that, sending and claiming go straight to the table.
+    func prepare() async throws {
+        guard options.autoSetup, !setUp.withLock({ $0 }) else { return }
+        try await setup()
+        setUp.withLock { $0 = true }
+    }
+
+    /// The connection to write on: the caller's open transaction when it is on this database.
+    func target() throws -> PostgresConnection {
+        guard let transaction = PostgresTransactionContext.current else { return connection }
+        guard transaction.info.databaseIdentity == connection.info.databaseIdentity else {
+            throw MessengerError(.transportFailure, "transport \"\(name)\" is on \(connection.info.databaseIdentity), but the open transaction is on \(transaction.info.databaseIdentity): the message cannot be part of it")
+        }
+        return transaction
+    }
+
+    /// Runs `body`, saying what a lock or statement timeout means for this transport's table.
+    func explainingTimeouts<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as PostgresError where error.isLockTimeout {
+            throw MessengerError(.transportFailure, "transport \"\(name)\": timed out after \(options.lockTimeoutMilliseconds) ms waiting for a lock on table \(schema.table): another session holds it (a migration, say); try again once it is done (lock_timeout, a transport option) [SQLSTATE 55P03]")
+        } catch let error as PostgresError where error.isStatementTimeout {
+            throw MessengerError(.transportFailure, "transport \"\(name)\": a statement on table \(schema.table) ran past \(options.statementTimeoutMilliseconds) ms and was cancelled (statement_timeout, a transport option) [SQLSTATE 57014]")
+        }
+    }
+
+    /// An envelope from a row of `PostgresSchema.returning`.
+    func envelope(from row: [String?]) -> Envelope {
+        let decoded = serializer.decodeOrQuarantine(EncodedEnvelope(body: row[1] ?? "", headers: row[2] ?? ""))
+        return decoded.with(TransportMessageIdStamp(row[0] ?? "?"),
+                            DeliveryCountStamp(Int(row[3] ?? "0") ?? 0, abandonedStarts: Int(row[4] ?? "0") ?? 0))
+    }
+
+    /// The claim a received envelope stands for.
+    func claimOf(_ envelope: Envelope) throws -> PostgresClaim {
+        guard let id = envelope.last(TransportMessageIdStamp.self).flatMap({ Int64($0.id) }) else {
+            throw MessengerError(.transportFailure, "transport \"\(name)\": the envelope carries no PostgreSQL row id")
+        }
+        return (id, Int64(envelope.last(DeliveryCountStamp.self)?.count ?? 0))
+    }
+}

@@ -1,0 +1,148 @@
+import Foundation
+import Logging
+import Messenger
+import Synchronization
+
+/// The receiving side of an `sqlite://` transport.
+///
+/// A claim runs in `BEGIN IMMEDIATE`, so each row goes to exactly one worker. Acknowledgements, and
+/// the replacements of failed messages (a retry, a parked copy), are batched and written in the same
+/// transaction as the next claim (or on `flush()`), so one fsync serves a whole batch and a crash
+/// never leaves a failed message and its retry both stored.
+final class SQLiteReceiver: Sendable {
+    let table: SQLiteTable
+    let logger: Logger
+    private let pending = Mutex(PendingWrites())
+
+    /// Writes that wait for the next transaction.
+    struct PendingWrites: Sendable {
+        var removals: [ClaimReference] = []
+        var replacements: [Replacement] = []
+        var isEmpty: Bool { removals.isEmpty && replacements.isEmpty }
+    }
+
+    /// A claimed message to remove and the row that stands for it from then on.
+    struct Replacement: Sendable {
+        let original: ClaimReference
+        let target: SQLiteSchema
+        let values: [SQLiteValue]
+        let deduplicationKey: String?
+    }
+
+    init(table: SQLiteTable, logger: Logger) {
+        self.table = table
+        self.logger = logger
+    }
+
+    /// Claims up to `limit` due messages. A message taken back from a worker presumed dead (its claim
+    /// older than `redeliver_timeout`) comes alone, so that the worker starts it at once: a delivery
+    /// is counted against the poison-message check only when its start is certain.
+    func get(limit: Int, fromQueues queues: [String]) async throws -> [Envelope] {
+        try await table.prepare()
+        let writes = takePending()
+        let current = SQLiteTable.milliseconds(table.now())
+        let (schema, token, expired) = (table.schema, table.claimToken, table.expiredClaimLimit(now: current))
+        let queueValues = queues.map { SQLiteValue.text($0) }
+        let bounded = Int64(max(1, limit))
+        let result: (rows: [[SQLiteValue]], lost: Int)
+        do {
+            result = try await table.connection.transaction { connection in
+                let lost = try Self.write(writes, schema: schema, on: connection)
+                let recovered = try connection.query(schema.claimRecovered(queueCount: queues.count), [.integer(current), .text(token), .integer(expired)] + queueValues)
+                if !recovered.isEmpty { return (recovered, lost) }
+                var rows = try connection.query(schema.claimReady(queueCount: queues.count), [.integer(current), .text(token), .integer(bounded)] + queueValues)
+                rows.sort { ($0[4].int ?? 0, $0[0].int ?? 0) < ($1[4].int ?? 0, $1[0].int ?? 0) }
+                // The worker starts the first message of a batch as soon as it has it.
+                if let first = rows.first { try connection.query(schema.markStartedOnClaim, [first[0], .text(token)]) }
+                return (rows, lost)
+            }
+        } catch {
+            restore(writes)
+            throw error
+        }
+        reportLost(result.lost)
+        return result.rows.map(table.envelope(from:))
+    }
+
+    func ack(_ envelope: Envelope) throws { try scheduleRemoval(of: envelope) }
+
+    func reject(_ envelope: Envelope) throws { try scheduleRemoval(of: envelope) }
+
+    func replace(_ original: Envelope, with replacement: Envelope, via sender: any Sender) throws -> Bool {
+        guard let target = (sender as? SQLiteTransport)?.table, target.connection.path == table.connection.path else { return false }
+        let values = try target.insertValues(replacement, createdAt: SQLiteTable.milliseconds(table.now()))
+        let item = Replacement(original: try table.claimReference(original), target: target.schema, values: values,
+                               deduplicationKey: replacement.deduplication?.key)
+        pending.withLock { $0.replacements.append(item) }
+        return true
+    }
+
+    func flush() async throws {
+        let writes = takePending()
+        guard !writes.isEmpty else { return }
+        let schema = table.schema
+        let lost: Int
+        do {
+            lost = try await table.connection.transaction { connection in try Self.write(writes, schema: schema, on: connection) }
+        } catch {
+            restore(writes)
+            throw error
+        }
+        reportLost(lost)
+    }
+
+    func keepalive(_ envelope: Envelope) async throws {
+        let reference = try table.claimReference(envelope)
+        let (sql, current) = (table.schema.keepalive, SQLiteTable.milliseconds(table.now()))
+        try await table.connection.query(sql, reference.bindings + [.integer(current)])
+    }
+
+    func release(_ envelopes: [Envelope]) async throws {
+        let references = try envelopes.map(table.claimReference)
+        let (sql, superseded) = (table.schema.release, table.schema.deleteSupersededClaim)
+        try await table.connection.transaction { connection in
+            for reference in references {
+                try connection.query(superseded, reference.bindings)
+                try connection.query(sql, reference.bindings)
+            }
+        }
+    }
+
+    /// Writes acknowledgements and replacements; returns how many replacements were dropped because
+    /// their original was no longer this claim's (another worker took it and handles it).
+    private static func write(_ writes: PendingWrites, schema: SQLiteSchema, on connection: isolated SQLiteConnection) throws -> Int {
+        for removal in writes.removals { try connection.query(schema.deleteClaimed, removal.bindings) }
+        var lost = 0
+        for replacement in writes.replacements {
+            try connection.query(schema.deleteClaimed, replacement.original.bindings)
+            guard connection.changes == 1 else {
+                lost += 1
+                continue
+            }
+            _ = try SQLiteSender.store(replacement.values, key: replacement.deduplicationKey, debounce: false, schema: replacement.target, on: connection)
+        }
+        return lost
+    }
+
+    private func reportLost(_ lost: Int) {
+        guard lost > 0 else { return }
+        logger.warning("\(lost) failed message(s) were not retried or parked from here: another worker had taken them (claimed past redeliver_timeout) and handles them")
+    }
+
+    private func scheduleRemoval(of envelope: Envelope) throws {
+        let reference = try table.claimReference(envelope)
+        pending.withLock { $0.removals.append(reference) }
+    }
+
+    private func takePending() -> PendingWrites {
+        pending.withLock { writes in defer { writes = PendingWrites() }; return writes }
+    }
+
+    /// Puts writes that failed back in front of those scheduled meanwhile.
+    private func restore(_ writes: PendingWrites) {
+        pending.withLock { current in
+            current.removals.insert(contentsOf: writes.removals, at: 0)
+            current.replacements.insert(contentsOf: writes.replacements, at: 0)
+        }
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+import Messenger
+
+/// The sending side of an `sqlite://` transport: one message per transaction (or as part of the
+/// caller's), many in one; deduplication keys checked in the same transaction.
+struct SQLiteSender: Sendable {
+    let table: SQLiteTable
+
+    /// What storing a message did.
+    enum Stored: Sendable {
+        case inserted(Int64)
+        case duplicate(of: Int64, debounced: Bool)
+    }
+
+    func send(_ envelope: Envelope) async throws -> Envelope {
+        let joined = try table.joinedTransaction()
+        try await table.prepare(on: joined)
+        let values = try table.insertValues(envelope, createdAt: SQLiteTable.milliseconds(table.now()))
+        let (schema, queue, rule) = (table.schema, table.options.queueName, envelope.deduplication)
+        let retried = envelope.last(TransportMessageIdStamp.self).flatMap { Int64($0.id) }
+        let store: @Sendable (isolated SQLiteConnection) throws -> Stored = { connection in
+            if let rule, let retried { try connection.query(schema.releaseOwnKey, [.integer(retried), .text(queue), .text(rule.key)]) }
+            return try Self.store(values, key: rule?.key, debounce: rule?.debounce == true, schema: schema, on: connection)
+        }
+        let stored: Stored
+        if let joined { stored = try await joined.run(store) } else { stored = try await table.connection.transaction(store) }
+        switch stored {
+        case .inserted(let id): return envelope.with(TransportMessageIdStamp(String(id)))
+        case .duplicate(let id, let debounced): return envelope.with(DeduplicatedStamp(existingMessageId: String(id), debounced: debounced))
+        }
+    }
+
+    /// Inserts a row of `SQLiteTable.insertValues` unless a message with its deduplication key is
+    /// pending (then, to debounce, moves that message's due time to the row's instead).
+    static func store(_ values: [SQLiteValue], key: String?, debounce: Bool, schema: SQLiteSchema, on connection: isolated SQLiteConnection) throws -> Stored {
+        // values[2] is the queue, values[4] the due time.
+        if let key, let pending = try connection.query(schema.pendingWithKey, [values[2], .text(key)]).first, let id = pending[0].int {
+            let debounced = debounce && pending[1].int == 1
+            if debounced { try connection.query(schema.moveDueTime, [.integer(id), values[4]]) }
+            return .duplicate(of: id, debounced: debounced)
+        }
+        try connection.query(schema.insert, values)
+        return .inserted(connection.lastInsertRowID)
+    }
+
+    /// Stores many messages without deduplication keys in one transaction (or as part of the
+    /// caller's); returns them with their ids.
+    func send(contentsOf envelopes: [Envelope]) async throws -> [Envelope] {
+        guard !envelopes.isEmpty else { return [] }
+        let joined = try table.joinedTransaction()
+        try await table.prepare(on: joined)
+        let created = SQLiteTable.milliseconds(table.now())
+        let rows = try envelopes.map { try table.insertValues($0, createdAt: created) }
+        let sql = table.schema.insert
+        let insert: @Sendable (isolated SQLiteConnection) throws -> [Int64] = { connection in
+            try rows.map { row in
+                try connection.query(sql, row)
+                return connection.lastInsertRowID
+            }
+        }
+        let ids: [Int64]
+        if let joined { ids = try await joined.run(insert) } else { ids = try await table.connection.transaction(insert) }
+        return zip(envelopes, ids).map { $0.with(TransportMessageIdStamp(String($1))) }
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import Messenger
+import Synchronization
+
+/// What the parts of an `sqlite://` transport share: its connection, its table's SQL, its options,
+/// its serializer and its clock; and the table's set-up, done once.
+final class SQLiteTable: Sendable {
+    let name: String
+    let connection: SQLiteConnection
+    let options: SQLiteTransportOptions
+    let schema: SQLiteSchema
+    let serializer: any Serializer
+    let now: @Sendable () -> Date
+    /// Identifies this transport instance's claims.
+    let claimToken = UUID().uuidString
+    private let setUp = Mutex(false)
+
+    init(name: String, connection: SQLiteConnection, options: SQLiteTransportOptions, serializer: any Serializer, now: @escaping @Sendable () -> Date) {
+        self.name = name
+        self.connection = connection
+        self.options = options
+        self.schema = SQLiteSchema(table: options.tableName)
+        self.serializer = serializer
+        self.now = now
+    }
+
+    /// Creates the table, or brings one made by an earlier version up to date, once per connection.
+    func setup(on target: SQLiteConnection? = nil) async throws {
+        let schema = schema
+        try await (target ?? connection).once("schema:\(schema.table)") { connection in
+            let steps: @Sendable (isolated SQLiteConnection) throws -> Void = { connection in
+                try connection.execute(schema.create)
+                let columns = try connection.query(schema.columns).compactMap { $0[0].string }
+                if !columns.contains("dedup_key") { try connection.execute(schema.addDeduplicationColumns) }
+                if !columns.contains("abandoned_count") { try connection.execute(schema.addAbandonedColumns) }
+                try connection.execute(schema.createDeduplicationIndex)
+            }
+            // Inside a caller's transaction (a scheduler tick) it is already serialized; else take the
+            // write lock, so that two processes upgrading one table do not both add the columns.
+            if connection.inTransaction { try steps(connection) } else { try connection.transaction(steps) }
+        }
+    }
+
+    /// Auto set-up runs once per transport; after that, sending and claiming go straight to the table.
+    func prepare(on target: SQLiteConnection? = nil) async throws {
+        guard options.autoSetup, !setUp.withLock({ $0 }) else { return }
+        try await setup(on: target)
+        setUp.withLock { $0 = true }
+    }
+
+    /// The caller's open transaction when it is on this file (see `SQLiteConnection.withTransaction`).
+    func joinedTransaction() throws -> SQLiteConnection? {
+        guard let transaction = SQLiteTransactionContext.current else { return nil }
+        guard transaction.path == connection.path else {
+            throw MessengerError(.transportFailure, "transport \"\(name)\" is on \(connection.path), but the open transaction is on \(transaction.path): the message cannot be part of it")
+        }
+        return transaction
+    }
+
+    /// The values of one row to insert: body, headers, queue, created and due times, deduplication.
+    func insertValues(_ envelope: Envelope, createdAt created: Int64) throws -> [SQLiteValue] {
+        let encoded = try serializer.encode(envelope)
+        let available = created + (envelope.last(DelayStamp.self)?.milliseconds ?? 0)
+        let rule = envelope.deduplication
+        return [.text(encoded.body), .text(encoded.headers), .text(options.queueName), .integer(created), .integer(available),
+                rule.map { .text($0.key) } ?? .null, .integer(rule?.whileHandling == true ? 1 : 0)]
+    }
+
+    /// An envelope from a row of `SQLiteSchema.returning`.
+    func envelope(from row: [SQLiteValue]) -> Envelope {
+        let id = row[0].int ?? 0
+        let decoded = serializer.decodeOrQuarantine(EncodedEnvelope(body: row[1].string ?? "", headers: row[2].string ?? ""))
+        return decoded.with(TransportMessageIdStamp(String(id)), DeliveryCountStamp(Int(row[3].int ?? 0), abandonedStarts: Int(row[5].int ?? 0)))
+    }
+
+    /// The claim a received envelope stands for.
+    func claimReference(_ envelope: Envelope) throws -> ClaimReference {
+        guard let id = envelope.last(TransportMessageIdStamp.self).flatMap({ Int64($0.id) }) else {
+            throw MessengerError(.transportFailure, "transport \"\(name)\": the envelope carries no SQLite row id")
+        }
+        return ClaimReference(id: id, token: claimToken, deliveries: Int64(envelope.last(DeliveryCountStamp.self)?.count ?? 0))
+    }
+
+    /// Claims made before this instant belong to workers presumed dead.
+    func expiredClaimLimit(now current: Int64) -> Int64 { current - Int64(options.redeliverTimeoutSeconds) * 1000 }
+
+    static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+}
+
+/// A row as this transport claimed it: id, claim owner, and the delivery it is at.
+struct ClaimReference: Sendable {
+    let id: Int64
+    let token: String
+    let deliveries: Int64
+    var bindings: [SQLiteValue] { [.integer(id), .text(token), .integer(deliveries)] }
+}
