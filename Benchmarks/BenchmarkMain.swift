@@ -6,6 +6,8 @@ enum BenchmarkMain {
         switch arguments.count > 1 ? arguments[1] : "" {
         case "worker": try await SQLiteBenchmarks.runWorker(path: arguments[2])
         case "pg-worker": try await PostgresBenchmarks.runWorker(url: arguments[2], table: arguments[3], concurrency: Int(arguments[4]) ?? 1)
+        case "park-worker": try await SQLiteBenchmarks.runParkWorker(path: arguments[2], atomic: arguments[3] == "atomic")
+        case "pg-park-worker": try await PostgresBenchmarks.runParkWorker(url: arguments[2], table: arguments[3], atomic: arguments[4] == "atomic")
         case "pg-latency": try await PostgresBenchmarks.runLatencyWorker(url: arguments[2], table: arguments[3], count: Int(arguments[4]) ?? 100)
         default: try await BenchmarkRun.main()
         }

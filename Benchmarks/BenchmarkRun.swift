@@ -45,6 +45,12 @@ enum BenchmarkRun {
         if !onlyPostgres {
             table.add("worker peak RSS (VmHWM)", "during the consume runs above", String(format: "%.1f MB", Double(peak) / 1_048_576))
         }
+        let parkCount = Int(environment["BENCH_PARK"] ?? "") ?? 20_000
+        for atomic in [true, false] where !onlyPostgres {
+            let value = try await SQLiteBenchmarks.park(count: parkCount, atomic: atomic, directory: directory)
+            table.add(atomic ? "failure path: park undecodable rows" : "reference: park in two steps per message",
+                      "N=\(parkCount), 1 worker, \(atomic ? "batched with the claims" : "send, then reject")", rate(value))
+        }
         print(table.render())
 
         guard let url = environment["MESSENGER_BENCH_POSTGRES_URL"] else {
@@ -61,6 +67,11 @@ enum BenchmarkRun {
         pg.add("reference: server-side INSERT … SELECT", "N=100000 rows in one statement, no client", rate(reference.serverSide))
         pg.add("dispatch, batched (send(contentsOf:))", "N=100000, calls of 1000", rate(try await PostgresBenchmarks.dispatchBatched(url: url, count: 100_000, batch: 1000)))
         pg.add("dispatch, batched (send(contentsOf:))", "N=100000 in one call (1000-row statements)", rate(try await PostgresBenchmarks.dispatchBatched(url: url, count: 100_000, batch: 100_000)))
+        for atomic in [true, false] {
+            let value = try await PostgresBenchmarks.park(url: url, count: parkCount, atomic: atomic)
+            pg.add(atomic ? "failure path: park undecodable rows" : "reference: park in two steps per message",
+                   "N=\(parkCount), 1 worker, \(atomic ? "batched with the claims" : "send, then reject")", rate(value))
+        }
         var pgPeak = 0
         for (workers, concurrency) in [(1, 1), (1, 16), (2, 1), (2, 16)] {
             let result = try await PostgresBenchmarks.consume(url: url, count: pgConsume, workers: workers, concurrency: concurrency)

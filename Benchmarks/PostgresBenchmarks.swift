@@ -140,6 +140,43 @@ enum PostgresBenchmarks {
     }
 
 
+    /// Parks `count` undecodable rows with one worker process; messages per second.
+    static func park(url: String, count: Int, atomic: Bool) async throws -> Double {
+        let name = table("park")
+        let queue = try transport(url: url, table: name)
+        try await queue.setup()
+        try await queue.connection.query("""
+            INSERT INTO \(name) (body, headers, queue_name, available_at) SELECT $1, $2, 'bench', now() FROM generate_series(1, $3::int)
+            """, [.text(ParkBenchmark.body), .text(ParkBenchmark.goneHeaders), .int(Int64(count))])
+        try await queue.connection.execute("VACUUM ANALYZE \(name)")
+        let start = ContinuousClock.now
+        let child = try WorkerChild.start(["pg-park-worker", url, name, atomic ? "atomic" : "two-step"])
+        let (_, elapsed, _) = WorkerChild.collect([child], count: count, start: start)
+        let parked = try await failedTransport(url: url, table: name).statistics().total
+        await queue.close()
+        await drop(url: url, table: name)
+        guard parked == count else { throw MessengerError(.transportFailure, "\(parked) of \(count) messages parked") }
+        return Double(count) / elapsed
+    }
+
+    static func failedTransport(url: String, table: String) throws -> PostgresTransport {
+        var options = PostgresTransportOptions()
+        options.tableName = table
+        options.queueName = "bench_failed"
+        return PostgresTransport(name: "failed", info: try PostgresConnectionInfo(dsn: try DSN(parsing: url)), options: options,
+                                 serializer: JSONSerializer(registry: benchmarkRegistry()))
+    }
+
+    /// The child process of `park`.
+    static func runParkWorker(url: String, table: String, atomic: Bool) async throws {
+        let queue = try transport(url: url, table: table)
+        let failed = try failedTransport(url: url, table: table)
+        _ = await ParkBenchmark.worker(receiver: queue, failed: failed, atomic: atomic).run()
+        await queue.close()
+        await failed.close()
+        print(WorkerChild.Report.current.line)
+    }
+
     static var quietLogger: Logger {
         var logger = Logger(label: "benchmark.worker")
         logger.logLevel = .warning

@@ -70,6 +70,38 @@ enum SQLiteBenchmarks {
         print(WorkerChild.Report.current.line)
     }
 
+    /// Parks `count` undecodable rows with one worker process; messages per second.
+    static func park(count: Int, atomic: Bool, directory: String) async throws -> Double {
+        let path = "\(directory)/park-\(atomic).sqlite"
+        let queue = transport(path: path, synchronous: "FULL")
+        try await queue.setup()
+        try await queue.connection.transaction { connection in
+            for _ in 0..<count {
+                try connection.query(
+                    "INSERT INTO messenger_messages (body, headers, queue_name, created_at, available_at) VALUES (?1, ?2, 'bench', 0, 0)",
+                    [.text(ParkBenchmark.body), .text(ParkBenchmark.goneHeaders)])
+            }
+        }
+        let start = ContinuousClock.now
+        let child = try WorkerChild.start(["park-worker", path, atomic ? "atomic" : "two-step"])
+        let (_, elapsed, _) = WorkerChild.collect([child], count: count, start: start)
+        let parked = try await failedTransport(path: path).statistics().total
+        guard parked == count else { throw MessengerError(.transportFailure, "\(parked) of \(count) messages parked") }
+        return Double(count) / elapsed
+    }
+
+    static func failedTransport(path: String) -> SQLiteTransport {
+        var options = SQLiteTransportOptions()
+        options.queueName = "bench_failed"
+        return SQLiteTransport(name: "failed", connection: SQLiteConnection(path: path), options: options, serializer: JSONSerializer(registry: benchmarkRegistry()))
+    }
+
+    /// The child process of `park`.
+    static func runParkWorker(path: String, atomic: Bool) async throws {
+        _ = await ParkBenchmark.worker(receiver: transport(path: path, synchronous: "FULL"), failed: failedTransport(path: path), atomic: atomic).run()
+        print(WorkerChild.Report.current.line)
+    }
+
     static func seconds(_ duration: Duration) -> Double {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
