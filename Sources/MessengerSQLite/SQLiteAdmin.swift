@@ -68,12 +68,12 @@ struct SQLiteAdmin: Sendable {
         return rows.first?[0].int.map { Date(timeIntervalSince1970: Double($0) / 1000) }
     }
 
-    /// Opens the file, sets the table up and takes the write lock once: a file that can never work
+    /// Opens the file, sets the table up (with `auto_setup`) and writes once, rolled back: a file that can never work
     /// (cannot be opened or created, read-only, not a database) is an error; a lock held by another
     /// process is left to the worker's retries.
     func checkAtStartup() async throws {
         do {
-            try await table.setup()
+            try await table.prepare()
             try await table.connection.transaction { connection in
                 // A real write, rolled back: a read-only file refuses it.
                 try connection.query("INSERT INTO messenger_worker_signals (name, requested_at) VALUES ('startup check', 0) ON CONFLICT (name) DO NOTHING")
