@@ -11,7 +11,7 @@ final class FailureDigest: Sendable {
         let messageType: String
         /// The error's type (and code, for the messenger's own errors).
         let reason: String
-        /// What became of them: "retried", "parked in failed", "dropped".
+        /// What became of them: "retried", "parked in failed".
         let outcome: String
         let level: Logger.Level
     }
@@ -43,7 +43,8 @@ final class FailureDigest: Sendable {
     func summarize(to logger: Logger) {
         let tallies = state.withLock { tallies in defer { tallies = [:] }; return tallies }
         for (kind, tally) in tallies.sorted(by: { $0.key.messageType < $1.key.messageType }) where tally.extra > 0 {
-            let ids = tally.firstId.map { first in tally.lastId.map { $0 == first ? " (id \(first))" : " (ids \(first) to \($0))" } ?? "" } ?? ""
+            var ids = ""
+            if let first = tally.firstId, let last = tally.lastId { ids = first == last ? " (id \(first))" : " (ids \(first) to \(last))" }
             logger.log(level: kind.level, "\(tally.extra) more \(kind.messageType) message(s) failed the same way (\(kind.reason)) and were \(kind.outcome)\(ids)",
                        metadata: ["transport": .string(kind.transport), "message.type": .string(kind.messageType)])
         }
