@@ -23,7 +23,9 @@ public struct PostgresConnectionInfo: Sendable, Equatable {
         ("keepalives_interval", "2"), ("keepalives_count", "3"), ("application_name", "messenger"),
     ]
 
-    public init(dsn: DSN, strippingOptions transportOptions: Set<String> = []) throws {
+    /// `parameters`, when given, replace the DSN's query parameters (a transport's options: the
+    /// DSN's query merged with those of its configuration).
+    public init(dsn: DSN, strippingOptions transportOptions: Set<String> = [], parameters options: [String: String]? = nil) throws {
         guard ["postgresql", "postgres"].contains(dsn.scheme) else {
             throw MessengerError(.invalidDSN, "not a PostgreSQL DSN: \(dsn)")
         }
@@ -37,7 +39,8 @@ public struct PostgresConnectionInfo: Sendable, Equatable {
         if !database.isEmpty { parameters.append(("dbname", database)) }
         if let user = dsn.user, !user.isEmpty { parameters.append(("user", user)) }
         if let password = dsn.password { parameters.append(("password", password)) }
-        for (key, value) in dsn.query where !transportOptions.contains(key) {
+        let given = options.map { $0.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } } ?? dsn.query
+        for (key, value) in given where !transportOptions.contains(key) {
             parameters.removeAll { $0.0 == key }
             parameters.append((key, value))
         }

@@ -9,7 +9,8 @@ public struct PostgresTransportFactory: TransportFactory {
 
     public func makeTransport(_ definition: TransportDefinition, serializer: any Serializer, logger: Logger) throws -> any Transport {
         let options = try PostgresTransportOptions(definition.options, transport: definition.name)
-        let info = try PostgresConnectionInfo(dsn: definition.dsn, strippingOptions: PostgresTransportOptions.known)
+        // libpq's parameters may come from the configuration's options as well as from the DSN.
+        let info = try PostgresConnectionInfo(dsn: definition.dsn, strippingOptions: PostgresTransportOptions.known, parameters: definition.options)
         var transportLogger = logger
         transportLogger[metadataKey: "transport"] = .string(definition.name)
         return PostgresTransport(name: definition.name, info: info, options: options, serializer: serializer, logger: transportLogger)

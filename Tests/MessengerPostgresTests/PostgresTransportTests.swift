@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Messenger
 import MessengerPostgres
 import MessengerTestSupport
@@ -302,6 +303,16 @@ struct PostgresOptionsTests {
         #expect(info.databaseIdentity == "db:6432/queue")
         let options = try PostgresTransportOptions(Dictionary(dsn.query, uniquingKeysWith: { $1 }), transport: "async")
         #expect(options.queueName == "mail")
+    }
+
+    @Test("libpq parameters given as the configuration's options reach libpq, as those of the DSN do")
+    func libpqParametersFromOptions() async throws {
+        let definition = TransportDefinition(name: "async", dsn: try DSN(parsing: try TestPostgres.url + "?connect_timeout=3"),
+                                             options: ["application_name": "from_options", "table_name": TestPostgres.uniqueTable("opts")])
+        let transport = try #require(try PostgresTransportFactory().makeTransport(definition, serializer: JSONSerializer(registry: .numbered), logger: Logger(label: "t")) as? PostgresTransport)
+        #expect(try await transport.connection.query("SHOW application_name").rows == [["from_options"]])
+        #expect(try await transport.connection.query("SHOW lock_timeout").rows == [["2s"]])
+        await transport.close()
     }
 
     @Test("bad options are errors naming the transport and the option", arguments: [
