@@ -19,8 +19,11 @@ enum ConfigFile {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: fullPath, isDirectory: &isDirectory) else { return nil }
         guard !isDirectory.boolValue else { throw ConfigError(file: name, "\(fullPath) is a folder, not a file") }
-        guard let data = FileManager.default.contents(atPath: fullPath) else {
-            throw ConfigError(file: name, "cannot read \(fullPath): \(String(cString: strerror(errno))) (check its permissions)")
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: fullPath))
+        } catch {
+            throw ConfigError(file: name, "cannot read \(fullPath): \(error.localizedDescription)")
         }
         guard let text = String(data: data, encoding: .utf8) else { throw ConfigError(file: name, "\(fullPath) is not UTF-8 text") }
         return text

@@ -16,15 +16,20 @@ public enum MessengerConfigLoader {
             guard required else { return MessengerConfiguration() }
             throw ConfigError(file: path, "not found at \(fullPath); a project needs it to know its transports and routing (set APP_PROJECT_DIR or run from the project folder)")
         }
-        if required, try ConfigFile.compose(text, file: path) == nil {
+        let root = try ConfigFile.compose(text, file: path)
+        if required, root == nil {
             throw ConfigError(file: path, "\(fullPath) is empty; it must declare messenger: transports and routing")
         }
-        return try parse(text, file: path, environment: environment)
+        return try parse(root, file: path, environment: environment)
     }
 
     /// Parses configuration text; `file` names it in errors.
     public static func parse(_ text: String, file: String, environment: Environment) throws -> MessengerConfiguration {
-        let root = try ConfigFile.compose(text, file: file)
+        try parse(try ConfigFile.compose(text, file: file), file: file, environment: environment)
+    }
+
+    /// Parses a composed document; an empty one is an empty configuration.
+    private static func parse(_ root: Node?, file: String, environment: Environment) throws -> MessengerConfiguration {
         guard let root else { return MessengerConfiguration() }
         let top = try ConfigNode(node: root, file: file, path: "").entries(allowed: ["messenger", "framework"])
         var section = top["messenger"]

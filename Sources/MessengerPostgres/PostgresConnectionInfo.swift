@@ -48,11 +48,10 @@ public struct PostgresConnectionInfo: Sendable, Equatable {
         conninfo = parameters.map { "\($0.0)=\(Self.quoted($0.1))" }.joined(separator: " ")
         try Self.validate(conninfo, dsn: dsn)
         redacted = dsn.description
-        password = parameters.last { $0.0 == "password" }?.1
-        let host = parameters.last { $0.0 == "host" }?.1 ?? "localhost"
-        let port = parameters.last { $0.0 == "port" }?.1 ?? "5432"
-        let name = parameters.last { $0.0 == "dbname" }?.1 ?? parameters.last { $0.0 == "user" }?.1 ?? ""
-        databaseIdentity = "\(host):\(port)/\(name)"
+        // Each keyword appears once (a later value replaced an earlier one above).
+        let value = Dictionary(parameters, uniquingKeysWith: { $1 })
+        password = value["password"]
+        databaseIdentity = "\(value["host"] ?? "localhost"):\(value["port"] ?? "5432")/\(value["dbname"] ?? value["user"] ?? "")"
     }
 
     /// libpq's own check of the keywords; an unknown one is an error naming it (never its value).

@@ -211,17 +211,15 @@ final class PostgresReceiver: Sendable {
         let replacements = pendingReplacements.withLock { pending in defer { pending = [] }; return pending }
         guard !replacements.isEmpty else { return }
         let (schema, owner, held) = (table.schema, table.owner, table.held)
+        func write(_ items: [Replacement]) async throws {
+            reportLost(try await table.connection.transaction { connection in try Self.write(items, schema: schema, owner: owner, held: held, on: connection) })
+        }
         do {
-            let lost = try await table.connection.run { connection in
-                try connection.transaction { connection in try Self.write(replacements, schema: schema, owner: owner, held: held, on: connection) }
-            }
-            reportLost(lost)
+            try await write(replacements)
         } catch let error as PostgresError where error.kind == .statement && !error.isLockTimeout && !error.isStatementTimeout {
             for replacement in replacements {
                 do {
-                    reportLost(try await table.connection.run { connection in
-                        try connection.transaction { connection in try Self.write([replacement], schema: schema, owner: owner, held: held, on: connection) }
-                    })
+                    try await write([replacement])
                 } catch {
                     table.logger.error("Cannot store the retry or parked copy of message \(replacement.original.id); it is given back and will be delivered again: \(error)")
                     try? await release([replacement.original])

@@ -133,10 +133,12 @@ struct PostgresSchema: Sendable {
         queues.count == 1 ? .text(queues[0]) : .array(queues)
     }
 
-    /// The acknowledged rows still held by this claim ($1 owner, $2 ids, $3 delivery counts), deleted.
-    private var deleteAckedStep: String {
-        "acked AS (DELETE FROM \(table) WHERE claimed_by = $1 AND (id, delivery_count) IN (SELECT * FROM unnest($2::bigint[], $3::int[])))"
-    }
+    /// The rows still held by these claims: $1 owner, $2 ids, $3 delivery counts (an acknowledgement,
+    /// a release or a replacement never touches a row another worker has claimed since).
+    private static let heldByClaims = "claimed_by = $1 AND (id, delivery_count) IN (SELECT * FROM unnest($2::bigint[], $3::int[]))"
+
+    /// The acknowledged rows still held by this claim ($1 to $3), deleted.
+    private var deleteAckedStep: String { "acked AS (DELETE FROM \(table) WHERE \(Self.heldByClaims))" }
 
     /// Deletes the acknowledged rows ($1 to $3), then claims up to $4 due rows of the queues $5 that no
     /// other worker holds. With $6, the first row (the one the worker starts at once) is marked as
@@ -186,7 +188,7 @@ struct PostgresSchema: Sendable {
     func replaceClaims(into target: String) -> String {
         """
         WITH gone AS (
-            DELETE FROM \(table) WHERE claimed_by = $1 AND (id, delivery_count) IN (SELECT * FROM unnest($2::bigint[], $3::int[])) RETURNING id
+            DELETE FROM \(table) WHERE \(Self.heldByClaims) RETURNING id
         )
         INSERT INTO \(target) (body, headers, queue_name, available_at)
         SELECT r.b, r.h, r.q, now() + r.d * interval '1 millisecond'
@@ -212,10 +214,10 @@ struct PostgresSchema: Sendable {
     }
 
     /// Claims one stored row by id for owner $4, unless a live claim holds it ($1 to $3 as `freeById`).
+    /// An operator's retry is not counted against the poison-message check, whatever came before it.
     var claimById: String {
         """
-        UPDATE \(table) SET delivered_at = now(), delivery_count = delivery_count + 1, claimed_by = $4,
-            abandoned_count = abandoned_count + (CASE WHEN delivered_at IS NOT NULL AND started_on_claim THEN 1 ELSE 0 END), started_on_claim = true
+        UPDATE \(table) SET delivered_at = now(), delivery_count = delivery_count + 1, claimed_by = $4, started_on_claim = true
         WHERE id = (\(freeById))
         RETURNING \(Self.returning)
         """
@@ -226,7 +228,7 @@ struct PostgresSchema: Sendable {
     var exists: String { "SELECT 1 FROM \(table) WHERE id = $1 AND queue_name = $2" }
 
     var deleteAcked: String {
-        "DELETE FROM \(table) WHERE claimed_by = $1 AND (id, delivery_count) IN (SELECT * FROM unnest($2::bigint[], $3::int[]))"
+        "DELETE FROM \(table) WHERE \(Self.heldByClaims)"
     }
     var keepalive: String { "UPDATE \(table) SET delivered_at = now() WHERE id = $1 AND claimed_by = $2 AND delivery_count = $3" }
     /// Gives claims back; a claim whose key a newer waiting message holds is deleted instead (that
@@ -234,12 +236,12 @@ struct PostgresSchema: Sendable {
     var release: String {
         """
         WITH superseded AS (
-            DELETE FROM \(table) m WHERE claimed_by = $1 AND (id, delivery_count) IN (SELECT * FROM unnest($2::bigint[], $3::int[]))
+            DELETE FROM \(table) m WHERE \(Self.heldByClaims)
             AND dedup_key IS NOT NULL
             AND EXISTS (SELECT 1 FROM \(table) o WHERE o.queue_name = m.queue_name AND o.dedup_key = m.dedup_key AND o.id <> m.id AND o.delivered_at IS NULL)
             RETURNING id)
         UPDATE \(table) SET delivered_at = NULL, claimed_by = NULL, delivery_count = delivery_count - 1
-        WHERE claimed_by = $1 AND (id, delivery_count) IN (SELECT * FROM unnest($2::bigint[], $3::int[]))
+        WHERE \(Self.heldByClaims)
         AND id NOT IN (SELECT id FROM superseded)
         """
     }

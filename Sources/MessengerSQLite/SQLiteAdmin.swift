@@ -22,7 +22,7 @@ struct SQLiteAdmin: Sendable {
     func claim(id: String) async throws -> ClaimByIdResult {
         guard let number = Int64(id) else { return .missing }
         try await table.prepare()
-        let current = SQLiteTable.milliseconds(table.now())
+        let current = table.nowMilliseconds
         let (schema, queue, token, expired) = (table.schema, table.options.queueName, table.claimToken, table.expiredClaimLimit(now: current))
         let outcome = try await table.connection.transaction { connection -> (row: [SQLiteValue]?, exists: Bool) in
             if let row = try connection.query(schema.claimById, [.integer(number), .text(queue), .integer(current), .text(token), .integer(expired)]).first {
@@ -38,7 +38,7 @@ struct SQLiteAdmin: Sendable {
     func remove(id: String) async throws -> RemoveByIdResult {
         guard let number = Int64(id) else { return .missing }
         try await table.prepare()
-        let expired = table.expiredClaimLimit(now: SQLiteTable.milliseconds(table.now()))
+        let expired = table.expiredClaimLimit(now: table.nowMilliseconds)
         let (schema, queue) = (table.schema, table.options.queueName)
         return try await table.connection.transaction { connection in
             try connection.query(schema.removeById, [.integer(number), .text(queue), .integer(expired)])

@@ -61,7 +61,7 @@ public final class SQLiteOccurrenceLedger: OccurrenceLedger {
     public func record(_ entries: [OccurrenceEntry], emit: @Sendable ([OccurrenceEntry]) async throws -> [OccurrenceKey: String]) async throws -> [OccurrenceEntry] {
         guard !entries.isEmpty else { return [] }
         try await setup()
-        let recordedAt = SQLiteTransport.milliseconds(Date())
+        let recordedAt = SQLiteTable.milliseconds(Date())
         let connection = connection
         return try await connection.withTransaction {
             let keys = entries.map { [SQLiteValue.text($0.key.schedule), .text($0.key.task), .integer($0.key.milliseconds)] }
@@ -91,7 +91,7 @@ public final class SQLiteOccurrenceLedger: OccurrenceLedger {
 
     public func prune(schedule: String, before date: Date) async throws {
         try await setup()
-        try await connection.query(Self.prune, [.integer(SQLiteTransport.milliseconds(date)), .text(schedule)])
+        try await connection.query(Self.prune, [.integer(SQLiteTable.milliseconds(date)), .text(schedule)])
     }
 
     public func close() async { await connection.close() }

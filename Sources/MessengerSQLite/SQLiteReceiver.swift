@@ -40,7 +40,7 @@ final class SQLiteReceiver: Sendable {
     func get(limit: Int, fromQueues queues: [String]) async throws -> [Envelope] {
         try await table.prepare()
         let writes = takePending()
-        let current = SQLiteTable.milliseconds(table.now())
+        let current = table.nowMilliseconds
         let (schema, token, expired) = (table.schema, table.claimToken, table.expiredClaimLimit(now: current))
         let queueValues = queues.map { SQLiteValue.text($0) }
         let bounded = Int64(max(1, limit))
@@ -70,7 +70,7 @@ final class SQLiteReceiver: Sendable {
 
     func replace(_ original: Envelope, with replacement: Envelope, via sender: any Sender) throws -> Bool {
         guard let target = (sender as? SQLiteTransport)?.table, target.connection.path == table.connection.path else { return false }
-        let values = try target.insertValues(replacement, createdAt: SQLiteTable.milliseconds(table.now()))
+        let values = try target.insertValues(replacement, createdAt: table.nowMilliseconds)
         let item = Replacement(original: try table.claimReference(original), target: target.schema, values: values,
                                deduplicationKey: replacement.deduplication?.key)
         pending.withLock { $0.replacements.append(item) }
@@ -93,7 +93,7 @@ final class SQLiteReceiver: Sendable {
 
     func keepalive(_ envelope: Envelope) async throws {
         let reference = try table.claimReference(envelope)
-        let (sql, current) = (table.schema.keepalive, SQLiteTable.milliseconds(table.now()))
+        let (sql, current) = (table.schema.keepalive, table.nowMilliseconds)
         try await table.connection.query(sql, reference.bindings + [.integer(current)])
     }
 

@@ -97,11 +97,10 @@ struct SQLiteSchema: Sendable {
     var markStartedOnClaim: String { "UPDATE \(table) SET started_on_claim = 1 WHERE id = ?1 AND claimed_by = ?2" }
 
     /// Claims one stored row by id (?1 id, ?2 queue, ?3 now, ?4 owner) unless a live claim holds it
-    /// (one made after ?5).
+    /// (one made after ?5). An operator's retry is not counted against the poison-message check.
     var claimById: String {
         """
-        UPDATE \(table) SET delivered_at = ?3, delivery_count = delivery_count + 1, claimed_by = ?4, started_on_claim = 1,
-            abandoned_count = abandoned_count + (CASE WHEN delivered_at IS NULL THEN 0 ELSE started_on_claim END)
+        UPDATE \(table) SET delivered_at = ?3, delivery_count = delivery_count + 1, claimed_by = ?4, started_on_claim = 1
         WHERE id = ?1 AND queue_name = ?2 AND (delivered_at IS NULL OR delivered_at <= ?5)
         RETURNING \(Self.returning)
         """

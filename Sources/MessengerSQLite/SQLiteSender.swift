@@ -15,7 +15,7 @@ struct SQLiteSender: Sendable {
     func send(_ envelope: Envelope) async throws -> Envelope {
         let joined = try table.joinedTransaction()
         try await table.prepare(on: joined)
-        let values = try table.insertValues(envelope, createdAt: SQLiteTable.milliseconds(table.now()))
+        let values = try table.insertValues(envelope, createdAt: table.nowMilliseconds)
         let (schema, queue, rule) = (table.schema, table.options.queueName, envelope.deduplication)
         let retried = envelope.last(TransportMessageIdStamp.self).flatMap { Int64($0.id) }
         let store: @Sendable (isolated SQLiteConnection) throws -> Stored = { connection in
@@ -49,7 +49,7 @@ struct SQLiteSender: Sendable {
         guard !envelopes.isEmpty else { return [] }
         let joined = try table.joinedTransaction()
         try await table.prepare(on: joined)
-        let created = SQLiteTable.milliseconds(table.now())
+        let created = table.nowMilliseconds
         let rows = try envelopes.map { try table.insertValues($0, createdAt: created) }
         let sql = table.schema.insert
         let insert: @Sendable (isolated SQLiteConnection) throws -> [Int64] = { connection in

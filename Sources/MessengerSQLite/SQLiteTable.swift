@@ -81,6 +81,9 @@ final class SQLiteTable: Sendable {
         return ClaimReference(id: id, token: claimToken, deliveries: Int64(envelope.last(DeliveryCountStamp.self)?.count ?? 0))
     }
 
+    /// Now, in epoch milliseconds (the table's unit of time).
+    var nowMilliseconds: Int64 { Self.milliseconds(now()) }
+
     /// Claims made before this instant belong to workers presumed dead.
     func expiredClaimLimit(now current: Int64) -> Int64 { current - Int64(options.redeliverTimeoutSeconds) * 1000 }
 

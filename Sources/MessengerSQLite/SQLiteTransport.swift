@@ -71,6 +71,4 @@ public final class SQLiteTransport: SetupableTransport, QueueReceiver, ListableR
     public func lastStopRequest() async throws -> Date? { try await admin.lastStopRequest() }
 
     public func close() async { try? await flush() }
-
-    static func milliseconds(_ date: Date) -> Int64 { SQLiteTable.milliseconds(date) }
 }

@@ -51,14 +51,19 @@ struct FailedMessageCommandTests {
         return Parked(run: run, start: start, remove: remove, id: try #require(failed.first?.id))
     }
 
+    /// Starts a `failed:retry` of the parked message and, once its handler runs, a second one to the
+    /// end: the first process, and what the second printed.
+    func retryTwice(_ parked: Parked) async throws -> (first: AppProcess, second: (status: Int32, stdout: String, stderr: String)) {
+        let first = try parked.start(["messenger:failed:retry", parked.id, "--force"])
+        try await first.waitForLog("Probe started")
+        return (first, try await parked.run(["messenger:failed:retry", parked.id, "--force"]))
+    }
+
     @Test("two failed:retry of one id at once, the handler failing again: handled once, back as one row", arguments: Store.allCases)
     func concurrentRetries(store: Store) async throws {
         let parked = try await parked(store, probe: #"{"label": "twice", "failAttempts": 99, "unrecoverable": true, "sleepMilliseconds": 1000}"#)
-        let first = try parked.start(["messenger:failed:retry", parked.id, "--force"])
-        // The second starts once the first is in the middle of the handler: it finds the message
-        // claimed, or (should the first be done by then) replaced by its new row.
-        try await first.waitForLog("Probe started")
-        let second = try await parked.run(["messenger:failed:retry", parked.id, "--force"])
+        // The second finds the message claimed, or (should the first be done by then) replaced by its new row.
+        let (first, second) = try await retryTwice(parked)
         #expect(second.status != 0)
         #expect(second.stdout.contains("being retried or handled by another process") || second.stdout.contains("No message with id \(parked.id)"))
         #expect(!second.stderr.contains("Probe started"))
@@ -74,9 +79,7 @@ struct FailedMessageCommandTests {
           arguments: Store.allCases)
     func heldWhileRetried(store: Store) async throws {
         let parked = try await parked(store, probe: #"{"label": "long", "sleepMilliseconds": 600000}"#, directly: true)
-        let first = try parked.start(["messenger:failed:retry", parked.id, "--force"])
-        try await first.waitForLog("Probe started")
-        let second = try await parked.run(["messenger:failed:retry", parked.id, "--force"])
+        let (first, second) = try await retryTwice(parked)
         #expect(second.status != 0)
         #expect(second.stdout.contains("Message \(parked.id) is being retried or handled by another process"))
         #expect(!second.stderr.contains("Probe started"))
@@ -106,9 +109,7 @@ struct FailedMessageCommandTests {
     @Test("two failed:retry of one id, the handler succeeding: handled once and removed; the other finds it gone", arguments: Store.allCases)
     func concurrentRetriesSucceeding(store: Store) async throws {
         let parked = try await parked(store, probe: #"{"label": "once", "failAttempts": 1, "unrecoverable": true, "sleepMilliseconds": 1000}"#)
-        let first = try parked.start(["messenger:failed:retry", parked.id, "--force"])
-        try await first.waitForLog("Probe started")
-        let second = try await parked.run(["messenger:failed:retry", parked.id, "--force"])
+        let (first, second) = try await retryTwice(parked)
         #expect(second.status != 0)
         #expect(!second.stdout.contains("handled and removed"))
         #expect(try await first.waitForExit() == 0)

@@ -126,10 +126,10 @@ public struct DSN: Sendable, Equatable, CustomStringConvertible {
         var rest = dsn[start...]
         if let at = rest.lastIndex(of: "@") {
             let credentials = rest[..<at]
-            if let colon = credentials.firstIndex(of: ":"), usersArePublic.contains(scheme) || scheme.isEmpty {
-                result += String(credentials[...colon]) + "***"
-            } else if credentials.contains(":") || !usersArePublic.contains(scheme) {
+            if !scheme.isEmpty && !usersArePublic.contains(scheme) {
                 result += "***"
+            } else if let colon = credentials.firstIndex(of: ":") {
+                result += String(credentials[...colon]) + "***"
             } else {
                 result += String(credentials)
             }

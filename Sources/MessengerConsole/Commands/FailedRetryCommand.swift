@@ -47,9 +47,7 @@ struct FailedRetryCommand: AsyncParsableCommand {
                 skipped += 1
                 print("[SKIPPED] Message \(id) is being retried or handled by another process; it was left alone.")
             case .claimed(let envelope):
-                // An operator's retry runs the handlers whatever earlier deliveries did.
-                let count = envelope.last(DeliveryCountStamp.self)?.count ?? 1
-                let retry = envelope.with(RedeliveryStamp(retryCount: (envelope.last(RedeliveryStamp.self)?.retryCount ?? 0) + 1), DeliveryCountStamp(count))
+                let retry = envelope.with(RedeliveryStamp(retryCount: (envelope.last(RedeliveryStamp.self)?.retryCount ?? 0) + 1))
                 if try await worker.handleOne(retry, from: target) {
                     print("[OK] Message \(id) (\(envelope.messageName)) handled and removed.")
                 } else {

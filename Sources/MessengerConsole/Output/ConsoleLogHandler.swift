@@ -31,8 +31,7 @@ public struct ConsoleLogHandler: LogHandler {
     /// Writes the whole line, or as much as standard error takes: a closed pipe or a full disk loses
     /// log lines, never the process (SIGPIPE is ignored by the console; see `ConsoleApplication.run`).
     static func writeToStandardError(_ line: String) {
-        var bytes = Array(line.utf8)
-        bytes.withUnsafeMutableBytes { buffer in
+        Array(line.utf8).withUnsafeBytes { buffer in
             var offset = 0
             while offset < buffer.count {
                 let written = write(STDERR_FILENO, buffer.baseAddress! + offset, buffer.count - offset)
