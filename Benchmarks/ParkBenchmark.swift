@@ -10,8 +10,9 @@ enum ParkBenchmark {
     /// The worker of a parking run: `atomic` replaces each original by its parked copy in the
     /// receiver's batched transaction; otherwise two steps per message.
     static func worker(receiver: any Transport, failed: any Sender, atomic: Bool) -> Worker {
+        // Parking is logged at error level: a line or two per batch, kept out of the printed table.
         var logger = PostgresBenchmarks.quietLogger
-        logger.logLevel = .error
+        logger.logLevel = .critical
         let transport = WorkerTransport(name: "bench", receiver: atomic ? receiver : TwoStepReceiver(base: receiver), retrySender: receiver,
                                         retryStrategy: MultiplierRetryStrategy(), failureDestination: .init(name: "failed", sender: failed))
         let bus = MessageBus(registry: benchmarkRegistry(), senders: SendersLocator(routing: [:], senders: [:]))
