@@ -34,9 +34,12 @@ public struct MessageBus: Sendable {
         try await dispatch(Envelope(message, stamps: stamps))
     }
 
-    /// Dispatches an envelope through the whole stack.
+    /// Dispatches an envelope through the whole stack. A message dispatched without a public id
+    /// gets one (`MessageIdStamp`), which the returned envelope carries; a received one (a worker
+    /// handling a stored message) keeps what it was stored with.
     @discardableResult
     public func dispatch(_ envelope: Envelope) async throws -> Envelope {
-        try await MiddlewareNext(bus: self, index: 0)(envelope)
+        let identified = envelope.messageId == nil && envelope.last(ReceivedStamp.self) == nil ? envelope.with(MessageIdStamp()) : envelope
+        return try await MiddlewareNext(bus: self, index: 0)(identified)
     }
 }

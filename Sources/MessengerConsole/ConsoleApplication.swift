@@ -67,6 +67,7 @@ struct MessengerCommand: AsyncParsableCommand {
                 ConsumeCommand.self, StopWorkersCommand.self, StatsCommand.self, SetupTransportsCommand.self,
                 FailedShowCommand.self, FailedRetryCommand.self, FailedRemoveCommand.self,
                 DebugMessengerCommand.self, DispatchCommand.self,
+                StatusCommand.self, HistoryCommand.self, CancelCommand.self, WorkersCommand.self, PauseCommand.self, ResumeCommand.self,
                 SchedulerListCommand.self, SchedulerRunCommand.self, SchedulerCronCommand.self,
             ] + (ConsoleContext.application.withLock { $0?.commands } ?? [])
         )

@@ -13,6 +13,8 @@ final class InsertCoalescer: Sendable {
     struct Row: Sendable {
         let encoded: EncodedEnvelope
         let delayMilliseconds: Int64
+        var messageId: String? = nil
+        var record: RecordedMessage? = nil
     }
 
     private struct Waiting: Sendable {

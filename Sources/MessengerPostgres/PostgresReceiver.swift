@@ -12,7 +12,7 @@ import Synchronization
 /// copies of failed messages replace their original in one statement, batched like acknowledgements.
 final class PostgresReceiver: Sendable {
     let table: PostgresTable
-    private let pendingAcks = Mutex<[PostgresClaim]>([])
+    private let pendingAcks = Mutex<[PendingAck]>([])
     private let pendingReplacements = Mutex<[Replacement]>([])
     private let lastAbandonedCheck = Mutex<ContinuousClock.Instant?>(nil)
     /// The claim started ahead of the next `get`, and the queues it is for.
@@ -31,6 +31,10 @@ final class PostgresReceiver: Sendable {
         let encoded: EncodedEnvelope
         let delayMilliseconds: Int64
         let deduplication: DeduplicateStamp?
+        let messageId: String?
+        /// The record written with the replacement (nil when untracked), and its transport.
+        let record: RecordedMessage?
+        let transport: String
     }
 
     init(table: PostgresTable) { self.table = table }
@@ -92,12 +96,14 @@ final class PostgresReceiver: Sendable {
     /// acknowledges is recorded on the connection's executor, in the same step.
     private func claim(_ sql: String, _ parameters: [PostgresValue]) async throws -> [[String?]] {
         try await writeReplacements()
-        let (owner, held) = (table.owner, table.held)
+        let (owner, held, tracked) = (table.owner, table.held, table.schema.tracked)
         return try await withPendingAcks { acks in
-            try await table.connection.run { connection in
+            let claims = acks.map(\.claim)
+            let recordParameters: [PostgresValue] = tracked ? OutcomeArrays(acks).parameters : []
+            return try await table.connection.run { connection in
                 held.claiming()
-                let rows = try connection.query(sql, PostgresSchema.claimParameters(owner: owner, acks) + parameters).rows
-                held.settle(acks)
+                let rows = try connection.query(sql, PostgresSchema.claimParameters(owner: owner, claims) + parameters + recordParameters).rows
+                held.settle(claims)
                 held.hold(PostgresSchema.claims(of: rows, deliveriesIn: 3))
                 return rows
             }
@@ -105,7 +111,7 @@ final class PostgresReceiver: Sendable {
     }
 
     /// Runs `body` with the acknowledgements gathered so far; when it fails they wait for the next try.
-    private func withPendingAcks<T>(_ body: ([PostgresClaim]) async throws -> T) async throws -> T {
+    private func withPendingAcks<T>(_ body: ([PendingAck]) async throws -> T) async throws -> T {
         let acks = pendingAcks.withLock { pending in defer { pending = [] }; return pending }
         do {
             return try await body(acks)
@@ -148,8 +154,8 @@ final class PostgresReceiver: Sendable {
     func reject(_ envelope: Envelope) throws { try scheduleRemoval(of: envelope) }
 
     private func scheduleRemoval(of envelope: Envelope) throws {
-        let claim = try table.claimOf(envelope)
-        pendingAcks.withLock { $0.append(claim) }
+        let ack = PendingAck(claim: try table.claimOf(envelope), outcome: table.schema.tracked ? envelope.outcome : nil)
+        pendingAcks.withLock { $0.append(ack) }
     }
 
     func replace(_ original: Envelope, with replacement: Envelope, via sender: any Sender) throws -> Bool {
@@ -158,7 +164,8 @@ final class PostgresReceiver: Sendable {
         let item = Replacement(
             original: try table.claimOf(original), target: target.schema, queue: target.options.queueName,
             encoded: try target.serializer.encode(replacement), delayMilliseconds: replacement.last(DelayStamp.self)?.milliseconds ?? 0,
-            deduplication: replacement.deduplication)
+            deduplication: replacement.deduplication, messageId: replacement.messageId,
+            record: RecordedMessage(replacement, options: target.options.records), transport: target.name)
         pendingReplacements.withLock { $0.append(item) }
         return true
     }
@@ -168,12 +175,14 @@ final class PostgresReceiver: Sendable {
     func flush() async throws {
         try await endReadAhead()
         try await writeReplacements()
-        let (owner, held, sql) = (table.owner, table.held, table.schema.deleteAcked)
+        let (owner, held, sql, tracked) = (table.owner, table.held, table.schema.deleteAcked, table.schema.tracked)
         try await withPendingAcks { acks in
             guard !acks.isEmpty else { return }
+            let claims = acks.map(\.claim)
+            let outcomes: [PostgresValue] = tracked ? OutcomeArrays(acks).parameters : []
             try await table.connection.run { connection in
-                try connection.query(sql, PostgresSchema.claimParameters(owner: owner, acks))
-                held.settle(acks)
+                try connection.query(sql, PostgresSchema.claimParameters(owner: owner, claims) + outcomes)
+                held.settle(claims)
             }
         }
     }
@@ -190,11 +199,17 @@ final class PostgresReceiver: Sendable {
     }
 
     private func release(_ claims: [PostgresClaim]) async throws {
-        let (owner, held, sql) = (table.owner, table.held, table.schema.release)
+        let (owner, held, schema) = (table.owner, table.held, table.schema)
         try await table.connection.run { connection in
-            try connection.query(sql, PostgresSchema.claimParameters(owner: owner, claims))
+            try Self.release(claims, schema: schema, owner: owner, on: connection)
             held.settle(claims)
         }
+    }
+
+    /// Gives claims back (see `PostgresSchema.release`).
+    static func release(_ claims: [PostgresClaim], schema: PostgresSchema, owner: Int64, prepare: Bool = true, on connection: isolated PostgresConnection) throws {
+        let why: [PostgresValue] = schema.tracked ? [.text("superseded by a newer message with the same deduplication key")] : []
+        try connection.query(schema.release, PostgresSchema.claimParameters(owner: owner, claims) + why, prepare: prepare)
     }
 
     func isClaimLost(_ envelope: Envelope) -> Bool {
@@ -238,10 +253,13 @@ final class PostgresReceiver: Sendable {
         var stored = 0
         for (target, group) in Dictionary(grouping: replacements.filter { $0.deduplication == nil }, by: \.target.table) {
             let originals = group.map(\.original)
-            stored += try connection.query(schema.replaceClaims(into: target), PostgresSchema.claimParameters(owner: owner, originals) + [
+            var statement = schema
+            statement.tracked = group[0].target.tracked
+            let records = RecordArrays(group.map { ($0.record, $0.transport) })
+            stored += try connection.query(statement.replaceClaims(into: target), PostgresSchema.claimParameters(owner: owner, originals) + [
                 .integers(originals.map(\.id)), .array(group.map(\.encoded.body)), .array(group.map(\.encoded.headers)),
-                .array(group.map(\.queue)), .integers(group.map(\.delayMilliseconds)),
-            ]).count
+                .array(group.map(\.queue)), .integers(group.map(\.delayMilliseconds)), .optionalArray(group.map(\.messageId)),
+            ] + (statement.tracked ? records.parameters : [])).count
         }
         for replacement in replacements {
             guard let rule = replacement.deduplication else { continue }
@@ -249,8 +267,12 @@ final class PostgresReceiver: Sendable {
             guard try connection.query(schema.deleteClaim, [.int(owner), .int(original.id), .int(original.deliveries)]).count == 1 else { continue }
             stored += 1
             // Nil: a pending message with the same key stands for this one.
-            _ = try PostgresSender.insertDeduplicated(replacement.encoded, delay: replacement.delayMilliseconds, rule: rule, queue: replacement.queue,
-                                                      schema: replacement.target, on: connection)
+            let records = RecordArrays([(replacement.record, replacement.transport)])
+            if try PostgresSender.insertDeduplicated(replacement.encoded, delay: replacement.delayMilliseconds, rule: rule, queue: replacement.queue,
+                                                     messageId: replacement.messageId, records: records, schema: replacement.target, on: connection) == nil,
+               let id = replacement.messageId, replacement.target.tracked {
+                try connection.query(PostgresRecordSchema.cancelledById, [.text(id)])
+            }
         }
         held.settle(replacements.map(\.original))
         return replacements.count - stored
@@ -276,7 +298,7 @@ final class PostgresReceiver: Sendable {
             let ownedCounts = Dictionary(owned.map { ($0.id, $0.deliveries) }, uniquingKeysWith: { $1 })
             let orphans = owned.filter { knownCounts[$0.id] != $0.deliveries }
             if !orphans.isEmpty {
-                try connection.query(schema.release, PostgresSchema.claimParameters(owner: owner, orphans), prepare: false)
+                try release(orphans, schema: schema, owner: owner, prepare: false, on: connection)
                 logger.warning("Gave back \(orphans.count) message(s) claimed by a statement whose answer was lost with the connection")
             }
             let lost = known.filter { ownedCounts[$0.id] != $0.deliveries }

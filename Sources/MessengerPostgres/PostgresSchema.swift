@@ -11,6 +11,8 @@ typealias PostgresClaim = (id: Int64, deliveries: Int64)
 /// handler at once (`started_on_claim`).
 struct PostgresSchema: Sendable {
     let table: String
+    /// Whether the statements write status records (the transport's `tracking` is not `none`).
+    var tracked = true
 
     var channel: String { table }
 
@@ -53,34 +55,53 @@ struct PostgresSchema: Sendable {
             WHERE dedup_key IS NOT NULL AND (delivered_at IS NULL OR dedup_handling);
         ALTER TABLE \(table) ADD COLUMN IF NOT EXISTS abandoned_count INT NOT NULL DEFAULT 0;
         ALTER TABLE \(table) ADD COLUMN IF NOT EXISTS started_on_claim BOOLEAN NOT NULL DEFAULT false;
+        ALTER TABLE \(table) ADD COLUMN IF NOT EXISTS message_id TEXT NULL;
         """
     }
 
-    /// True when the table, its trigger, its deduplication index and its latest column exist ($1 to $3).
+    /// Whether the table, its trigger, its deduplication index and its latest column exist ($1 to
+    /// $3); then whether the records' tables do (shared by every table of the database: created once,
+    /// never locked again by a table's set-up while other transports write records).
     static let isSetUp = """
         SELECT to_regclass($1) IS NOT NULL AND EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = $2) AND to_regclass($3) IS NOT NULL
-        AND EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = 'started_on_claim' AND NOT attisdropped)
+        AND EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = 'message_id' AND NOT attisdropped),
+        to_regclass('messenger_records_type') IS NOT NULL AND to_regclass('messenger_paused_queues') IS NOT NULL
+        AND to_regclass('messenger_workers') IS NOT NULL
         """
 
-    /// Inserts unless a message with the key is pending (waiting, or being handled when it asked so).
+    /// The columns a stored row's CTE returns for its record.
+    static let storedColumns = "id, message_id, queue_name, created_at, available_at, body"
+
+    /// `WITH <steps> SELECT id FROM m` when records are written, else the plain statement.
+    private func storing(_ insert: String, recordsFrom n: Int) -> String {
+        guard tracked else { return insert + " RETURNING id" }
+        return "WITH m AS (\(insert) RETURNING \(Self.storedColumns)), \(PostgresRecordSchema.stored(from: "m", first: n)) SELECT id FROM m"
+    }
+
+    /// Inserts unless a message with the key is pending (waiting, or being handled when it asked so);
+    /// $7 the public id, then the record's arrays.
     var insertDeduplicated: String {
-        """
-        INSERT INTO \(table) (body, headers, queue_name, available_at, dedup_key, dedup_handling)
-        VALUES ($1, $2, $3, now() + $4 * interval '1 millisecond', $5, $6)
+        storing("""
+        INSERT INTO \(table) (body, headers, queue_name, available_at, dedup_key, dedup_handling, message_id)
+        VALUES ($1, $2, $3, now() + $4 * interval '1 millisecond', $5, $6, $7)
         ON CONFLICT (queue_name, dedup_key) WHERE dedup_key IS NOT NULL AND (delivered_at IS NULL OR dedup_handling) DO NOTHING
-        RETURNING id
-        """
+        """, recordsFrom: 8)
     }
     /// A retried message's own claimed row stops holding its key ($1 id, $2 queue, $3 key).
     var releaseOwnKey: String {
         "UPDATE \(table) SET dedup_key = NULL WHERE id = $1 AND queue_name = $2 AND dedup_key = $3 AND delivered_at IS NOT NULL"
     }
-    /// The pending message holding a key: id and whether it waits.
+    /// The pending message holding a key: id, whether it waits, its public id, whether it is delayed.
     var pendingWithKey: String {
-        "SELECT id, delivered_at IS NULL FROM \(table) WHERE queue_name = $1 AND dedup_key = $2 AND (delivered_at IS NULL OR dedup_handling) LIMIT 1"
+        "SELECT id, delivered_at IS NULL, message_id, available_at > now() FROM \(table) WHERE queue_name = $1 AND dedup_key = $2 AND (delivered_at IS NULL OR dedup_handling) LIMIT 1"
     }
     var moveDueTime: String {
-        "UPDATE \(table) SET available_at = now() + $2 * interval '1 millisecond' WHERE id = $1 AND delivered_at IS NULL"
+        """
+        WITH moved AS (UPDATE \(table) SET available_at = now() + $2 * interval '1 millisecond' WHERE id = $1 AND delivered_at IS NULL
+            RETURNING message_id, available_at)
+        UPDATE messenger_records r SET available_at = moved.available_at, status = CASE WHEN moved.available_at > now() THEN 'scheduled' ELSE 'queued' END
+        FROM moved WHERE r.id = moved.message_id AND r.status IN ('queued', 'scheduled')
+        """
     }
 
     static let returning = "id, body, headers, delivery_count, abandoned_count"
@@ -88,22 +109,38 @@ struct PostgresSchema: Sendable {
     /// The owner keys of live workers: the session advisory locks held now.
     static let liveOwners = "SELECT (l.classid::bigint << 32) | l.objid::bigint FROM pg_locks l WHERE l.locktype = 'advisory' AND l.objsubid = 2 AND l.granted"
 
+    /// One message ($5 its public id), then its record's arrays.
     var insert: String {
-        "INSERT INTO \(table) (body, headers, queue_name, available_at) VALUES ($1, $2, $3, now() + $4 * interval '1 millisecond') RETURNING id"
+        storing("INSERT INTO \(table) (body, headers, queue_name, available_at, message_id) VALUES ($1, $2, $3, now() + $4 * interval '1 millisecond', $5)",
+                recordsFrom: 6)
     }
 
-    /// Many messages in one statement: parallel arrays of bodies, headers and delays.
+    /// Many messages in one statement: parallel arrays of bodies, headers, delays and public ids;
+    /// then their records' arrays (parallel too). Row ids are drawn from the table's sequence first,
+    /// so that rows and records are written from one source without joining them back.
     var insertMany: String {
-        """
-        INSERT INTO \(table) (body, headers, queue_name, available_at)
-        SELECT b, h, $3, now() + d * interval '1 millisecond' FROM unnest($1::text[], $2::text[], $4::bigint[]) AS m(b, h, d)
-        RETURNING id
-        """
+        guard tracked else {
+            return """
+                INSERT INTO \(table) (body, headers, queue_name, available_at, message_id)
+                SELECT b, h, $3, now() + d * interval '1 millisecond', i FROM unnest($1::text[], $2::text[], $4::bigint[], $5::text[]) AS m(b, h, d, i)
+                RETURNING id
+                """
+        }
+        return """
+            WITH src AS (
+                SELECT nextval('\(table)_id_seq'::regclass) AS id, u.*, $3::text AS q FROM unnest($1::text[], $2::text[], $4::bigint[], $5::text[],
+                    \(PostgresRecordSchema.recordArguments(first: 6))) WITH ORDINALITY AS u(b, h, d, i, \(PostgresRecordSchema.recordColumns), n)
+            ),
+            m AS (INSERT INTO \(table) (id, body, headers, queue_name, available_at, message_id)
+                SELECT id, b, h, q, now() + d * interval '1 millisecond', i FROM src ORDER BY n RETURNING id),
+            \(PostgresRecordSchema.storedFromSource)
+            SELECT id FROM src ORDER BY n
+            """
     }
 
     /// The parameters of `insert`.
-    static func insertParameters(_ encoded: EncodedEnvelope, queue: String, delay: Int64) -> [PostgresValue] {
-        [.text(encoded.body), .text(encoded.headers), .text(queue), .int(delay)]
+    func insertParameters(_ encoded: EncodedEnvelope, queue: String, delay: Int64, messageId: String?, record: RecordArrays) -> [PostgresValue] {
+        [.text(encoded.body), .text(encoded.headers), .text(queue), .int(delay), messageId.map { .text($0) } ?? .null] + (tracked ? record.parameters : [])
     }
 
     /// The first parameters of the statements that act on an owner's claims: the owner, the claims'
@@ -118,8 +155,9 @@ struct PostgresSchema: Sendable {
     }
 
     /// The parameters of `insertMany`.
-    static func insertManyParameters(_ encoded: [EncodedEnvelope], queue: String, delays: [Int64]) -> [PostgresValue] {
-        [.array(encoded.map(\.body)), .array(encoded.map(\.headers)), .text(queue), .integers(delays)]
+    func insertManyParameters(_ encoded: [EncodedEnvelope], queue: String, delays: [Int64], messageIds: [String?], records: RecordArrays) -> [PostgresValue] {
+        [.array(encoded.map(\.body)), .array(encoded.map(\.headers)), .text(queue), .integers(delays), .optionalArray(messageIds)]
+            + (tracked ? records.parameters : [])
     }
 
     /// The queue filter on parameter `$n`: `= $n` for one queue, so that the planner walks the
@@ -137,23 +175,40 @@ struct PostgresSchema: Sendable {
     /// a release or a replacement never touches a row another worker has claimed since).
     private static let heldByClaims = "claimed_by = $1 AND (id, delivery_count) IN (SELECT * FROM unnest($2::bigint[], $3::int[]))"
 
-    /// The acknowledged rows still held by this claim ($1 to $3), deleted.
-    private var deleteAckedStep: String { "acked AS (DELETE FROM \(table) WHERE \(Self.heldByClaims))" }
+    /// The acknowledged rows still held by this claim ($1 to $3), deleted; with records, their
+    /// outcomes (arrays from `$outcomes`) written.
+    private func deleteAckedSteps(outcomes n: Int) -> String {
+        guard tracked else { return "acked AS (DELETE FROM \(table) WHERE \(Self.heldByClaims))" }
+        return PostgresRecordSchema.acknowledged(table: table, first: n)
+    }
+
+    /// Claimed rows (CTE `claimed`, returning `returning` and message_id): the statement's answer,
+    /// after their records start an attempt by worker `$worker` when `worker` is given (a claim by
+    /// id; the worker's heartbeat marks what a worker's claims start).
+    private func answering(worker n: Int?) -> String {
+        guard tracked, let n else { return "SELECT \(Self.returning) FROM claimed" }
+        return ", \(PostgresRecordSchema.started(from: "claimed", worker: n)) SELECT \(Self.returning) FROM claimed"
+    }
 
     /// Deletes the acknowledged rows ($1 to $3), then claims up to $4 due rows of the queues $5 that no
-    /// other worker holds. With $6, the first row (the one the worker starts at once) is marked as
-    /// started on claim.
+    /// other worker holds, none of a paused queue. With $6, the first row (the one the worker starts
+    /// at once) is marked as started on claim. With records: outcomes from $7. The claimed rows are
+    /// updated by primary key (an index look-up each), never by joining the whole table.
     func claimReady(queues: Int) -> String {
         """
-        WITH \(deleteAckedStep),
+        WITH \(deleteAckedSteps(outcomes: 7)),
         picked AS (
             SELECT id FROM \(table) WHERE \(Self.queueFilter(5, queues: queues)) AND delivered_at IS NULL AND available_at <= now()
+            AND \(PostgresRecordSchema.notPaused)
             ORDER BY available_at, id LIMIT $4 FOR UPDATE SKIP LOCKED
+        ),
+        claimed AS (
+            UPDATE \(table) m SET delivered_at = now(), delivery_count = m.delivery_count + 1, claimed_by = $1,
+                started_on_claim = ($6::boolean AND m.id = (SELECT min(id) FROM picked))
+            WHERE m.id = ANY (ARRAY(SELECT id FROM picked))
+            RETURNING m.id, m.body, m.headers, m.delivery_count, m.abandoned_count, m.message_id
         )
-        UPDATE \(table) m SET delivered_at = now(), delivery_count = m.delivery_count + 1, claimed_by = $1,
-            started_on_claim = ($6::boolean AND m.id = (SELECT min(id) FROM picked))
-        FROM picked WHERE m.id = picked.id
-        RETURNING m.id, m.body, m.headers, m.delivery_count, m.abandoned_count
+        \(answering(worker: nil))
         """
     }
 
@@ -163,16 +218,19 @@ struct PostgresSchema: Sendable {
     /// claim, and their previous delivery counts as abandoned if it was so marked.
     func claimAbandoned(queues: Int) -> String {
         """
-        WITH \(deleteAckedStep)
-        UPDATE \(table) SET delivered_at = now(), delivery_count = delivery_count + 1, claimed_by = $1,
-            abandoned_count = abandoned_count + (CASE WHEN started_on_claim THEN 1 ELSE 0 END), started_on_claim = true
-        WHERE id IN (
-            SELECT id FROM \(table) WHERE \(Self.queueFilter(6, queues: queues)) AND delivered_at IS NOT NULL
-            AND NOT (id = ANY($2::bigint[]))
-            AND (delivered_at < now() - $5 * interval '1 second' OR claimed_by <> ALL (\(Self.liveOwners)))
-            ORDER BY delivered_at LIMIT $4 FOR UPDATE SKIP LOCKED
+        WITH \(deleteAckedSteps(outcomes: 7)),
+        claimed AS (
+            UPDATE \(table) SET delivered_at = now(), delivery_count = delivery_count + 1, claimed_by = $1,
+                abandoned_count = abandoned_count + (CASE WHEN started_on_claim THEN 1 ELSE 0 END), started_on_claim = true
+            WHERE id IN (
+                SELECT id FROM \(table) WHERE \(Self.queueFilter(6, queues: queues)) AND delivered_at IS NOT NULL
+                AND NOT (id = ANY($2::bigint[])) AND \(PostgresRecordSchema.notPaused)
+                AND (delivered_at < now() - $5 * interval '1 second' OR claimed_by <> ALL (\(Self.liveOwners)))
+                ORDER BY delivered_at LIMIT $4 FOR UPDATE SKIP LOCKED
+            )
+            RETURNING \(Self.returning), message_id
         )
-        RETURNING \(Self.returning)
+        \(answering(worker: nil))
         """
     }
 
@@ -184,24 +242,37 @@ struct PostgresSchema: Sendable {
 
     /// Removes claimed rows ($1 owner, $2 ids, $3 delivery counts) and stores the rows that replace
     /// them in table `target` (parallel arrays: $4 the original's id, $5 bodies, $6 headers, $7
-    /// queues, $8 delays in ms): a replacement is stored only if its original was removed.
+    /// queues, $8 delays in ms, $9 public ids; with records, their arrays from $10): a replacement
+    /// is stored only if its original was removed.
     func replaceClaims(into target: String) -> String {
-        """
-        WITH gone AS (
-            DELETE FROM \(table) WHERE \(Self.heldByClaims) RETURNING id
-        )
-        INSERT INTO \(target) (body, headers, queue_name, available_at)
-        SELECT r.b, r.h, r.q, now() + r.d * interval '1 millisecond'
-        FROM unnest($4::bigint[], $5::text[], $6::text[], $7::text[], $8::bigint[]) AS r(o, b, h, q, d)
-        WHERE r.o IN (SELECT id FROM gone)
-        RETURNING id
-        """
+        let insert = """
+            INSERT INTO \(target) (body, headers, queue_name, available_at, message_id)
+            SELECT r.b, r.h, r.q, now() + r.d * interval '1 millisecond', r.i
+            FROM unnest($4::bigint[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::text[]) AS r(o, b, h, q, d, i)
+            WHERE r.o IN (SELECT id FROM gone)
+            """
+        guard tracked else { return "WITH gone AS (DELETE FROM \(table) WHERE \(Self.heldByClaims) RETURNING id) \(insert) RETURNING id" }
+        return """
+            WITH gone AS (DELETE FROM \(table) WHERE \(Self.heldByClaims) RETURNING id),
+            src AS (
+                SELECT nextval('\(target)_id_seq'::regclass) AS id, u.* FROM unnest($4::bigint[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::text[],
+                    \(PostgresRecordSchema.recordArguments(first: 10))) AS u(o, b, h, q, d, i, \(PostgresRecordSchema.recordColumns))
+                WHERE u.o IN (SELECT id FROM gone)
+            ),
+            m AS (INSERT INTO \(target) (id, body, headers, queue_name, available_at, message_id)
+                SELECT id, b, h, q, now() + d * interval '1 millisecond', i FROM src RETURNING id),
+            \(PostgresRecordSchema.storedFromSource)
+            SELECT id FROM m
+            """
     }
 
     /// Removes one claimed row ($1 owner, $2 id, $3 delivery count); returns it if it was removed.
     var deleteClaim: String {
         "DELETE FROM \(table) WHERE claimed_by = $1 AND id = $2 AND delivery_count = $3 RETURNING id"
     }
+
+    /// Removes a waiting row for a cancellation ($1 row id, $2 public id); returns it when removed.
+    var removeWaiting: String { "DELETE FROM \(table) WHERE id = $1 AND message_id = $2 AND delivered_at IS NULL RETURNING id" }
 
     /// Rows of queue $2 with id $1 that no live claim holds: free, or claimed by a worker that is
     /// gone or past the redeliver timeout ($3 seconds).
@@ -215,41 +286,78 @@ struct PostgresSchema: Sendable {
 
     /// Claims one stored row by id for owner $4, unless a live claim holds it ($1 to $3 as `freeById`).
     /// An operator's retry is not counted against the poison-message check, whatever came before it.
+    /// With records, the worker's id is $5.
     var claimById: String {
         """
-        UPDATE \(table) SET delivered_at = now(), delivery_count = delivery_count + 1, claimed_by = $4, started_on_claim = true
-        WHERE id = (\(freeById))
-        RETURNING \(Self.returning)
+        WITH claimed AS (
+            UPDATE \(table) SET delivered_at = now(), delivery_count = delivery_count + 1, claimed_by = $4, started_on_claim = true
+            WHERE id = (\(freeById))
+            RETURNING \(Self.returning), message_id
+        )
+        \(answering(worker: 5))
         """
     }
 
-    /// Removes one stored row by id, unless a live claim holds it ($1 to $3 as `freeById`).
-    var removeById: String { "DELETE FROM \(table) WHERE id = (\(freeById))" }
+    /// Removes one stored row by id, unless a live claim holds it ($1 to $3 as `freeById`); with
+    /// records, its record ends cancelled ($4 why).
+    var removeById: String {
+        guard tracked else { return "DELETE FROM \(table) WHERE id = (\(freeById)) RETURNING id" }
+        return """
+            WITH removed AS (DELETE FROM \(table) WHERE id = (\(freeById)) RETURNING id, message_id), \(PostgresRecordSchema.cancelled(from: "removed", why: 4))
+            SELECT id FROM removed
+            """
+    }
     var exists: String { "SELECT 1 FROM \(table) WHERE id = $1 AND queue_name = $2" }
 
+    /// Deletes acknowledged rows ($1 to $3); with records, their outcomes from $4.
     var deleteAcked: String {
-        "DELETE FROM \(table) WHERE \(Self.heldByClaims)"
+        guard tracked else { return "DELETE FROM \(table) WHERE \(Self.heldByClaims)" }
+        return "WITH \(deleteAckedSteps(outcomes: 4)) SELECT count(*) FROM acked"
     }
     var keepalive: String { "UPDATE \(table) SET delivered_at = now() WHERE id = $1 AND claimed_by = $2 AND delivery_count = $3" }
     /// Gives claims back; a claim whose key a newer waiting message holds is deleted instead (that
     /// message stands for it).
+    /// With records, the superseded ones end cancelled ($4 why) and the others wait again.
     var release: String {
-        """
-        WITH superseded AS (
-            DELETE FROM \(table) m WHERE \(Self.heldByClaims)
-            AND dedup_key IS NOT NULL
-            AND EXISTS (SELECT 1 FROM \(table) o WHERE o.queue_name = m.queue_name AND o.dedup_key = m.dedup_key AND o.id <> m.id AND o.delivered_at IS NULL)
-            RETURNING id)
-        UPDATE \(table) SET delivered_at = NULL, claimed_by = NULL, delivery_count = delivery_count - 1
-        WHERE \(Self.heldByClaims)
-        AND id NOT IN (SELECT id FROM superseded)
-        """
+        let superseded = """
+            superseded AS (
+                DELETE FROM \(table) m WHERE \(Self.heldByClaims)
+                AND dedup_key IS NOT NULL
+                AND EXISTS (SELECT 1 FROM \(table) o WHERE o.queue_name = m.queue_name AND o.dedup_key = m.dedup_key AND o.id <> m.id AND o.delivered_at IS NULL)
+                RETURNING id, message_id)
+            """
+        let update = """
+            UPDATE \(table) SET delivered_at = NULL, claimed_by = NULL, delivery_count = delivery_count - 1
+            WHERE \(Self.heldByClaims)
+            AND id NOT IN (SELECT id FROM superseded)
+            """
+        guard tracked else { return "WITH \(superseded) \(update)" }
+        return """
+            WITH \(superseded), \(PostgresRecordSchema.cancelled(from: "superseded", why: 4)),
+            back AS (\(update) RETURNING message_id), \(PostgresRecordSchema.released(from: "back"))
+            SELECT count(*) FROM back
+            """
     }
     var nextAvailable: String {
         "SELECT (extract(epoch FROM min(available_at)) * 1000)::bigint FROM \(table) WHERE queue_name = $1 AND delivered_at IS NULL"
     }
     var list: String { "SELECT \(Self.returning) FROM \(table) WHERE queue_name = $1 ORDER BY id LIMIT $2" }
     var find: String { "SELECT \(Self.returning) FROM \(table) WHERE queue_name = $1 AND id = $2" }
+    /// How many messages queue $1 holds, counted up to `TransportStatistics.exactUpTo` + 1.
+    var boundedCount: String {
+        "SELECT count(*) FROM (SELECT 1 FROM \(table) WHERE queue_name = $1 LIMIT \(TransportStatistics.exactUpTo + 1)) s"
+    }
+    /// The planner's estimate of the waiting rows of queue $1 due (`<=`) or not yet due (`>`).
+    func waitingEstimate(due: Bool) -> String {
+        "EXPLAIN (FORMAT JSON) SELECT 1 FROM \(table) WHERE queue_name = $1 AND delivered_at IS NULL AND available_at \(due ? "<=" : ">") now()"
+    }
+    /// Queue $1's claimed rows (the claimed index: few) and the age in seconds of its first stored row.
+    var inFlightAndOldest: String {
+        """
+        SELECT (SELECT count(*) FROM \(table) WHERE queue_name = $1 AND delivered_at IS NOT NULL),
+               (SELECT extract(epoch FROM now() - created_at) FROM \(table) WHERE queue_name = $1 ORDER BY id LIMIT 1)
+        """
+    }
     var statistics: String {
         """
         SELECT count(*),

@@ -15,9 +15,12 @@ final class PostgresSender: Sendable {
         self.table = table
         let (connection, schema, queue) = (table.connection, table.schema, table.options.queueName)
         coalescer = InsertCoalescer { rows in
+            let records = RecordArrays(rows.map { ($0.record, table.name) })
             let result = rows.count == 1
-                ? try await connection.query(schema.insert, PostgresSchema.insertParameters(rows[0].encoded, queue: queue, delay: rows[0].delayMilliseconds))
-                : try await connection.query(schema.insertMany, PostgresSchema.insertManyParameters(rows.map(\.encoded), queue: queue, delays: rows.map(\.delayMilliseconds)))
+                ? try await connection.query(schema.insert, schema.insertParameters(rows[0].encoded, queue: queue, delay: rows[0].delayMilliseconds,
+                                                                                    messageId: rows[0].messageId, record: records))
+                : try await connection.query(schema.insertMany, schema.insertManyParameters(rows.map(\.encoded), queue: queue, delays: rows.map(\.delayMilliseconds),
+                                                                                           messageIds: rows.map(\.messageId), records: records))
             return result.rows.map { $0.first.flatMap { $0 } ?? "?" }
         }
     }
@@ -27,28 +30,36 @@ final class PostgresSender: Sendable {
         let encoded = try table.serializer.encode(envelope)
         let delay = envelope.last(DelayStamp.self)?.milliseconds ?? 0
         let (schema, queue, name) = (table.schema, table.options.queueName, table.name)
+        let record = RecordedMessage(envelope, options: table.options.records)
         guard let rule = envelope.deduplication else {
             guard PostgresTransactionContext.current == nil else {
-                let rows = try await table.target().query(schema.insert, PostgresSchema.insertParameters(encoded, queue: queue, delay: delay))
+                let rows = try await table.target().query(schema.insert, schema.insertParameters(encoded, queue: queue, delay: delay, messageId: envelope.messageId,
+                                                                                                  record: table.recordArrays([envelope])))
                 return envelope.with(TransportMessageIdStamp(rows.rows.first?.first.flatMap { $0 } ?? "?"))
             }
-            return envelope.with(TransportMessageIdStamp(try await coalescer.insert(.init(encoded: encoded, delayMilliseconds: delay))))
+            let row = InsertCoalescer.Row(encoded: encoded, delayMilliseconds: delay, messageId: envelope.messageId, record: record)
+            return envelope.with(TransportMessageIdStamp(try await coalescer.insert(row)))
         }
+        let records = table.recordArrays([envelope])
         let retried = envelope.last(TransportMessageIdStamp.self).flatMap { Int64($0.id) }
         let store: @Sendable (isolated PostgresConnection) throws -> Envelope = { connection in
             if let retried { try connection.query(schema.releaseOwnKey, [.int(retried), .text(queue), .text(rule.key)]) }
             // The pending message may be claimed or acknowledged between the insert and the look-up:
             // then insert again.
             for _ in 0..<3 {
-                if let id = try Self.insertDeduplicated(encoded, delay: delay, rule: rule, queue: queue, schema: schema, on: connection) {
+                if let id = try Self.insertDeduplicated(encoded, delay: delay, rule: rule, queue: queue, messageId: envelope.messageId, records: records,
+                                                        schema: schema, on: connection) {
                     return envelope.with(TransportMessageIdStamp(id))
                 }
                 guard let pending = try connection.query(schema.pendingWithKey, [.text(queue), .text(rule.key)]).rows.first, let id = pending[0] else { continue }
+                let waiting = pending[1] == "t"
                 var debounced = false
-                if rule.debounce, pending[1] == "t", let number = Int64(id) {
-                    debounced = try connection.query(schema.moveDueTime, [.int(number), .int(delay)]).affected == 1
+                if rule.debounce, waiting, let number = Int64(id) {
+                    try connection.query(schema.moveDueTime, [.int(number), .int(delay)])
+                    debounced = true
                 }
-                return envelope.with(DeduplicatedStamp(existingMessageId: id, debounced: debounced))
+                let status: MessageStatus = !waiting ? .running : (debounced ? delay > 0 : pending[3] == "t") ? .scheduled : .queued
+                return envelope.with(DeduplicatedStamp(existingMessageId: id, debounced: debounced, existingId: pending[2], existingStatus: status))
             }
             throw MessengerError(.transportFailure, "transport \"\(name)\": key \(rule.key) kept changing hands while storing; try again")
         }
@@ -58,11 +69,12 @@ final class PostgresSender: Sendable {
     }
 
     /// Inserts a message unless one with its key is pending; its id, or nil when one is.
-    static func insertDeduplicated(_ encoded: EncodedEnvelope, delay: Int64, rule: DeduplicateStamp, queue: String, schema: PostgresSchema,
-                                   on connection: isolated PostgresConnection) throws -> String? {
+    static func insertDeduplicated(_ encoded: EncodedEnvelope, delay: Int64, rule: DeduplicateStamp, queue: String, messageId: String?, records: RecordArrays,
+                                   schema: PostgresSchema, on connection: isolated PostgresConnection) throws -> String? {
         let inserted = try connection.query(schema.insertDeduplicated, [
             .text(encoded.body), .text(encoded.headers), .text(queue), .int(delay), .text(rule.key), .text(rule.whileHandling ? "true" : "false"),
-        ])
+            messageId.map { .text($0) } ?? .null,
+        ] + (schema.tracked ? records.parameters : []))
         return inserted.rows.first?.first ?? nil
     }
 
@@ -103,8 +115,9 @@ final class PostgresSender: Sendable {
     }
 
     private func encode(_ envelopes: [Envelope]) throws -> [PostgresValue] {
-        PostgresSchema.insertManyParameters(try envelopes.map { try table.serializer.encode($0) }, queue: table.options.queueName,
-                                            delays: envelopes.map { $0.last(DelayStamp.self)?.milliseconds ?? 0 })
+        table.schema.insertManyParameters(try envelopes.map { try table.serializer.encode($0) }, queue: table.options.queueName,
+                                          delays: envelopes.map { $0.last(DelayStamp.self)?.milliseconds ?? 0 }, messageIds: envelopes.map(\.messageId),
+                                          records: table.recordArrays(envelopes))
     }
 
     private func insert(_ envelopes: [Envelope], _ parameters: [PostgresValue], on target: PostgresConnection) async throws -> [Envelope] {

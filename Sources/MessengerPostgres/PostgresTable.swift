@@ -31,7 +31,7 @@ final class PostgresTable: Sendable {
         self.options = options
         self.serializer = serializer
         self.logger = logger
-        let schema = PostgresSchema(table: options.tableName)
+        let schema = PostgresSchema(table: options.tableName, tracked: options.records.writesRecords)
         self.schema = schema
         let key = (Int32.random(in: 1...Int32.max), Int32.random(in: 1...Int32.max))
         let owner = Int64(key.0) << 32 | Int64(key.1)
@@ -75,8 +75,12 @@ final class PostgresTable: Sendable {
     func setup() async throws {
         let schema = schema
         let present = try await connection.query(PostgresSchema.isSetUp, [.text(schema.table), .text(schema.table + "_notify"), .text(schema.table + "_dedup")], prepare: false)
-        if present.rows.first?.first == "t" { return }
-        try await connection.transaction { connection in try connection.execute(schema.create) }
+        let (tableReady, recordsReady) = (present.rows.first?[0] == "t", present.rows.first?[1] == "t")
+        if tableReady && recordsReady { return }
+        try await connection.transaction { connection in
+            if !tableReady { try connection.execute(schema.create) }
+            if !recordsReady { try connection.execute("SELECT pg_advisory_xact_lock(hashtext('messenger setup'));" + PostgresRecordSchema.create) }
+        }
     }
 
     /// Auto set-up runs once per transport; after that, sending and claiming go straight to the table.
@@ -111,6 +115,11 @@ final class PostgresTable: Sendable {
         let decoded = serializer.decodeOrQuarantine(EncodedEnvelope(body: row[1] ?? "", headers: row[2] ?? ""))
         return decoded.with(TransportMessageIdStamp(row[0] ?? "?"),
                             DeliveryCountStamp(Int(row[3] ?? "0") ?? 0, abandonedStarts: Int(row[4] ?? "0") ?? 0))
+    }
+
+    /// The record arrays of envelopes stored by this transport.
+    func recordArrays(_ envelopes: [Envelope]) -> RecordArrays {
+        RecordArrays(envelopes.map { (RecordedMessage($0, options: options.records), name) })
     }
 
     /// The claim a received envelope stands for.

@@ -12,13 +12,15 @@ import Synchronization
 /// claimed again within seconds. LISTEN/NOTIFY wakes idle workers. The transport composes a sender,
 /// a receiver and an admin part that share one table (connections, schema, options, owner key).
 public final class PostgresTransport: SetupableTransport, QueueReceiver, ListableReceiver, ReplacingReceiver, MessageCountingTransport,
-    ClosableTransport, StopSignalStore, WakeUpSource, DelayAwareReceiver, StartupCheckedTransport, BatchSender
+    ClosableTransport, StopSignalStore, WakeUpSource, DelayAwareReceiver, StartupCheckedTransport, BatchSender, MessageRecordStore,
+    WorkerRegistry, QueuePauseControl
 {
     public let name: String
     let table: PostgresTable
     private let sender: PostgresSender
     private let receiver: PostgresReceiver
     private let admin: PostgresAdmin
+    private let records: PostgresRecords
     private let listener = Mutex<PostgresListener?>(nil)
 
     /// A transport with a connection of its own, which holds this transport's liveness lock.
@@ -29,6 +31,7 @@ public final class PostgresTransport: SetupableTransport, QueueReceiver, Listabl
         sender = PostgresSender(table: table)
         receiver = PostgresReceiver(table: table)
         admin = PostgresAdmin(table: table)
+        records = PostgresRecords(table: table)
     }
 
     public var options: PostgresTransportOptions { table.options }
@@ -113,6 +116,28 @@ public final class PostgresTransport: SetupableTransport, QueueReceiver, Listabl
     public func statistics() async throws -> TransportStatistics { try await table.explainingTimeouts { try await admin.statistics() } }
     public func requestWorkersStop(at date: Date) async throws { try await admin.requestWorkersStop(at: date) }
     public func lastStopRequest() async throws -> Date? { try await admin.lastStopRequest() }
+
+    // MARK: Status records, workers, paused queues
+
+    public var recordStoreIdentity: String { records.identity }
+    public var retention: RecordRetention { table.options.records.retention }
+    public var recordsMessages: Bool { table.options.records.writesRecords }
+    public func record(id: String) async throws -> MessageRecord? { try await table.explainingTimeouts { try await records.record(id: id) } }
+    public func records(matching query: MessageRecordQuery) async throws -> [MessageRecord] {
+        try await table.explainingTimeouts { try await records.records(matching: query) }
+    }
+    public func cancel(id: String) async throws -> CancelResult { try await table.explainingTimeouts { try await records.cancel(id: id) } }
+    public func recordStarts(_ starts: [MessageStart]) async throws { try await records.recordStarts(starts) }
+    public func reportProgress(_ reports: [ProgressReport]) async throws { try await records.reportProgress(reports) }
+    public func cancellationRequests(among ids: [String]) async throws -> Set<String> { try await records.cancellationRequests(among: ids) }
+    public func prune(_ retention: RecordRetention, limit: Int) async throws -> Int { try await records.prune(retention, limit: limit) }
+    public func heartbeat(_ worker: WorkerRecord) async throws { try await records.heartbeat(worker) }
+    public func workers() async throws -> [WorkerRecord] { try await table.explainingTimeouts { try await records.workers() } }
+    public func forgetWorkers(before date: Date) async throws { try await records.forgetWorkers(before: date) }
+    public var queueName: String { table.options.queueName }
+    public func pause(queue: String) async throws { try await table.explainingTimeouts { try await records.pause(queue: queue) } }
+    public func resume(queue: String) async throws { try await table.explainingTimeouts { try await records.resume(queue: queue) } }
+    public func pausedQueues() async throws -> Set<String> { try await table.explainingTimeouts { try await records.pausedQueues() } }
 
     public func close() async {
         try? await flush()

@@ -24,8 +24,10 @@ public struct PostgresTransportOptions: Sendable, Equatable {
     public var lockTimeoutMilliseconds = 2000
     /// The longest a statement of the transport may run (milliseconds).
     public var statementTimeoutMilliseconds = 30_000
+    /// Status records: tracking mode and retention.
+    public var records = RecordOptions()
 
-    public static let known: Set<String> = ["queue_name", "table_name", "redeliver_timeout", "auto_setup", "use_notify", "check_delayed_interval", "prefetch", "read_ahead", "lock_timeout", "statement_timeout"]
+    public static let known: Set<String> = Set(["queue_name", "table_name", "redeliver_timeout", "auto_setup", "use_notify", "check_delayed_interval", "prefetch", "read_ahead", "lock_timeout", "statement_timeout"]).union(RecordOptions.known)
 
     public init() {}
 
@@ -51,6 +53,7 @@ public struct PostgresTransportOptions: Sendable, Equatable {
         readAhead = try reader.bool("read_ahead") ?? readAhead
         lockTimeoutMilliseconds = try reader.int("lock_timeout", in: 1...3_600_000) ?? lockTimeoutMilliseconds
         statementTimeoutMilliseconds = try reader.int("statement_timeout", in: 1...86_400_000) ?? statementTimeoutMilliseconds
+        records = try RecordOptions(reader)
     }
 
     static func isIdentifier(_ text: String) -> Bool {

@@ -7,6 +7,8 @@ public enum PostgresValue: Sendable, Equatable {
     /// A `text[]` value; sent in PostgreSQL's binary array format, so that neither side quotes or
     /// parses its items (batches of message bodies travel this way).
     case array([String])
+    /// A `text[]` value whose items may be NULL.
+    case optionalArray([String?])
     /// A `bigint[]` / `int[]` literal.
     case integers([Int64])
 
@@ -18,6 +20,7 @@ public enum PostgresValue: Sendable, Equatable {
         case .int(let value): (Self.terminated(String(value)), 0)
         case .double(let value): (Self.terminated(String(value)), 0)
         case .array(let items): (Self.binaryTextArray(items), 1)
+        case .optionalArray(let items): (Self.binaryTextArray(items), 1)
         case .integers(let items): (Self.terminated("{" + items.map(String.init).joined(separator: ",") + "}"), 0)
         }
     }
@@ -30,18 +33,25 @@ public enum PostgresValue: Sendable, Equatable {
 
     /// `array_recv`'s input: dimensions, no nulls, element type `text` (oid 25), one bound, then each
     /// item as a length and its UTF-8 bytes; integers big-endian.
-    static func binaryTextArray(_ items: [String]) -> [UInt8] {
+    static func binaryTextArray(_ items: [String]) -> [UInt8] { binaryTextArray(items.map(Optional.some)) }
+
+    /// As above; a nil item is a NULL (length -1, and the array's has-nulls flag set).
+    static func binaryTextArray(_ items: [String?]) -> [UInt8] {
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(20 + items.reduce(0) { $0 + 4 + $1.utf8.count })
+        bytes.reserveCapacity(20 + items.reduce(0) { $0 + 4 + ($1?.utf8.count ?? 0) })
         func append(_ value: Int32) { withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) } }
         append(items.isEmpty ? 0 : 1)
-        append(0)
+        append(items.contains { $0 == nil } ? 1 : 0)
         append(25)
         if !items.isEmpty {
             append(Int32(items.count))
             append(1)
         }
         for item in items {
+            guard let item else {
+                append(-1)
+                continue
+            }
             append(Int32(item.utf8.count))
             bytes.append(contentsOf: item.utf8)
         }

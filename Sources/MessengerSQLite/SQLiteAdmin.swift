@@ -24,8 +24,10 @@ struct SQLiteAdmin: Sendable {
         try await table.prepare()
         let current = table.nowMilliseconds
         let (schema, queue, token, expired) = (table.schema, table.options.queueName, table.claimToken, table.expiredClaimLimit(now: current))
+        let tracked = table.options.records.writesRecords
         let outcome = try await table.connection.transaction { connection -> (row: [SQLiteValue]?, exists: Bool) in
             if let row = try connection.query(schema.claimById, [.integer(number), .text(queue), .integer(current), .text(token), .integer(expired)]).first {
+                if tracked { try SQLiteRecordWrites.started([row], now: current, on: connection) }
                 return (row, true)
             }
             return (nil, !(try connection.query(schema.exists, [.integer(number), .text(queue)]).isEmpty))
@@ -38,11 +40,14 @@ struct SQLiteAdmin: Sendable {
     func remove(id: String) async throws -> RemoveByIdResult {
         guard let number = Int64(id) else { return .missing }
         try await table.prepare()
-        let expired = table.expiredClaimLimit(now: table.nowMilliseconds)
+        let current = table.nowMilliseconds
+        let expired = table.expiredClaimLimit(now: current)
         let (schema, queue) = (table.schema, table.options.queueName)
         return try await table.connection.transaction { connection in
-            try connection.query(schema.removeById, [.integer(number), .text(queue), .integer(expired)])
-            if connection.changes > 0 { return .removed }
+            if let removed = try connection.query(schema.removeById, [.integer(number), .text(queue), .integer(expired)]).first {
+                try SQLiteRecordWrites.cancelled(removed[0].string, now: current, why: "removed by an operator", on: connection)
+                return .removed
+            }
             return try connection.query(schema.exists, [.integer(number), .text(queue)]).isEmpty ? .missing : .held
         }
     }
@@ -50,10 +55,11 @@ struct SQLiteAdmin: Sendable {
     func statistics() async throws -> TransportStatistics {
         try await table.prepare()
         let current = table.now()
-        let row = try await table.connection.query(table.schema.statistics, [.text(table.options.queueName), .integer(SQLiteTable.milliseconds(current))])[0]
+        let row = try await table.connection.query(table.schema.indexedStatistics, [.text(table.options.queueName), .integer(SQLiteTable.milliseconds(current))])[0]
+        let (ready, delayed, inFlight) = (Int(row[0].int ?? 0), Int(row[1].int ?? 0), Int(row[2].int ?? 0))
         return TransportStatistics(
-            total: Int(row[0].int ?? 0), ready: Int(row[1].int ?? 0), delayed: Int(row[2].int ?? 0), inFlight: Int(row[3].int ?? 0),
-            oldestAgeSeconds: row[4].int.map { current.timeIntervalSince1970 - Double($0) / 1000 }
+            total: ready + delayed + inFlight, ready: ready, delayed: delayed, inFlight: inFlight,
+            oldestAgeSeconds: row[3].int.map { current.timeIntervalSince1970 - Double($0) / 1000 }
         )
     }
 

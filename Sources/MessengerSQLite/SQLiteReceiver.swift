@@ -16,16 +16,22 @@ final class SQLiteReceiver: Sendable {
 
     /// Writes that wait for the next transaction.
     struct PendingWrites: Sendable {
-        var removals: [ClaimReference] = []
+        var removals: [Removal] = []
         var replacements: [Replacement] = []
         var isEmpty: Bool { removals.isEmpty && replacements.isEmpty }
+    }
+
+    /// A claimed message to remove, and how its handling ended (for its record).
+    struct Removal: Sendable {
+        let claim: ClaimReference
+        let outcome: MessageOutcomeStamp?
     }
 
     /// A claimed message to remove and the row that stands for it from then on.
     struct Replacement: Sendable {
         let original: ClaimReference
         let target: SQLiteSchema
-        let values: [SQLiteValue]
+        let row: StoredRow
         let deduplicationKey: String?
     }
 
@@ -47,7 +53,7 @@ final class SQLiteReceiver: Sendable {
         let result: (rows: [[SQLiteValue]], lost: Int)
         do {
             result = try await table.connection.transaction { connection in
-                let lost = try Self.write(writes, schema: schema, on: connection)
+                let lost = try Self.write(writes, schema: schema, now: current, on: connection)
                 let recovered = try connection.query(schema.claimRecovered(queueCount: queues.count), [.integer(current), .text(token), .integer(expired)] + queueValues)
                 if !recovered.isEmpty { return (recovered, lost) }
                 var rows = try connection.query(schema.claimReady(queueCount: queues.count), [.integer(current), .text(token), .integer(bounded)] + queueValues)
@@ -70,8 +76,8 @@ final class SQLiteReceiver: Sendable {
 
     func replace(_ original: Envelope, with replacement: Envelope, via sender: any Sender) throws -> Bool {
         guard let target = (sender as? SQLiteTransport)?.table, target.connection.path == table.connection.path else { return false }
-        let values = try target.insertValues(replacement, createdAt: table.nowMilliseconds)
-        let item = Replacement(original: try table.claimReference(original), target: target.schema, values: values,
+        let row = try target.storedRow(replacement, createdAt: table.nowMilliseconds)
+        let item = Replacement(original: try table.claimReference(original), target: target.schema, row: row,
                                deduplicationKey: replacement.deduplication?.key)
         pending.withLock { $0.replacements.append(item) }
         return true
@@ -80,10 +86,10 @@ final class SQLiteReceiver: Sendable {
     func flush() async throws {
         let writes = takePending()
         guard !writes.isEmpty else { return }
-        let schema = table.schema
+        let (schema, current) = (table.schema, table.nowMilliseconds)
         let lost: Int
         do {
-            lost = try await table.connection.transaction { connection in try Self.write(writes, schema: schema, on: connection) }
+            lost = try await table.connection.transaction { connection in try Self.write(writes, schema: schema, now: current, on: connection) }
         } catch {
             restore(writes)
             throw error
@@ -99,19 +105,28 @@ final class SQLiteReceiver: Sendable {
 
     func release(_ envelopes: [Envelope]) async throws {
         let references = try envelopes.map(table.claimReference)
-        let (sql, superseded) = (table.schema.release, table.schema.deleteSupersededClaim)
+        let (sql, superseded, current) = (table.schema.release, table.schema.deleteSupersededClaim, table.nowMilliseconds)
         try await table.connection.transaction { connection in
             for reference in references {
-                try connection.query(superseded, reference.bindings)
+                if try !connection.query(superseded, reference.bindings).isEmpty {
+                    try SQLiteRecordWrites.cancelled(reference.messageId, now: current, why: "superseded by a newer message with the same deduplication key", on: connection)
+                    continue
+                }
                 try connection.query(sql, reference.bindings)
+                if connection.changes == 1 { try SQLiteRecordWrites.released(reference.messageId, now: current, on: connection) }
             }
         }
     }
 
     /// Writes acknowledgements and replacements; returns how many replacements were dropped because
     /// their original was no longer this claim's (another worker took it and handles it).
-    private static func write(_ writes: PendingWrites, schema: SQLiteSchema, on connection: isolated SQLiteConnection) throws -> Int {
-        for removal in writes.removals { try connection.query(schema.deleteClaimed, removal.bindings) }
+    private static func write(_ writes: PendingWrites, schema: SQLiteSchema, now: Int64, on connection: isolated SQLiteConnection) throws -> Int {
+        for removal in writes.removals {
+            try connection.query(schema.deleteClaimed, removal.claim.bindings)
+            if connection.changes == 1, let id = removal.claim.messageId, let outcome = removal.outcome {
+                try SQLiteRecordWrites.finished(id, outcome, now: now, on: connection)
+            }
+        }
         var lost = 0
         for replacement in writes.replacements {
             try connection.query(schema.deleteClaimed, replacement.original.bindings)
@@ -119,7 +134,10 @@ final class SQLiteReceiver: Sendable {
                 lost += 1
                 continue
             }
-            _ = try SQLiteSender.store(replacement.values, key: replacement.deduplicationKey, debounce: false, schema: replacement.target, on: connection)
+            let stored = try SQLiteSender.store(replacement.row, key: replacement.deduplicationKey, debounce: false, schema: replacement.target, on: connection)
+            if case .duplicate = stored {
+                try SQLiteRecordWrites.cancelled(replacement.original.messageId, now: now, why: "superseded by a newer message with the same deduplication key", on: connection)
+            }
         }
         return lost
     }
@@ -130,8 +148,8 @@ final class SQLiteReceiver: Sendable {
     }
 
     private func scheduleRemoval(of envelope: Envelope) throws {
-        let reference = try table.claimReference(envelope)
-        pending.withLock { $0.removals.append(reference) }
+        let removal = Removal(claim: try table.claimReference(envelope), outcome: envelope.outcome)
+        pending.withLock { $0.removals.append(removal) }
     }
 
     private func takePending() -> PendingWrites {

@@ -9,38 +9,49 @@ struct SQLiteSender: Sendable {
     /// What storing a message did.
     enum Stored: Sendable {
         case inserted(Int64)
-        case duplicate(of: Int64, debounced: Bool)
+        case duplicate(of: Int64, debounced: Bool, publicId: String?, status: MessageStatus)
     }
 
     func send(_ envelope: Envelope) async throws -> Envelope {
         let joined = try table.joinedTransaction()
         try await table.prepare(on: joined)
-        let values = try table.insertValues(envelope, createdAt: table.nowMilliseconds)
+        let row = try table.storedRow(envelope, createdAt: table.nowMilliseconds)
         let (schema, queue, rule) = (table.schema, table.options.queueName, envelope.deduplication)
         let retried = envelope.last(TransportMessageIdStamp.self).flatMap { Int64($0.id) }
         let store: @Sendable (isolated SQLiteConnection) throws -> Stored = { connection in
             if let rule, let retried { try connection.query(schema.releaseOwnKey, [.integer(retried), .text(queue), .text(rule.key)]) }
-            return try Self.store(values, key: rule?.key, debounce: rule?.debounce == true, schema: schema, on: connection)
+            return try Self.store(row, key: rule?.key, debounce: rule?.debounce == true, schema: schema, on: connection)
         }
         let stored: Stored
         if let joined { stored = try await joined.run(store) } else { stored = try await table.connection.transaction(store) }
         switch stored {
         case .inserted(let id): return envelope.with(TransportMessageIdStamp(String(id)))
-        case .duplicate(let id, let debounced): return envelope.with(DeduplicatedStamp(existingMessageId: String(id), debounced: debounced))
+        case .duplicate(let id, let debounced, let publicId, let status):
+            return envelope.with(DeduplicatedStamp(existingMessageId: String(id), debounced: debounced, existingId: publicId, existingStatus: status))
         }
     }
 
-    /// Inserts a row of `SQLiteTable.insertValues` unless a message with its deduplication key is
+    /// Inserts a row, and writes its status record, unless a message with its deduplication key is
     /// pending (then, to debounce, moves that message's due time to the row's instead).
-    static func store(_ values: [SQLiteValue], key: String?, debounce: Bool, schema: SQLiteSchema, on connection: isolated SQLiteConnection) throws -> Stored {
-        // values[2] is the queue, values[4] the due time.
+    static func store(_ row: StoredRow, key: String?, debounce: Bool, schema: SQLiteSchema, on connection: isolated SQLiteConnection) throws -> Stored {
+        let values = row.values
+        // values[2] is the queue, values[3] the creation time, values[4] the due time.
         if let key, let pending = try connection.query(schema.pendingWithKey, [values[2], .text(key)]).first, let id = pending[0].int {
-            let debounced = debounce && pending[1].int == 1
+            let waiting = pending[1].int == 1
+            let debounced = debounce && waiting
             if debounced { try connection.query(schema.moveDueTime, [.integer(id), values[4]]) }
-            return .duplicate(of: id, debounced: debounced)
+            let due = debounced ? values[4].int ?? 0 : pending[3].int ?? 0
+            let status: MessageStatus = !waiting ? .running : due > (values[3].int ?? 0) ? .scheduled : .queued
+            if debounced, let publicId = pending[2].string {
+                try connection.query("UPDATE messenger_records SET available_at = ?2, status = ?3 WHERE id = ?1 AND status IN ('queued', 'scheduled')",
+                                     [.text(publicId), values[4], .text(status.rawValue)])
+            }
+            return .duplicate(of: id, debounced: debounced, publicId: pending[2].string, status: status)
         }
         try connection.query(schema.insert, values)
-        return .inserted(connection.lastInsertRowID)
+        let id = connection.lastInsertRowID
+        try SQLiteRecordWrites.stored(row, rowId: id, on: connection)
+        return .inserted(id)
     }
 
     /// Stores many messages without deduplication keys in one transaction (or as part of the
@@ -50,12 +61,14 @@ struct SQLiteSender: Sendable {
         let joined = try table.joinedTransaction()
         try await table.prepare(on: joined)
         let created = table.nowMilliseconds
-        let rows = try envelopes.map { try table.insertValues($0, createdAt: created) }
+        let rows = try envelopes.map { try table.storedRow($0, createdAt: created) }
         let sql = table.schema.insert
         let insert: @Sendable (isolated SQLiteConnection) throws -> [Int64] = { connection in
             try rows.map { row in
-                try connection.query(sql, row)
-                return connection.lastInsertRowID
+                try connection.query(sql, row.values)
+                let id = connection.lastInsertRowID
+                try SQLiteRecordWrites.stored(row, rowId: id, on: connection)
+                return id
             }
         }
         let ids: [Int64]

@@ -11,8 +11,9 @@ final class SQLiteTable: Sendable {
     let schema: SQLiteSchema
     let serializer: any Serializer
     let now: @Sendable () -> Date
-    /// Identifies this transport instance's claims.
-    let claimToken = UUID().uuidString
+    /// Identifies this transport instance's claims: the process's worker id (so that a claim whose
+    /// worker stopped renewing its record is taken back), then a suffix of this instance's own.
+    let claimToken = WorkerIdentity.id + "/" + UUID().uuidString.prefix(8).lowercased()
     private let setUp = Mutex(false)
 
     init(name: String, connection: SQLiteConnection, options: SQLiteTransportOptions, serializer: any Serializer, now: @escaping @Sendable () -> Date) {
@@ -33,6 +34,8 @@ final class SQLiteTable: Sendable {
                 let columns = try connection.query(schema.columns).compactMap { $0[0].string }
                 if !columns.contains("dedup_key") { try connection.execute(schema.addDeduplicationColumns) }
                 if !columns.contains("abandoned_count") { try connection.execute(schema.addAbandonedColumns) }
+                if !columns.contains("message_id") { try connection.execute(schema.addMessageIdColumn) }
+                try connection.execute(SQLiteRecordSchema.create)
                 try connection.execute(schema.createDeduplicationIndex)
             }
             // Inside a caller's transaction (a scheduler tick) it is already serialized; else take the
@@ -57,13 +60,19 @@ final class SQLiteTable: Sendable {
         return transaction
     }
 
-    /// The values of one row to insert: body, headers, queue, created and due times, deduplication.
+    /// The values of one row to insert: body, headers, queue, created and due times, deduplication,
+    /// public id.
     func insertValues(_ envelope: Envelope, createdAt created: Int64) throws -> [SQLiteValue] {
         let encoded = try serializer.encode(envelope)
         let available = created + (envelope.last(DelayStamp.self)?.milliseconds ?? 0)
         let rule = envelope.deduplication
         return [.text(encoded.body), .text(encoded.headers), .text(options.queueName), .integer(created), .integer(available),
-                rule.map { .text($0.key) } ?? .null, .integer(rule?.whileHandling == true ? 1 : 0)]
+                rule.map { .text($0.key) } ?? .null, .integer(rule?.whileHandling == true ? 1 : 0), envelope.messageId.map { .text($0) } ?? .null]
+    }
+
+    /// A row to insert and the status record to write with it (nil when not tracked).
+    func storedRow(_ envelope: Envelope, createdAt created: Int64) throws -> StoredRow {
+        StoredRow(values: try insertValues(envelope, createdAt: created), record: RecordedMessage(envelope, options: options.records), transport: name)
     }
 
     /// An envelope from a row of `SQLiteSchema.returning`.
@@ -78,7 +87,8 @@ final class SQLiteTable: Sendable {
         guard let id = envelope.last(TransportMessageIdStamp.self).flatMap({ Int64($0.id) }) else {
             throw MessengerError(.transportFailure, "transport \"\(name)\": the envelope carries no SQLite row id")
         }
-        return ClaimReference(id: id, token: claimToken, deliveries: Int64(envelope.last(DeliveryCountStamp.self)?.count ?? 0))
+        return ClaimReference(id: id, token: claimToken, deliveries: Int64(envelope.last(DeliveryCountStamp.self)?.count ?? 0),
+                              messageId: options.records.writesRecords ? envelope.messageId : nil)
     }
 
     /// Now, in epoch milliseconds (the table's unit of time).
@@ -90,10 +100,12 @@ final class SQLiteTable: Sendable {
     static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
 }
 
-/// A row as this transport claimed it: id, claim owner, and the delivery it is at.
+/// A row as this transport claimed it: id, claim owner, and the delivery it is at; the public id
+/// whose record its outcome updates (nil when untracked).
 struct ClaimReference: Sendable {
     let id: Int64
     let token: String
     let deliveries: Int64
+    let messageId: String?
     var bindings: [SQLiteValue] { [.integer(id), .text(token), .integer(deliveries)] }
 }

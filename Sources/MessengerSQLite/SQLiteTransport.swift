@@ -9,13 +9,14 @@ import Messenger
 /// claim (or on `flush()`), so one fsync serves a whole batch. The transport composes a sender, a
 /// receiver and an admin part that share one table (connection, schema, options).
 public final class SQLiteTransport: SetupableTransport, QueueReceiver, ListableReceiver, ReplacingReceiver, MessageCountingTransport,
-    ClosableTransport, StopSignalStore, BatchSender, StartupCheckedTransport
+    ClosableTransport, StopSignalStore, BatchSender, StartupCheckedTransport, MessageRecordStore, WorkerRegistry, QueuePauseControl
 {
     public let name: String
     let table: SQLiteTable
     private let sender: SQLiteSender
     private let receiver: SQLiteReceiver
     private let admin: SQLiteAdmin
+    private let records: SQLiteRecords
 
     public init(name: String, connection: SQLiteConnection, options: SQLiteTransportOptions, serializer: any Serializer,
                 now: @escaping @Sendable () -> Date = Date.init, logger: Logger = Logger(label: "messenger.sqlite")) {
@@ -25,6 +26,7 @@ public final class SQLiteTransport: SetupableTransport, QueueReceiver, ListableR
         sender = SQLiteSender(table: table)
         receiver = SQLiteReceiver(table: table, logger: logger)
         admin = SQLiteAdmin(table: table)
+        records = SQLiteRecords(table: table)
     }
 
     public var connection: SQLiteConnection { table.connection }
@@ -69,6 +71,26 @@ public final class SQLiteTransport: SetupableTransport, QueueReceiver, ListableR
     public func statistics() async throws -> TransportStatistics { try await admin.statistics() }
     public func requestWorkersStop(at date: Date) async throws { try await admin.requestWorkersStop(at: date) }
     public func lastStopRequest() async throws -> Date? { try await admin.lastStopRequest() }
+
+    // MARK: Status records, workers, paused queues
+
+    public var recordStoreIdentity: String { records.identity }
+    public var retention: RecordRetention { table.options.records.retention }
+    public var recordsMessages: Bool { table.options.records.writesRecords }
+    public func record(id: String) async throws -> MessageRecord? { try await records.record(id: id) }
+    public func records(matching query: MessageRecordQuery) async throws -> [MessageRecord] { try await records.records(matching: query) }
+    public func cancel(id: String) async throws -> CancelResult { try await records.cancel(id: id) }
+    public func recordStarts(_ starts: [MessageStart]) async throws { try await records.recordStarts(starts) }
+    public func reportProgress(_ reports: [ProgressReport]) async throws { try await records.reportProgress(reports) }
+    public func cancellationRequests(among ids: [String]) async throws -> Set<String> { try await records.cancellationRequests(among: ids) }
+    public func prune(_ retention: RecordRetention, limit: Int) async throws -> Int { try await records.prune(retention, limit: limit) }
+    public func heartbeat(_ worker: WorkerRecord) async throws { try await records.heartbeat(worker) }
+    public func workers() async throws -> [WorkerRecord] { try await records.workers() }
+    public func forgetWorkers(before date: Date) async throws { try await records.forgetWorkers(before: date) }
+    public var queueName: String { table.options.queueName }
+    public func pause(queue: String) async throws { try await records.pause(queue: queue) }
+    public func resume(queue: String) async throws { try await records.resume(queue: queue) }
+    public func pausedQueues() async throws -> Set<String> { try await records.pausedQueues() }
 
     public func close() async { try? await flush() }
 }

@@ -14,7 +14,10 @@ public struct SQLiteTransportOptions: Sendable, Equatable {
     /// the process but may lose the last commits on power loss; faster one-by-one dispatch).
     public var synchronous = "FULL"
 
-    public static let known = ["queue_name", "table_name", "redeliver_timeout", "auto_setup", "busy_timeout", "synchronous"]
+    /// Status records: tracking mode and retention.
+    public var records = RecordOptions()
+
+    public static let known = ["queue_name", "table_name", "redeliver_timeout", "auto_setup", "busy_timeout", "synchronous"] + RecordOptions.known.sorted()
 
     public init() {}
 
@@ -27,6 +30,7 @@ public struct SQLiteTransportOptions: Sendable, Equatable {
         redeliverTimeoutSeconds = try reader.int("redeliver_timeout", in: 1...31_536_000) ?? redeliverTimeoutSeconds
         busyTimeoutMilliseconds = try reader.int("busy_timeout", in: 0...3_600_000) ?? busyTimeoutMilliseconds
         autoSetup = try reader.bool("auto_setup") ?? autoSetup
+        records = try RecordOptions(reader)
         if let raw = options["synchronous"] {
             let level = raw.uppercased()
             guard ["OFF", "NORMAL", "FULL", "EXTRA"].contains(level) else {

@@ -7,6 +7,8 @@ import Testing
 @Suite("app messenger:dispatch --deduplicate")
 struct DeduplicationCommandTests {
     struct Result: Decodable {
+        let id: String?
+        let status: String
         let ids: [String]
         let duplicateOf: String?
         let debounced: Bool
@@ -19,10 +21,10 @@ struct DeduplicationCommandTests {
         #expect(first.ids == ["1"] && first.duplicateOf == nil)
         let second = try await project.run("messenger:dispatch", "Messenger.Probe", #"{"label": "b"}"#, "--deduplicate", "student-42")
         #expect(second.status == 0)
-        #expect(second.stdout.contains("[OK] Messenger.Probe not stored: message 1 with key student-42 is pending."))
+        #expect(second.stdout.contains("[OK] Messenger.Probe not stored: message \(first.id ?? "?") with key student-42 is already queued."))
         let debounced = try json(Result.self, try await project.run(
             "messenger:dispatch", "Messenger.Probe", #"{"label": "c"}"#, "--deduplicate", "student-42", "--debounce", "--delay", "60", "--format", "json").stdout)
-        #expect(debounced.duplicateOf == "1" && debounced.debounced)
+        #expect(debounced.duplicateOf == "1" && debounced.debounced && debounced.id == first.id && debounced.status == "scheduled")
         let stats = try json([StatsRow].self, try await project.run("messenger:stats", "--format", "json").stdout)
         let async = try #require(stats.first { $0.transport == "async" }?.statistics)
         #expect((async.total, async.delayed) == (1, 1))

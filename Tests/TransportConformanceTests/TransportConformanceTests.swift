@@ -25,7 +25,12 @@ struct TransportConformanceTests {
         /// PostgreSQL keeps time on the server: moving the clock forward shifts the stored times back.
         let postgres: PostgresTransport?
 
-        init(_ kind: Kind) throws {
+        /// The same store's failure transport (queue `failed`), for parking.
+        let failure: any ListableReceiver & Transport
+        /// The transport's name in its status records (unique per subject on the shared PostgreSQL).
+        let name: String
+
+        init(_ kind: Kind, records: RecordOptions = RecordOptions(), queue: String? = nil) throws {
             clock = TestClock()
             directory = try TemporaryDirectory("conformance")
             switch kind {
@@ -33,23 +38,44 @@ struct TransportConformanceTests {
                 var options = PostgresTransportOptions()
                 options.tableName = TestPostgres.uniqueTable("conformance")
                 options.redeliverTimeoutSeconds = 60
+                options.records = records
+                options.queueName = queue ?? options.tableName
                 let info = try PostgresConnectionInfo(dsn: try DSN(parsing: try TestPostgres.url))
                 let serializer = JSONSerializer(registry: .numbered)
-                let first = PostgresTransport(name: "async", info: info, options: options, serializer: serializer)
-                (transport, other, postgres) = (first, PostgresTransport(name: "async", info: info, options: options, serializer: serializer), first)
+                name = options.tableName
+                let first = PostgresTransport(name: name, info: info, options: options, serializer: serializer)
+                (transport, other, postgres) = (first, PostgresTransport(name: name, info: info, options: options, serializer: serializer), first)
+                options.queueName = options.tableName + "_failed"
+                failure = PostgresTransport(name: name + "_failed", info: info, options: options, serializer: serializer)
             case .inMemory:
-                let memory = InMemoryTransport(now: clock.closure)
+                name = "in-memory"
+                let memory = InMemoryTransport(name: name, recordOptions: records, now: clock.closure)
                 (transport, other, postgres) = (memory, memory, nil)
+                failure = InMemoryTransport(name: "failed", recordOptions: records, now: clock.closure)
             case .sqlite:
                 let serializer = JSONSerializer(registry: .numbered)
                 var options = SQLiteTransportOptions()
                 options.redeliverTimeoutSeconds = 60
+                options.records = records
+                if let queue { options.queueName = queue }
                 let path = directory.file("queue.sqlite")
-                transport = SQLiteTransport(name: "async", connection: SQLiteConnection(path: path), options: options, serializer: serializer, now: clock.closure)
-                other = SQLiteTransport(name: "async", connection: SQLiteConnection(path: path), options: options, serializer: serializer, now: clock.closure)
+                name = "async"
+                transport = SQLiteTransport(name: name, connection: SQLiteConnection(path: path), options: options, serializer: serializer, now: clock.closure)
+                other = SQLiteTransport(name: name, connection: SQLiteConnection(path: path), options: options, serializer: serializer, now: clock.closure)
+                options.queueName = "failed"
+                failure = SQLiteTransport(name: "failed", connection: SQLiteConnection(path: path), options: options, serializer: serializer, now: clock.closure)
                 postgres = nil
             }
         }
+
+        /// The subject's queue as its records name it.
+        var queue: String {
+            if let postgres { return postgres.options.queueName }
+            return (transport as? SQLiteTransport)?.options.queueName ?? name
+        }
+
+        /// The subject's status records.
+        var records: any MessageRecordStore { transport as! any MessageRecordStore }
 
         func advance(by seconds: Double) async throws {
             clock.advance(by: seconds)
@@ -57,13 +83,20 @@ struct TransportConformanceTests {
             let shift = "\(seconds) seconds"
             try await postgres.connection.execute("""
                 UPDATE \(postgres.options.tableName) SET created_at = created_at - interval '\(shift)',
-                available_at = available_at - interval '\(shift)', delivered_at = delivered_at - interval '\(shift)'
+                available_at = available_at - interval '\(shift)', delivered_at = delivered_at - interval '\(shift)';
+                UPDATE messenger_records SET created_at = created_at - interval '\(shift)', available_at = available_at - interval '\(shift)',
+                started_at = started_at - interval '\(shift)', finished_at = finished_at - interval '\(shift)'
+                WHERE transport IN ('\(name)', '\(name)_failed')
                 """)
         }
 
         func cleanUp() async {
             directory.remove()
-            if let postgres { try? await postgres.connection.execute("DROP TABLE IF EXISTS \(postgres.options.tableName)") }
+            if let postgres {
+                try? await postgres.connection.execute("""
+                    DROP TABLE IF EXISTS \(postgres.options.tableName); DELETE FROM messenger_records WHERE transport IN ('\(name)', '\(name)_failed')
+                    """)
+            }
         }
 
         /// After `before` more seconds nothing is due yet; `after` seconds later, exactly `numbers` are.
@@ -82,8 +115,8 @@ struct TransportConformanceTests {
     }
 
     /// Runs `body` on a fresh subject and removes its store afterwards, whether `body` throws or not.
-    func withSubject(_ kind: Kind, _ body: (Subject) async throws -> Void) async throws {
-        let subject = try Subject(kind)
+    func withSubject(_ kind: Kind, records: RecordOptions = RecordOptions(), queue: String? = nil, _ body: (Subject) async throws -> Void) async throws {
+        let subject = try Subject(kind, records: records, queue: queue)
         do {
             try await body(subject)
             await subject.cleanUp()

@@ -25,6 +25,20 @@ public struct HandlerContext: Sendable {
     /// Which attempt this is: 1 for the first, 2 for the first retry, and so on.
     public var attempt: Int { (envelope.last(RedeliveryStamp.self)?.retryCount ?? 0) + 1 }
 
+    /// The message's public id (`MessageIdStamp`), to give to whoever polls its status.
+    public var messageId: String? { envelope.messageId }
+
+    /// Reports how far the handling is (0...1) with a short note ("3 of 7 files"), for the message's
+    /// status record. Cheap enough for a tight loop: the worker writes the latest report at its next heartbeat (`WorkerHeartbeat.interval`).
+    /// Outside a worker (a message handled at dispatch) it does nothing.
+    public func progress(_ fraction: Double, _ note: String? = nil) {
+        envelope.last(InHandStamp.self)?.entry.report(fraction, note: note)
+    }
+
+    /// True when an operator asked to cancel this message (the handler's task is cancelled too:
+    /// `Task.isCancelled`, `try Task.checkCancellation()`).
+    public var isCancellationRequested: Bool { envelope.last(InHandStamp.self)?.entry.isCancelRequested ?? false }
+
     /// Dispatches a follow-up message that goes out only if the current handling succeeds.
     @discardableResult
     public func dispatchAfterCurrentBus(_ message: some Message, stamps: [any Stamp] = []) async throws -> Envelope {

@@ -23,10 +23,16 @@ public struct DeduplicatedStamp: Stamp, Equatable {
     public let existingMessageId: String?
     /// Whether the pending message's due time was moved to this one's (debounce).
     public let debounced: Bool
+    /// The pending message's public id (`MessageIdStamp`), to poll its status.
+    public let existingId: String?
+    /// The pending message's status: `queued`, `scheduled` or `running` ("already running").
+    public let existingStatus: MessageStatus?
 
-    public init(existingMessageId: String?, debounced: Bool) {
+    public init(existingMessageId: String?, debounced: Bool, existingId: String? = nil, existingStatus: MessageStatus? = nil) {
         self.existingMessageId = existingMessageId
         self.debounced = debounced
+        self.existingId = existingId
+        self.existingStatus = existingStatus
     }
 }
 

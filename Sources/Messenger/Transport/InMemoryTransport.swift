@@ -2,7 +2,12 @@ import Foundation
 import Synchronization
 
 /// `in-memory://`: keeps messages in the process, for tests and for work that may be lost on exit.
-public final class InMemoryTransport: ListableReceiver, MessageCountingTransport, DelayAwareReceiver {
+///
+/// It keeps status records, worker records and paused queues in memory too, with the same rules as
+/// the table transports (the transport contract suite runs on all three).
+public final class InMemoryTransport: ListableReceiver, MessageCountingTransport, DelayAwareReceiver, MessageRecordStore, WorkerRegistry,
+    QueuePauseControl
+{
     private struct Stored {
         var envelope: Envelope
         var availableAt: Date
@@ -16,12 +21,23 @@ public final class InMemoryTransport: ListableReceiver, MessageCountingTransport
         var messages: [Int: Stored] = [:]
         var acked: [Envelope] = []
         var rejected: [Envelope] = []
+        var records: [String: MessageRecord] = [:]
+        var workers: [String: WorkerRecord] = [:]
+        var paused = false
     }
 
     private let state = Mutex(State())
     private let now: @Sendable () -> Date
+    /// The name records give this transport, its queue's name, and its status-record options.
+    public let name: String
+    public let recordOptions: RecordOptions
+    private let instance = UUID().uuidString
 
-    public init(now: @escaping @Sendable () -> Date = Date.init) { self.now = now }
+    public init(name: String = "in-memory", recordOptions: RecordOptions = RecordOptions(), now: @escaping @Sendable () -> Date = Date.init) {
+        self.name = name
+        self.recordOptions = recordOptions
+        self.now = now
+    }
 
     public func send(_ envelope: Envelope) async throws -> Envelope {
         let date = now()
@@ -34,15 +50,41 @@ public final class InMemoryTransport: ListableReceiver, MessageCountingTransport
                         && (!stored.claimed || stored.envelope.deduplication?.whileHandling == true)
                 }.keys.min()
                 if let pending {
-                    let debounced = rule.debounce && !state.messages[pending]!.claimed
+                    let existing = state.messages[pending]!
+                    let debounced = rule.debounce && !existing.claimed
                     if debounced { state.messages[pending]!.availableAt = date.addingTimeInterval(delay) }
-                    return envelope.with(DeduplicatedStamp(existingMessageId: String(pending), debounced: debounced))
+                    let due = state.messages[pending]!.availableAt
+                    let status: MessageStatus = existing.claimed ? .running : due > date ? .scheduled : .queued
+                    if let id = existing.envelope.messageId, state.records[id] != nil, !existing.claimed {
+                        state.records[id]!.availableAt = due
+                        state.records[id]!.status = status
+                    }
+                    return envelope.with(DeduplicatedStamp(existingMessageId: String(pending), debounced: debounced,
+                                                           existingId: existing.envelope.messageId, existingStatus: status))
                 }
             }
             let id = state.nextId
             state.nextId += 1
-            let stamped = envelope.withoutAll(DelayStamp.self).withoutAll(TransportMessageIdStamp.self).with(TransportMessageIdStamp(String(id)))
+            let stamped = envelope.withoutAll(DelayStamp.self).withoutAll(TransportMessageIdStamp.self).withoutAll(StoredStatusStamp.self)
+                .with(TransportMessageIdStamp(String(id)))
             state.messages[id] = Stored(envelope: stamped, availableAt: date.addingTimeInterval(delay), createdAt: date, claimed: false, deliveries: 0)
+            if let recorded = RecordedMessage(envelope, options: recordOptions) {
+                var record = state.records[recorded.id] ?? MessageRecord(id: recorded.id, type: recorded.type, transport: name, queue: name,
+                                                                         status: recorded.status, createdAt: date, availableAt: date, origin: recorded.origin)
+                record.status = recorded.status
+                record.availableAt = date.addingTimeInterval(delay)
+                record.rowId = String(id)
+                record.body = (try? JSONEncoder().encode(envelope.message)).map { String(decoding: $0, as: UTF8.self) }
+                record.finishedAt = recorded.status == .failed ? date : nil
+                record.errorType = recorded.errorType ?? record.errorType
+                record.errorMessage = recorded.errorMessage ?? record.errorMessage
+                record.errorHandler = recorded.errorHandler ?? record.errorHandler
+                record.attempts = max(record.attempts, recorded.attempts ?? 0)
+                record.progress = nil
+                record.progressNote = nil
+                record.cancelRequested = false
+                state.records[recorded.id] = record
+            }
             return stamped
         }
     }
@@ -50,6 +92,7 @@ public final class InMemoryTransport: ListableReceiver, MessageCountingTransport
     public func get(limit: Int) async throws -> [Envelope] {
         let date = now()
         return state.withLock { state in
+            guard !state.paused else { return [] }
             let due = state.messages.filter { !$0.value.claimed && $0.value.availableAt <= date }.keys.sorted().prefix(limit)
             return due.map { id in
                 state.messages[id]!.claimed = true
@@ -60,31 +103,75 @@ public final class InMemoryTransport: ListableReceiver, MessageCountingTransport
     }
 
     public func ack(_ envelope: Envelope) async throws {
+        let date = now()
         state.withLock { state in
-            if let id = Self.id(of: envelope) { state.messages[id] = nil }
+            if let id = Self.id(of: envelope), state.messages.removeValue(forKey: id) != nil { Self.finished(envelope, at: date, in: &state) }
             state.acked.append(envelope)
         }
     }
 
     public func reject(_ envelope: Envelope) async throws {
+        let date = now()
         state.withLock { state in
-            if let id = Self.id(of: envelope) { state.messages[id] = nil }
+            if let id = Self.id(of: envelope), state.messages.removeValue(forKey: id) != nil { Self.finished(envelope, at: date, in: &state) }
             state.rejected.append(envelope)
         }
     }
 
+    private static func started(_ start: MessageStart, in state: inout State) {
+        guard let record = state.records[start.messageId], [.queued, .scheduled, .retrying].contains(record.status) else { return }
+        state.records[start.messageId]!.status = .running
+        state.records[start.messageId]!.attempts = start.attempt
+        state.records[start.messageId]!.startedAt = start.startedAt
+        state.records[start.messageId]!.finishedAt = nil
+        state.records[start.messageId]!.workerId = start.workerId
+    }
+
+    private static func finished(_ envelope: Envelope, at date: Date, in state: inout State) {
+        guard let id = envelope.messageId, state.records[id] != nil, let outcome = envelope.outcome else { return }
+        state.records[id]!.status = outcome.status
+        if let start = outcome.start {
+            state.records[id]!.attempts = start.attempt
+            state.records[id]!.startedAt = start.startedAt
+            state.records[id]!.workerId = start.workerId
+        }
+        state.records[id]!.finishedAt = date
+        state.records[id]!.rowId = nil
+        switch outcome.outcome {
+        case .completed(let result): state.records[id]!.result = result
+        case .cancelled: break
+        case .failed(let details):
+            state.records[id]!.errorType = details.errorType
+            state.records[id]!.errorMessage = details.message
+            state.records[id]!.errorHandler = details.location
+        }
+    }
+
+    private static func cancelled(_ id: String?, at date: Date, why: String?, in state: inout State) {
+        guard let id, state.records[id] != nil else { return }
+        state.records[id]!.status = .cancelled
+        state.records[id]!.finishedAt = date
+        state.records[id]!.rowId = nil
+        if let why { state.records[id]!.errorMessage = why }
+    }
+
     public func release(_ envelopes: [Envelope]) async throws {
+        let date = now()
         state.withLock { state in
             for envelope in envelopes {
                 // A newer message with the same key waits already: it stands for this one.
                 if let id = Self.id(of: envelope), let key = state.messages[id]?.envelope.deduplication?.key,
                    state.messages.contains(where: { $0.key != id && !$0.value.claimed && $0.value.envelope.deduplication?.key == key }) {
                     state.messages[id] = nil
+                    Self.cancelled(envelope.messageId, at: date, why: "superseded by a newer message with the same deduplication key", in: &state)
                     continue
                 }
-                if let id = Self.id(of: envelope), state.messages[id] != nil {
+                if let id = Self.id(of: envelope), let stored = state.messages[id] {
                     state.messages[id]!.claimed = false
                     state.messages[id]!.deliveries -= 1
+                    if let messageId = envelope.messageId, state.records[messageId]?.status == .running {
+                        state.records[messageId]!.status = stored.availableAt > date ? .scheduled : .queued
+                    }
                 }
             }
         }
@@ -104,6 +191,10 @@ public final class InMemoryTransport: ListableReceiver, MessageCountingTransport
             guard !stored.claimed else { return .held }
             state.messages[number]!.claimed = true
             state.messages[number]!.deliveries += 1
+            if let id = stored.envelope.messageId {
+                let attempt = (state.records[id]?.attempts ?? 0) + 1
+                Self.started(MessageStart(messageId: id, attempt: attempt, startedAt: now()), in: &state)
+            }
             return .claimed(stored.envelope.with(DeliveryCountStamp(stored.deliveries + 1)))
         }
     }
@@ -113,6 +204,7 @@ public final class InMemoryTransport: ListableReceiver, MessageCountingTransport
             guard let number = Int(id), let stored = state.messages[number] else { return .missing }
             guard !stored.claimed else { return .held }
             state.messages[number] = nil
+            Self.cancelled(stored.envelope.messageId, at: now(), why: "removed by an operator", in: &state)
             return .removed
         }
     }
@@ -134,6 +226,96 @@ public final class InMemoryTransport: ListableReceiver, MessageCountingTransport
     public func nextAvailableDate() async throws -> Date? {
         state.withLock { state in state.messages.values.filter { !$0.claimed }.map(\.availableAt).min() }
     }
+
+    // MARK: Status records, workers, paused queue
+
+    public var recordStoreIdentity: String { "in-memory:" + instance }
+    public var retention: RecordRetention { recordOptions.retention }
+    public var recordsMessages: Bool { recordOptions.writesRecords }
+
+    public func record(id: String) async throws -> MessageRecord? { state.withLock { $0.records[id] } }
+
+    public func records(matching query: MessageRecordQuery) async throws -> [MessageRecord] {
+        state.withLock { state in
+            let ordered = state.records.values.sorted { ($0.createdAt, $0.id) > ($1.createdAt, $1.id) }
+            return Array(ordered.filter { record in
+                (query.status.map { record.status == $0 } ?? true) && (query.type.map { record.type == $0 } ?? true)
+                    && (query.queue.map { record.queue == $0 } ?? true) && (query.since.map { record.createdAt >= $0 } ?? true)
+                    && (query.search.map { record.body?.contains($0) == true } ?? true)
+                    && (query.after.map { cursor in
+                        let at = Int64((record.createdAt.timeIntervalSince1970 * 1000).rounded())
+                        return at < cursor.createdAtMilliseconds || (at == cursor.createdAtMilliseconds && record.id < cursor.id)
+                    } ?? true)
+            }.prefix(max(1, query.limit)))
+        }
+    }
+
+    public func cancel(id: String) async throws -> CancelResult {
+        let date = now()
+        return state.withLock { state in
+            guard let record = state.records[id] else { return .missing }
+            if record.status.isFinished { return .alreadyFinished(record.status) }
+            if let row = record.rowId.flatMap(Int.init), let stored = state.messages[row], !stored.claimed {
+                state.messages[row] = nil
+                Self.cancelled(id, at: date, why: nil, in: &state)
+                return .cancelled
+            }
+            state.records[id]!.cancelRequested = true
+            return .cancelling
+        }
+    }
+
+    public func recordStarts(_ starts: [MessageStart]) async throws {
+        state.withLock { state in for start in starts { Self.started(start, in: &state) } }
+    }
+
+    public func reportProgress(_ reports: [ProgressReport]) async throws {
+        state.withLock { state in
+            for report in reports where state.records[report.messageId]?.status == .running {
+                state.records[report.messageId]!.progress = report.fraction
+                state.records[report.messageId]!.progressNote = report.note
+            }
+        }
+    }
+
+    public func cancellationRequests(among ids: [String]) async throws -> Set<String> {
+        state.withLock { state in Set(ids.filter { state.records[$0]?.cancelRequested == true }) }
+    }
+
+    public func prune(_ retention: RecordRetention, limit: Int) async throws -> Int {
+        let date = now()
+        return state.withLock { state in
+            let (completed, failed) = retention.cutoffs(now: date)
+            func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+            var doomed = state.records.values.filter { record in
+                guard let finished = record.finishedAt.map(milliseconds) else { return false }
+                return record.status == .failed ? finished < failed : finished < completed
+            }.map(\.id)
+            if let maximum = retention.maxFinished {
+                let kept = state.records.values.filter { $0.status == .completed && !doomed.contains($0.id) }
+                    .sorted { ($0.createdAt, $0.id) > ($1.createdAt, $1.id) }
+                doomed += kept.dropFirst(maximum).map(\.id)
+            }
+            let removed = doomed.prefix(limit)
+            for id in removed { state.records[id] = nil }
+            return removed.count
+        }
+    }
+
+    public func heartbeat(_ worker: WorkerRecord) async throws { state.withLock { $0.workers[worker.id] = worker } }
+
+    public func workers() async throws -> [WorkerRecord] {
+        state.withLock { $0.workers.values.sorted { $0.startedAt > $1.startedAt } }
+    }
+
+    public func forgetWorkers(before date: Date) async throws {
+        state.withLock { state in state.workers = state.workers.filter { ($0.value.stoppedAt ?? $0.value.heartbeatAt) >= date } }
+    }
+
+    public var queueName: String { name }
+    public func pause(queue: String) async throws { state.withLock { if queue == name { $0.paused = true } } }
+    public func resume(queue: String) async throws { state.withLock { if queue == name { $0.paused = false } } }
+    public func pausedQueues() async throws -> Set<String> { state.withLock { $0.paused ? [name] : [] } }
 
     /// Envelopes acknowledged so far, for assertions.
     public var acknowledged: [Envelope] { state.withLock { $0.acked } }

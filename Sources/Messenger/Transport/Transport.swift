@@ -28,12 +28,19 @@ public struct TransportStatistics: Sendable, Equatable, Codable {
     public var inFlight: Int
     /// Age in seconds of the oldest stored message, nil when empty.
     public var oldestAgeSeconds: Double?
+    /// The waiting counts are the database's estimates (a queue too large to count at once:
+    /// PostgreSQL past `TransportStatistics.exactUpTo` messages); in-flight is always exact.
+    public var estimated: Bool
 
-    public init(total: Int, ready: Int, delayed: Int, inFlight: Int, oldestAgeSeconds: Double?) {
+    public init(total: Int, ready: Int, delayed: Int, inFlight: Int, oldestAgeSeconds: Double?, estimated: Bool = false) {
         self.total = total
         self.ready = ready
         self.delayed = delayed
         self.inFlight = inFlight
         self.oldestAgeSeconds = oldestAgeSeconds
+        self.estimated = estimated
     }
+
+    /// Queues up to this size are counted exactly.
+    public static let exactUpTo = 50_000
 }

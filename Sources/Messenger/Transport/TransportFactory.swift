@@ -55,6 +55,6 @@ struct BuiltInTransportFactory: TransportFactory {
         if let unknown = definition.options.keys.sorted().first {
             throw MessengerError(.invalidOption, "transport \"\(definition.name)\": the \(definition.dsn.scheme):// transport takes no option, got \"\(unknown)\"")
         }
-        return definition.dsn.scheme == "sync" ? SyncTransport() : InMemoryTransport()
+        return definition.dsn.scheme == "sync" ? SyncTransport() : InMemoryTransport(name: definition.name)
     }
 }

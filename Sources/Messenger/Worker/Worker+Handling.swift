@@ -33,20 +33,37 @@ extension Worker {
 
         log.info("Received message \(envelope.messageName)")
         let start = ContinuousClock.now
-        let dispatched = envelope
+        let attempt = retries + (envelope.last(DeliveryCountStamp.self)?.abandonedStarts ?? 0) + 1
+        let entry = inHand.begin(envelope, attempt: attempt, store: transport.receiver as? any MessageRecordStore)
+        let started = entry?.start
+        defer { inHand.end(entry) }
+        let dispatched = entry.map { envelope.with(InHandStamp(entry: $0)) } ?? envelope
+        let handled: Envelope
         do {
-            _ = try await withKeepalive(dispatched, on: transport) { try await self.bus.dispatch(dispatched) }
+            handled = try await cancellable(entry) { try await self.withKeepalive(dispatched, on: transport) { try await self.bus.dispatch(dispatched) } }
         } catch {
-            await fail(envelope, error: error, from: transport, log: log, forceUnrecoverable: false)
+            if entry?.isCancelRequested == true {
+                // Asked to stop, and it did: cancelled, never retried.
+                await finish(envelope.with(MessageOutcomeStamp(.cancelled, start: started)), from: transport, log: log, level: .notice,
+                             "Message \(envelope.messageName) cancelled on request after \(Self.milliseconds(ContinuousClock.now - start)) ms")
+                return true
+            }
+            await fail(envelope, error: error, from: transport, log: log, forceUnrecoverable: false, start: started)
             return false
         }
+        await finish(envelope.with(MessageOutcomeStamp(.completed(result: HandlerResult.json(of: handled)), start: started)), from: transport, log: log,
+                     "Message \(envelope.messageName) handled in \(Self.milliseconds(ContinuousClock.now - start)) ms")
+        return true
+    }
+
+    /// Acknowledges a message whose handling ended (its outcome stamped for the record).
+    private func finish(_ envelope: Envelope, from transport: WorkerTransport, log: MessageLog, level: Logger.Level = .info, _ line: String) async {
         do {
             try await transport.receiver.ack(envelope)
-            log.info("Message \(envelope.messageName) handled in \(Self.milliseconds(ContinuousClock.now - start)) ms")
+            log.log(level, "\(line)")
         } catch {
             log.error("Message handled but its acknowledgement failed; it will be delivered again: \(error)")
         }
-        return true
     }
 
     /// Stores a failed message for a retry or in the failure transport, and removes the original: in
@@ -54,7 +71,11 @@ extension Worker {
     /// store fails the original stays claimed, so that it is delivered again: never lost.
     ///
     /// `prelude` is a line said before the outcome (why a message is failed without being handled).
-    private func fail(_ envelope: Envelope, error: any Error, from transport: WorkerTransport, log: MessageLog, forceUnrecoverable: Bool, prelude: String? = nil) async {
+    private func fail(_ envelope: Envelope, error: any Error, from transport: WorkerTransport, log: MessageLog, forceUnrecoverable: Bool, prelude: String? = nil,
+                      start: MessageStart? = nil) async {
+        func failedStart(_ envelope: Envelope, _ attempts: Int) -> MessageStart? {
+            start ?? envelope.messageId.map { MessageStart(messageId: $0, attempt: attempts, startedAt: Date()) }
+        }
         let failedEnvelope = (error as? HandlerFailedError)?.envelope ?? envelope
         let retries = envelope.last(RedeliveryStamp.self)?.retryCount ?? 0
         let crashes = envelope.last(DeliveryCountStamp.self)?.abandonedStarts ?? 0
@@ -64,19 +85,20 @@ extension Worker {
             : FailureDecision.decide(
                 error: error, envelope: failedEnvelope, failedAttempts: attempts,
                 strategy: transport.retryStrategy, hasFailureTransport: transport.failureDestination != nil)
-        let base = failedEnvelope.withoutAll(DelayStamp.self).withoutAll(TransportNamesStamp.self)
+        let details = FailureClassification.details(of: error, transportName: transport.name)
+        let base = failedEnvelope.withoutAll(DelayStamp.self).withoutAll(TransportNamesStamp.self).withoutAll(InHandStamp.self)
+            .withoutAll(ErrorDetailsStamp.self).withoutAll(StoredStatusStamp.self).with(details)
         var replaced = false
         do {
             switch decision {
             case .retry(let delay):
-                let retry = base.with(RedeliveryStamp(retryCount: retries + 1), DelayStamp(milliseconds: delay))
+                let retry = base.with(RedeliveryStamp(retryCount: retries + 1), DelayStamp(milliseconds: delay), StoredStatusStamp(.retrying, attempts: attempts))
                 replaced = try await store(retry, via: transport.retrySender, replacing: envelope, from: transport)
                 report(error, of: envelope, from: transport, outcome: "retried", level: .warning, log: log, prelude: prelude,
                        "Error while handling message; retry \(retries + 1) in \(delay) ms: \(error)")
             case .park:
                 guard let destination = transport.failureDestination else { return }
-                let details = FailureClassification.details(of: error, transportName: transport.name)
-                var parked = base.withoutAll(ErrorDetailsStamp.self).with(details)
+                var parked = base.with(StoredStatusStamp(.failed, attempts: attempts))
                 if parked.last(SentToFailureTransportStamp.self) == nil {
                     parked = parked.with(SentToFailureTransportStamp(originalTransportName: transport.name))
                 }
@@ -87,14 +109,22 @@ extension Worker {
                 // Every dropped message is named: it is gone for good.
                 if let prelude { log.error("\(prelude)") }
                 log.critical("Message dropped after \(attempts) attempt(s): no failure transport is configured: \(error)")
+                do {
+                    try await transport.receiver.reject(envelope.with(MessageOutcomeStamp(.failed(details), start: failedStart(envelope, attempts))))
+                } catch {
+                    log.error("Cannot remove the failed original; it will be delivered again: \(error)")
+                }
+                return
             }
         } catch let sendError {
             log.error("Cannot store the failed message for a retry or in the failure transport; it stays claimed and will be delivered again: \(sendError)")
             return
         }
         guard !replaced else { return }
+        // Parked in another database: this one's record says so too.
+        let rejected = decision == .park ? envelope.with(MessageOutcomeStamp(.failed(details), start: failedStart(envelope, attempts))) : envelope
         do {
-            try await transport.receiver.reject(envelope)
+            try await transport.receiver.reject(rejected)
         } catch {
             log.error("Cannot remove the failed original; it will be delivered again: \(error)")
         }
@@ -126,6 +156,17 @@ extension Worker {
     private func decodeAgain(_ undecodable: UndecodableMessage, keeping envelope: Envelope) -> Envelope? {
         guard let serializer, let decoded = try? serializer.decode(EncodedEnvelope(body: undecodable.body, headers: undecodable.headers)) else { return nil }
         return decoded.with(contentsOf: envelope.stamps.filter { !($0 is BusNameStamp) })
+    }
+
+    /// Runs `body` (the handling) so that an operator's cancellation of `entry` cancels it: in a task
+    /// of its own, awaited here (the worker's own cancellation reaches it too), which the heartbeat
+    /// cancels when asked. One task per message, nothing when the message has no record to ask by.
+    private func cancellable<T: Sendable>(_ entry: InHandMessage?, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        guard let entry else { return try await body() }
+        // Started on this thread (no hop to another): a handler that does not suspend costs no switch.
+        let handling = Task.immediate { try await body() }
+        entry.onCancel { handling.cancel() }
+        return try await withTaskCancellationHandler { try await handling.value } onCancel: { handling.cancel() }
     }
 
     /// Runs `body`, telling the transport every `keepaliveInterval` that the message is still in hand.

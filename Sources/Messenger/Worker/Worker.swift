@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 
 /// Consumes receivers in priority order, hands each message to the bus, and acks, retries or parks it.
 ///
@@ -18,6 +19,10 @@ public final class Worker: Sendable {
     let latch = StopLatch()
     let wake = WakeSignal()
     let digest = FailureDigest()
+    /// The messages being handled now (progress, cancellations).
+    let inHand = InHandMessages()
+    /// Handled and failed so far, for the worker's record.
+    let tally = Mutex((handled: 0, failed: 0))
 
     public init(
         transports: [WorkerTransport], bus: MessageBus, options: WorkerOptions = WorkerOptions(),
@@ -40,8 +45,22 @@ public final class Worker: Sendable {
         case tick
     }
 
-    /// Runs until a stop condition is met; returns why it stopped.
+    /// Runs until a stop condition is met; returns why it stopped. Meanwhile a heartbeat records the
+    /// worker, writes its handlers' progress and looks for cancellations (`Worker+Heartbeat`).
     public func run() async -> WorkerStopReason {
+        let heartbeat = Heartbeat(worker: self)
+        await heartbeat.beat(recording: true)
+        let reason = await withTaskGroup(of: WorkerStopReason?.self) { group in
+            group.addTask { await heartbeat.run(); return nil }
+            let reason = await consume()
+            group.cancelAll()
+            return reason
+        }
+        await heartbeat.stopped()
+        return reason
+    }
+
+    private func consume() async -> WorkerStopReason {
         for transport in transports {
             if let source = transport.receiver as? any WakeUpSource {
                 await source.startWakeUps { [wake] in wake.signal() }
@@ -56,6 +75,7 @@ public final class Worker: Sendable {
                     loop.running -= 1
                     loop.run.handled += 1
                     if !succeeded { loop.run.failed += 1 }
+                    tally.withLock { $0 = (loop.run.handled, loop.run.failed) }
                 case .tick: loop.tickPending = false
                 case nil: break
                 }

@@ -37,6 +37,9 @@ struct DispatchCommand: AsyncParsableCommand {
     @OptionGroup var verbosity: Verbosity
 
     struct Result: Encodable {
+        /// The message's public id (the pending one's when deduplicated) and status, to poll.
+        let id: String?
+        let status: String
         let type: String
         let sentTo: [String]
         let ids: [String]
@@ -61,18 +64,20 @@ struct DispatchCommand: AsyncParsableCommand {
         }
         let envelope = try await kernel.bus.dispatch(Envelope(message, stamps: stamps))
         await kernel.close()
+        let deduplicated = envelope.last(DeduplicatedStamp.self)
+        let status: MessageStatus = deduplicated?.existingStatus ?? (envelope.all(SentStamp.self).isEmpty ? .completed : MessageStatus.stored(envelope))
         let result = Result(
-            type: type, sentTo: envelope.all(SentStamp.self).map(\.transportName),
+            id: deduplicated.map { $0.existingId } ?? envelope.messageId, status: status.rawValue, type: type, sentTo: envelope.all(SentStamp.self).map(\.transportName),
             ids: envelope.all(TransportMessageIdStamp.self).map(\.id), handledBy: envelope.all(HandledStamp.self).map(\.handlerName),
             duplicateOf: envelope.last(DeduplicatedStamp.self).map { $0.existingMessageId ?? "?" }, debounced: envelope.last(DeduplicatedStamp.self)?.debounced ?? false
         )
         if format == .json { return try printJSON(result) }
         if let pending = result.duplicateOf {
-            print("[OK] \(type) not stored: message \(pending) with key \(deduplicate ?? "") is pending\(result.debounced ? " (its due time moved to this one's)" : "").")
+            print("[OK] \(type) not stored: message \(result.id ?? pending) with key \(deduplicate ?? "") is already \(result.status)\(result.debounced ? " (its due time moved to this one's)" : "").")
         } else if result.sentTo.isEmpty {
             print("[OK] \(type) handled now by \(result.handledBy.joined(separator: ", ")).")
         } else {
-            print("[OK] \(type) sent to \(result.sentTo.joined(separator: ", ")) (id \(result.ids.joined(separator: ", "))).")
+            print("[OK] \(type) sent to \(result.sentTo.joined(separator: ", ")) (id \(result.id ?? "-"), \(result.status); row \(result.ids.joined(separator: ", "))).")
         }
     }
 }

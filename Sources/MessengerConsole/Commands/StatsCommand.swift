@@ -17,10 +17,12 @@ struct StatsCommand: AsyncParsableCommand {
         let transport: String
         let statistics: TransportStatistics?
         let error: String?
+        /// Its queue is paused (`messenger:pause`).
+        var paused = false
         /// The transport could not be read (as opposed to not counting messages at all).
         var failed = false
 
-        private enum CodingKeys: String, CodingKey { case transport, statistics, error }
+        private enum CodingKeys: String, CodingKey { case transport, statistics, error, paused }
     }
 
     func run() async throws {
@@ -33,18 +35,23 @@ struct StatsCommand: AsyncParsableCommand {
                 continue
             }
             do {
-                rows.append(Row(transport: name, statistics: try await counting.statistics(), error: nil))
+                var row = Row(transport: name, statistics: try await counting.statistics(), error: nil)
+                if let control = counting as? any QueuePauseControl { row.paused = try await control.pausedQueues().contains(control.queueName) }
+                rows.append(row)
             } catch {
                 rows.append(Row(transport: name, statistics: nil, error: String(describing: error), failed: true))
             }
         }
         if format == .json { return try printJSON(rows) }
-        var table = TextTable("Transport", "Total", "Ready", "Delayed", "In flight", "Oldest")
+        var table = TextTable("Transport", "Total", "Ready", "Delayed", "In flight", "Oldest", "Paused")
         for row in rows {
             if let s = row.statistics {
-                table.add(row.transport, "\(s.total)", "\(s.ready)", "\(s.delayed)", "\(s.inFlight)", s.oldestAgeSeconds.map(Formatting.age) ?? "-")
+                // Estimates (a queue too large to count at once) are marked with a tilde.
+                let about = s.estimated ? "~" : ""
+                table.add(row.transport, "\(about)\(s.total)", "\(about)\(s.ready)", "\(about)\(s.delayed)", "\(s.inFlight)",
+                          s.oldestAgeSeconds.map(Formatting.age) ?? "-", row.paused ? "yes" : "no")
             } else {
-                table.add(row.transport, "-", "-", "-", "-", row.error ?? "")
+                table.add(row.transport, "-", "-", "-", "-", row.error ?? "", "-")
             }
         }
         print(table.render())

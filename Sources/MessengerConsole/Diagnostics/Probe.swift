@@ -14,12 +14,16 @@ public struct Probe: Message, Equatable {
     public var failAttempts: Int?
     /// Fail with an unrecoverable error instead of a plain one.
     public var unrecoverable: Bool?
+    /// Only the first deliveries of the stored message sleep (a handler that hangs until its worker
+    /// is killed, then runs through on the next worker); all of them when nil.
+    public var slowDeliveries: Int?
 
-    public init(label: String, sleepMilliseconds: Int? = nil, failAttempts: Int? = nil, unrecoverable: Bool? = nil) {
+    public init(label: String, sleepMilliseconds: Int? = nil, failAttempts: Int? = nil, unrecoverable: Bool? = nil, slowDeliveries: Int? = nil) {
         self.label = label
         self.sleepMilliseconds = sleepMilliseconds
         self.failAttempts = failAttempts
         self.unrecoverable = unrecoverable
+        self.slowDeliveries = slowDeliveries
     }
 }
 
@@ -30,20 +34,38 @@ public struct ProbeFailure: Error, CustomStringConvertible {
     public var description: String { "probe \(label) failed on purpose (attempt \(attempt))" }
 }
 
-/// Logs the probe at `notice` level when it starts and when it is done.
+/// What a handled probe returns (its status record's result).
+public struct ProbeResult: Codable, Sendable, Equatable {
+    public let label: String
+    public let attempt: Int
+    public let sleptMilliseconds: Int
+}
+
+/// Logs the probe at `notice` level when it starts and when it is done; while it sleeps it reports
+/// its progress (a tenth of a second at a time), and a cancellation ends the sleep at once.
 public struct ProbeHandler: MessageHandler {
     public init() {}
 
-    public func handle(_ probe: Probe, context: HandlerContext) async throws {
+    public func handle(_ probe: Probe, context: HandlerContext) async throws -> ProbeResult {
         let metadata: [String: Logging.Logger.MetadataValue] = ["probe.label": .string(probe.label), "probe.attempt": .stringConvertible(context.attempt)]
         context.logger.notice("Probe started", metadata: metadata)
-        if let sleep = probe.sleepMilliseconds, sleep > 0 { try await Task.sleep(for: .milliseconds(min(sleep, 3_600_000))) }
+        let delivery = context.envelope.last(DeliveryCountStamp.self)?.count ?? 1
+        let sleeps = probe.slowDeliveries.map { delivery <= $0 } ?? true
+        let total = sleeps ? min(max(probe.sleepMilliseconds ?? 0, 0), 3_600_000) : 0
+        var slept = 0
+        while slept < total {
+            let step = min(100, total - slept)
+            try await Task.sleep(for: .milliseconds(step))
+            slept += step
+            context.progress(Double(slept) / Double(total), "slept \(slept) of \(total) ms")
+        }
         if context.attempt <= (probe.failAttempts ?? 0) {
             let failure = ProbeFailure(label: probe.label, attempt: context.attempt)
             if probe.unrecoverable == true { throw UnrecoverableMessageError(failure.description) }
             throw failure
         }
         context.logger.notice("Probe handled", metadata: metadata)
+        return ProbeResult(label: probe.label, attempt: context.attempt, sleptMilliseconds: slept)
     }
 }
 

@@ -16,3 +16,10 @@ public struct ScheduledStamp: TransportableStamp, Equatable {
         self.occurrence = occurrence
     }
 }
+
+extension ScheduledStamp: OriginStamp {
+    /// `schedule:<schedule>/<task>@<occurrence>` (`@run` for a run asked for by hand).
+    public var origin: String {
+        "schedule:\(schedule)/\(task)@" + (occurrence.map { String(Int64(($0.timeIntervalSince1970 * 1000).rounded())) } ?? "run")
+    }
+}

@@ -13,6 +13,7 @@ public struct StampTypes: Sendable {
         types.register(ErrorDetailsStamp.self)
         types.register(SentToFailureTransportStamp.self)
         types.register(DeduplicateStamp.self)
+        types.register(MessageIdStamp.self)
         return types
     }()
 

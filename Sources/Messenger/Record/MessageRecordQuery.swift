@@ -1,0 +1,52 @@
+import Foundation
+
+/// A page of status records, newest first (`messenger:history`, the HTTP API).
+public struct MessageRecordQuery: Sendable, Equatable {
+    public var status: MessageStatus?
+    public var type: String?
+    public var queue: String?
+    /// Only records created at or after this instant.
+    public var since: Date?
+    /// Text the message body contains.
+    public var search: String?
+    public var limit: Int
+    /// The cursor of the previous page's last record (`MessageRecordCursor`): the page continues after it.
+    public var after: MessageRecordCursor?
+
+    public init(status: MessageStatus? = nil, type: String? = nil, queue: String? = nil, since: Date? = nil, search: String? = nil,
+                limit: Int = 50, after: MessageRecordCursor? = nil) {
+        self.status = status
+        self.type = type
+        self.queue = queue
+        self.since = since
+        self.search = search
+        self.limit = limit
+        self.after = after
+    }
+}
+
+/// A position in the newest-first order of records: creation time in milliseconds, then id.
+public struct MessageRecordCursor: Sendable, Equatable, CustomStringConvertible {
+    public var createdAtMilliseconds: Int64
+    public var id: String
+
+    public init(createdAtMilliseconds: Int64, id: String) {
+        self.createdAtMilliseconds = createdAtMilliseconds
+        self.id = id
+    }
+
+    /// The cursor that continues after `record`.
+    public init(after record: MessageRecord) {
+        self.init(createdAtMilliseconds: Int64((record.createdAt.timeIntervalSince1970 * 1000).rounded()), id: record.id)
+    }
+
+    /// Reads the `"<milliseconds>:<id>"` form that `description` prints; nil when malformed.
+    public init?(_ text: String) {
+        guard let colon = text.firstIndex(of: ":"), let milliseconds = Int64(text[..<colon]) else { return nil }
+        let id = String(text[text.index(after: colon)...])
+        guard !id.isEmpty else { return nil }
+        self.init(createdAtMilliseconds: milliseconds, id: id)
+    }
+
+    public var description: String { "\(createdAtMilliseconds):\(id)" }
+}

@@ -1,0 +1,22 @@
+import Foundation
+
+/// A handling attempt that started: which message, which attempt (retries and crashed deliveries
+/// that had started count), when, on which worker. The worker's heartbeat writes it into the record
+/// (status `running`) within `WorkerHeartbeat.interval` of the start, and the acknowledgement writes
+/// it with the outcome: a claim itself, the hot path of a queue, writes no record.
+public struct MessageStart: Sendable, Equatable {
+    public let messageId: String
+    public let attempt: Int
+    public let startedAt: Date
+    public let workerId: String
+
+    public init(messageId: String, attempt: Int, startedAt: Date, workerId: String = WorkerIdentity.id) {
+        self.messageId = messageId
+        self.attempt = attempt
+        self.startedAt = startedAt
+        self.workerId = workerId
+    }
+
+    /// Epoch milliseconds of the start.
+    public var startedAtMilliseconds: Int64 { Int64((startedAt.timeIntervalSince1970 * 1000).rounded()) }
+}

@@ -1,0 +1,37 @@
+import Foundation
+import Messenger
+
+extension MessengerKernel {
+    /// The status-record stores of the storing transports, one per database, in transport-name order.
+    public var recordStores: [any MessageRecordStore] {
+        var seen: Set<String> = []
+        return storingTransportNames.compactMap { transports[$0] as? any MessageRecordStore }.filter { seen.insert($0.recordStoreIdentity).inserted }
+    }
+
+    /// The worker registries of the storing transports, one per database.
+    public var workerRegistries: [any WorkerRegistry] {
+        var seen: Set<String> = []
+        return storingTransportNames.compactMap { transports[$0] as? any WorkerRegistry }.filter { seen.insert($0.recordStoreIdentity).inserted }
+    }
+
+    /// A message's record and the store that keeps it; an error naming the id when no store has it.
+    public func record(id: String) async throws -> (MessageRecord, any MessageRecordStore) {
+        for store in recordStores {
+            if let record = try await store.record(id: id) { return (record, store) }
+        }
+        throw MessengerError(.transportFailure, "no message with id \(id) in the status records of \(storingTransportNames.joined(separator: ", ")) (it may have been pruned, or its transport has tracking: none)")
+    }
+
+    /// The pause controls of a queue: a transport name (its queue) or a queue name, one per database.
+    public func pauseControls(forQueue queue: String) throws -> (queue: String, controls: [any QueuePauseControl]) {
+        let controls = storingTransportNames.compactMap { transports[$0] as? any QueuePauseControl }
+        let name = (transports[queue] as? any QueuePauseControl)?.queueName ?? queue
+        var seen: Set<String> = []
+        let matching = controls.filter { $0.queueName == name }.filter { seen.insert($0.recordStoreIdentity).inserted }
+        guard !matching.isEmpty else {
+            let known = Set(controls.map(\.queueName)).sorted().joined(separator: ", ")
+            throw MessengerError(.unknownTransport, "no transport stores queue or is named \"\(queue)\"; queues: \(known)")
+        }
+        return (name, matching)
+    }
+}
