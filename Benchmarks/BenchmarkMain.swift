@@ -9,6 +9,9 @@ enum BenchmarkMain {
         case "park-worker": try await SQLiteBenchmarks.runParkWorker(path: arguments[2], atomic: arguments[3] == "atomic")
         case "pg-park-worker": try await PostgresBenchmarks.runParkWorker(url: arguments[2], table: arguments[3], atomic: arguments[4] == "atomic")
         case "pg-latency": try await PostgresBenchmarks.runLatencyWorker(url: arguments[2], table: arguments[3], count: Int(arguments[4]) ?? 100)
+        case "record-worker":
+            try await RecordBenchmarks.runWorker(backend: arguments[2], location: arguments[3], table: arguments[4], tracking: arguments[5],
+                                                 limit: arguments.count > 6 ? Int(arguments[6]) : nil)
         default: try await BenchmarkRun.main()
         }
     }

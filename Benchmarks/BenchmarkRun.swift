@@ -17,11 +17,14 @@ enum BenchmarkRun {
         let serializer = try SerializerBenchmark.run(count: 50_000)
         table.add("JSON serializer, encode", "N=50000, in process", rate(serializer.encode))
         table.add("JSON serializer, decode", "N=50000, in process", rate(serializer.decode))
+        let identified = try SerializerBenchmark.run(count: 50_000, stamps: { _ in [MessageIdStamp()] })
+        table.add("JSON serializer, decode, with a public id", "N=50000, in process", rate(identified.decode))
         for (expression, zone) in [("*/5 9-17 * * mon-fri", "Europe/Paris"), ("0 3 1 * *", "Australia/Lord_Howe")] {
             let value = try CronBenchmark.run(expression: expression, zone: zone, count: 100_000)
             table.add("cron next occurrence, \(expression)", "N=100000 successive, \(zone)", String(format: "%.0f /s", value))
         }
         if environment["BENCH_ONLY_SERIALIZER"] != nil { return print(table.render()) }
+        if environment["BENCH_ONLY_RECORDS"] != nil { return try await recordSection(environment: environment, directory: directory) }
         let onlyPostgres = environment["BENCH_ONLY_POSTGRES"] != nil
         if !onlyPostgres {
             SchedulerBenchmarks.add(try await SchedulerBenchmarks.sqlite(count: 10_000, directory: directory), count: 10_000, to: &table)
@@ -85,6 +88,32 @@ enum BenchmarkRun {
         pg.add("dispatch → handler start, idle worker", "300 messages, 20 ms apart, LISTEN/NOTIFY", String(format: "p50 %.2f ms, p99 %.2f ms", latency.p50, latency.p99))
         pg.add("worker peak RSS (VmHWM)", "during the consume runs above", String(format: "%.1f MB", Double(pgPeak) / 1_048_576))
         print(pg.render())
+        try await recordSection(environment: environment, directory: directory)
+    }
+
+    /// Status records: tracking's cost on consume, the read side on a large database, progress reports.
+    static func recordSection(environment: [String: String], directory: String) async throws {
+        let count = Int(environment["BENCH_RECORDS_CONSUME"] ?? "") ?? 100_000
+        let size = Int(environment["BENCH_RECORDS_SIZE"] ?? "") ?? 1_000_000
+        print("\nStatus records (tracking: all is the default); SQLite synchronous=FULL, PostgreSQL as above\n")
+        var table = BenchmarkTable()
+        let progress = try await RecordBenchmarks.progressCost()
+        table.add("handler time with progress reports", "\(progress.reports) reports, one every 100 µs of work",
+                  String(format: "%.3f s vs %.3f s without (%+.1f %%)", progress.reporting, progress.plain, (progress.reporting / progress.plain - 1) * 100))
+        let sqlite = RecordBenchmarks.Subject(backend: .sqlite, location: "\(directory)/records.sqlite", table: "messenger_messages")
+        try await RecordBenchmarks.trackingCost(sqlite, count: count, to: &table)
+        let large = RecordBenchmarks.Subject(backend: .sqlite, location: "\(directory)/records-large.sqlite", table: "messenger_messages")
+        try await RecordBenchmarks.largeTable(large, size: size, consumeCount: count, to: &table)
+        print("SQLite\n" + table.render())
+        guard let url = environment["MESSENGER_BENCH_POSTGRES_URL"] else { return }
+        var pg = BenchmarkTable()
+        let small = RecordBenchmarks.Subject(backend: .postgres, location: url, table: PostgresBenchmarks.table("records"))
+        try await RecordBenchmarks.trackingCost(small, count: count, to: &pg)
+        await PostgresBenchmarks.drop(url: url, table: small.table)
+        let big = RecordBenchmarks.Subject(backend: .postgres, location: url, table: PostgresBenchmarks.table("records_large"))
+        try await RecordBenchmarks.largeTable(big, size: size, consumeCount: count, to: &pg)
+        await PostgresBenchmarks.drop(url: url, table: big.table)
+        print("\nPostgreSQL\n" + pg.render())
     }
 
     static func rate(_ value: Double) -> String { String(format: "%.0f msg/s", value) }
@@ -95,9 +124,9 @@ enum BenchmarkRun {
 
 /// How fast the JSON serializer encodes and decodes the benchmark message (both directions of every transport).
 enum SerializerBenchmark {
-    static func run(count: Int) throws -> (encode: Double, decode: Double) {
+    static func run(count: Int, stamps: (Int) -> [any Stamp] = { _ in [] }) throws -> (encode: Double, decode: Double) {
         let serializer = JSONSerializer(registry: benchmarkRegistry())
-        let envelopes = (0..<count).map { Envelope(BenchmarkMessage(id: $0), stamps: [BusNameStamp("messenger.bus.default")]) }
+        let envelopes = (0..<count).map { Envelope(BenchmarkMessage(id: $0), stamps: [BusNameStamp("messenger.bus.default")] + stamps($0)) }
         var start = ContinuousClock.now
         let encoded = try envelopes.map { try serializer.encode($0) }
         let encodeRate = Double(count) / SQLiteBenchmarks.seconds(ContinuousClock.now - start)
