@@ -123,6 +123,24 @@ struct WorkerRecordTests {
         }
     }
 
+    @Test("a worker prunes finished records past their retention, those of the failure transport it parks into too")
+    func prunesFailureTransport() async throws {
+        var keepNothing = RecordOptions()
+        keepNothing.retention = RecordRetention(completed: .zero, failed: .zero)
+        let queue = InMemoryTransport(name: "async", recordOptions: keepNothing)
+        let failed = InMemoryTransport(name: "failed", recordOptions: keepNothing)
+        let bus = MessageBus(registry: registry(Recorder()), senders: SendersLocator(routing: ["*": ["async"]], senders: ["async": queue]))
+        let handled = try await bus.dispatch(Greet(name: "a"))
+        let parked = try await bus.dispatch(Flaky(failTimes: 10))
+        let worker = Worker(transports: [WorkerTransport(name: "async", transport: queue, retryStrategy: MultiplierRetryStrategy(maxRetries: 0),
+                                                         failureDestination: .init(name: "failed", sender: failed))],
+                            bus: bus, options: WorkerOptions(timeLimit: .milliseconds(600), sleep: .milliseconds(50)))
+        _ = await worker.run()
+        #expect(try await queue.record(id: handled.messageId!) == nil)
+        #expect(try await failed.record(id: parked.messageId!) == nil)
+        #expect(try await failed.list(limit: 10).first?.messageId == parked.messageId)
+    }
+
     @Test("a handled message's result is its handler's Encodable return value, as JSON, capped in size")
     func results() async throws {
         var registry = MessageRegistry()

@@ -13,7 +13,8 @@ extension Worker {
         /// The record stores of the worker's transports, one per database.
         let stores: [any MessageRecordStore]
         let registries: [any WorkerRegistry]
-        /// Every transport's store, each pruned for its own records.
+        /// The store of every transport the worker consumes or parks into, each pruned for its own
+        /// records (a failure transport that no worker consumes keeps parked records too).
         let pruned: [any MessageRecordStore]
 
         /// Records pruned per statement, and every how many beats a worker prunes (30 s).
@@ -29,7 +30,9 @@ extension Worker {
             var seenRegistries = Set<String>()
             registries = worker.transports.compactMap { $0.receiver as? any WorkerRegistry }.filter { seenRegistries.insert($0.recordStoreIdentity).inserted }
             var seenTransports = Set<String>()
-            pruned = worker.transports.filter { seenTransports.insert($0.name).inserted }.compactMap { $0.receiver as? any MessageRecordStore }
+            let consumed = worker.transports.map { ($0.name, $0.receiver as? any MessageRecordStore) }
+            let parkedInto = worker.transports.compactMap { $0.failureDestination }.map { ($0.name, $0.sender as? any MessageRecordStore) }
+            pruned = (consumed + parkedInto).filter { seenTransports.insert($0.0).inserted }.compactMap(\.1)
         }
 
         func run() async {
