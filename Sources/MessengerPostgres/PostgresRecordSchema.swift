@@ -201,24 +201,25 @@ enum PostgresRecordSchema {
         return ("SELECT \(columns) FROM messenger_records \(filter) ORDER BY created_at DESC, id DESC LIMIT \(limit)", parameters)
     }
 
-    /// Finished records of transport $1 with status $2 finished more than $3 ms ago, at most $4. A
+    /// Finished records of transport $1 (queue $5) with status $2 finished more than $3 ms ago, at most $4. A
     /// record finishes after it is created, so the (status, created_at) index bounds the search: no
     /// index of its own for retention, one index less to write at every finish.
     static let pruneByAge = """
         DELETE FROM messenger_records WHERE id IN (
             SELECT id FROM messenger_records WHERE status = $2 AND created_at < now() - $3 * interval '1 millisecond'
-            AND finished_at < now() - $3 * interval '1 millisecond' AND transport = $1
+            AND finished_at < now() - $3 * interval '1 millisecond' AND transport = $1 AND queue_name = $5
             LIMIT $4 FOR UPDATE SKIP LOCKED)
         """
-    /// Transport $1's newest completed record beyond the $2 newest ones: its creation time and id.
+    /// Transport $1's (queue $3) newest completed record beyond the $2 newest ones: its creation time and id.
     static let countThreshold = """
-        SELECT created_at, id FROM messenger_records WHERE status = 'completed' AND transport = $1 ORDER BY created_at DESC, id DESC OFFSET $2 LIMIT 1
+        SELECT created_at, id FROM messenger_records WHERE status = 'completed' AND transport = $1 AND queue_name = $3
+        ORDER BY created_at DESC, id DESC OFFSET $2 LIMIT 1
         """
-    /// Transport $1's completed records at or before ($2, $3) (`countThreshold`), at most $4.
+    /// Transport $1's (queue $5) completed records at or before ($2, $3) (`countThreshold`), at most $4.
     static let pruneByCount = """
         DELETE FROM messenger_records WHERE id IN (
             SELECT id FROM messenger_records WHERE status = 'completed' AND (created_at, id) <= ($2::timestamptz, $3) AND transport = $1
-            LIMIT $4 FOR UPDATE SKIP LOCKED)
+            AND queue_name = $5 LIMIT $4 FOR UPDATE SKIP LOCKED)
         """
 
     static let heartbeat = """

@@ -67,17 +67,17 @@ struct PostgresRecords: Sendable {
 
     func prune(_ retention: RecordRetention, limit: Int) async throws -> Int {
         try await table.prepare()
-        let transport = table.name
+        let (transport, queue) = (table.name, PostgresValue.text(table.options.queueName))
         var pruned = 0
         for (status, age) in [(MessageStatus.completed, retention.completed), (.cancelled, retention.completed), (.failed, retention.failed)] where pruned < limit {
             pruned += try await table.connection.query(PostgresRecordSchema.pruneByAge, [
-                .text(transport), .text(status.rawValue), .int(RecordRetention.milliseconds(age)), .int(Int64(limit - pruned)),
+                .text(transport), .text(status.rawValue), .int(RecordRetention.milliseconds(age)), .int(Int64(limit - pruned)), queue,
             ]).affected
         }
         if let maximum = retention.maxFinished, pruned < limit,
-           let threshold = try await table.connection.query(PostgresRecordSchema.countThreshold, [.text(transport), .int(Int64(maximum))]).rows.first,
+           let threshold = try await table.connection.query(PostgresRecordSchema.countThreshold, [.text(transport), .int(Int64(maximum)), queue]).rows.first,
            let created = threshold[0], let id = threshold[1] {
-            pruned += try await table.connection.query(PostgresRecordSchema.pruneByCount, [.text(transport), .text(created), .text(id), .int(Int64(limit - pruned))]).affected
+            pruned += try await table.connection.query(PostgresRecordSchema.pruneByCount, [.text(transport), .text(created), .text(id), .int(Int64(limit - pruned)), queue]).affected
         }
         return pruned
     }

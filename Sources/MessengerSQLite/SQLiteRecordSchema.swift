@@ -124,16 +124,17 @@ enum SQLiteRecordSchema {
     /// finishes after it is created, so the (status, created_at) index bounds the search.
     static let pruneByAge = """
         DELETE FROM messenger_records WHERE id IN (
-            SELECT id FROM messenger_records WHERE status = ?2 AND created_at < ?3 AND finished_at < ?3 AND transport = ?1 LIMIT ?4)
+            SELECT id FROM messenger_records WHERE status = ?2 AND created_at < ?3 AND finished_at < ?3 AND transport = ?1 AND queue_name = ?5 LIMIT ?4)
         """
     /// Transport ?1's newest completed record beyond the ?2 newest ones: its creation time and id.
     static let countThreshold = """
-        SELECT created_at, id FROM messenger_records WHERE status = 'completed' AND transport = ?1 ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET ?2
+        SELECT created_at, id FROM messenger_records WHERE status = 'completed' AND transport = ?1 AND queue_name = ?3
+        ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET ?2
         """
     /// Transport ?1's completed records at or before (?2, ?3), at most ?4.
     static let pruneByCount = """
         DELETE FROM messenger_records WHERE id IN (
-            SELECT id FROM messenger_records WHERE status = 'completed' AND (created_at, id) <= (?2, ?3) AND transport = ?1 LIMIT ?4)
+            SELECT id FROM messenger_records WHERE status = 'completed' AND (created_at, id) <= (?2, ?3) AND transport = ?1 AND queue_name = ?5 LIMIT ?4)
         """
 
     static let heartbeat = """

@@ -72,16 +72,16 @@ struct SQLiteRecords: Sendable {
     func prune(_ retention: RecordRetention, limit: Int) async throws -> Int {
         try await table.prepare()
         let (completed, failed) = retention.cutoffs(now: table.now())
-        let transport = table.name
+        let (transport, queue) = (table.name, SQLiteValue.text(table.options.queueName))
         return try await table.connection.transaction { connection in
             var pruned = 0
             for (status, cutoff) in [(MessageStatus.completed, completed), (.cancelled, completed), (.failed, failed)] where pruned < limit {
-                try connection.query(SQLiteRecordSchema.pruneByAge, [.text(transport), .text(status.rawValue), .integer(cutoff), .integer(Int64(limit - pruned))])
+                try connection.query(SQLiteRecordSchema.pruneByAge, [.text(transport), .text(status.rawValue), .integer(cutoff), .integer(Int64(limit - pruned)), queue])
                 pruned += connection.changes
             }
             if let maximum = retention.maxFinished, pruned < limit,
-               let threshold = try connection.query(SQLiteRecordSchema.countThreshold, [.text(transport), .integer(Int64(maximum))]).first {
-                try connection.query(SQLiteRecordSchema.pruneByCount, [.text(transport), threshold[0], threshold[1], .integer(Int64(limit - pruned))])
+               let threshold = try connection.query(SQLiteRecordSchema.countThreshold, [.text(transport), .integer(Int64(maximum)), queue]).first {
+                try connection.query(SQLiteRecordSchema.pruneByCount, [.text(transport), threshold[0], threshold[1], .integer(Int64(limit - pruned)), queue])
                 pruned += connection.changes
             }
             return pruned

@@ -24,6 +24,7 @@ public protocol MessageRecordStore: Sendable {
     func cancellationRequests(among ids: [String]) async throws -> Set<String>
     /// How long this transport keeps finished records (its options).
     var retention: RecordRetention { get }
-    /// Deletes this transport's finished records past `retention`, at most `limit`; returns how many went.
+    /// Deletes this transport's finished records (those of its name and queue) past `retention`, at
+    /// most `limit`; returns how many went.
     func prune(_ retention: RecordRetention, limit: Int) async throws -> Int
 }

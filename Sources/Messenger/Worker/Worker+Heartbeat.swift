@@ -41,7 +41,7 @@ extension Worker {
                 do { try await Task.sleep(for: WorkerHeartbeat.interval) } catch { return }
                 count += 1
                 await beat(recording: count % WorkerHeartbeat.recordEvery == 0)
-                if count % Self.pruneEvery == 1 { await prune() }
+                if count % Self.pruneEvery == 0 { await prune() }
             }
         }
 
@@ -80,7 +80,8 @@ extension Worker {
             }
         }
 
-        private func prune() async {
+        /// Prunes finished records past their retention: when the worker starts, then every 30 s.
+        func prune() async {
             for store in pruned {
                 do {
                     // Small batches, one transaction each, until what is left is younger than its retention.

@@ -50,6 +50,7 @@ public final class Worker: Sendable {
     public func run() async -> WorkerStopReason {
         let heartbeat = Heartbeat(worker: self)
         await heartbeat.beat(recording: true)
+        await heartbeat.prune()
         let reason = await withTaskGroup(of: WorkerStopReason?.self) { group in
             group.addTask { await heartbeat.run(); return nil }
             let reason = await consume()
