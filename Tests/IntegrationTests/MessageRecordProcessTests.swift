@@ -30,7 +30,8 @@ struct MessageRecordProcessTests {
                 project = try TestProject(dotenv: "MESSENGER_TRANSPORT_DSN=sqlite://var/messenger.sqlite?\(options)\n")
                 postgres = nil
             case .postgres:
-                let postgres = try PostgresProject(url: url, extra: "queue_name=\(queue)" + (extra.isEmpty ? "" : "&" + extra))
+                // Queues of its own, the failure transport's too: records are pruned per transport and queue.
+                let postgres = try PostgresProject(url: url, extra: "queue_name=\(queue)" + (extra.isEmpty ? "" : "&" + extra), failedQueue: queue + "_failed")
                 (project, self.postgres) = (postgres.project, postgres)
             }
         }

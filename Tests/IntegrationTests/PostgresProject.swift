@@ -29,9 +29,11 @@ struct PostgresProject {
         """
 
     /// `extra` is added to the DSN's query, e.g. `check_delayed_interval=60000`.
-    init(url: String? = nil, extra: String = "", maxRetries: Int = 2) throws {
+    /// `failedQueue` names the failure transport's queue (tests that prune records keep theirs apart).
+    init(url: String? = nil, extra: String = "", maxRetries: Int = 2, failedQueue: String = "failed") throws {
         self.url = try url ?? TestPostgres.url
-        var project = try TestProject(config: Self.config(maxRetries: maxRetries), dotenv: "")
+        let config = Self.config(maxRetries: maxRetries).replacingOccurrences(of: "queue_name: failed", with: "queue_name: \(failedQueue)")
+        var project = try TestProject(config: config, dotenv: "")
         project.environment["MESSENGER_TRANSPORT_DSN"] = "\(self.url)?table_name=\(table)\(extra.isEmpty ? "" : "&" + extra)"
         self.project = project
     }
