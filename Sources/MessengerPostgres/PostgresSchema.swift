@@ -91,9 +91,10 @@ struct PostgresSchema: Sendable {
     var releaseOwnKey: String {
         "UPDATE \(table) SET dedup_key = NULL WHERE id = $1 AND queue_name = $2 AND dedup_key = $3 AND delivered_at IS NOT NULL"
     }
-    /// The pending message holding a key: id, whether it waits, its public id, whether it is delayed.
+    /// The pending message holding a key: id, whether it waits, its public id, whether it is delayed
+    /// (against the clock: this transaction may have begun before the pending one stored it).
     var pendingWithKey: String {
-        "SELECT id, delivered_at IS NULL, message_id, available_at > now() FROM \(table) WHERE queue_name = $1 AND dedup_key = $2 AND (delivered_at IS NULL OR dedup_handling) LIMIT 1"
+        "SELECT id, delivered_at IS NULL, message_id, available_at > clock_timestamp() FROM \(table) WHERE queue_name = $1 AND dedup_key = $2 AND (delivered_at IS NULL OR dedup_handling) LIMIT 1"
     }
     var moveDueTime: String {
         """

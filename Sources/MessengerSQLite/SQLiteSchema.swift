@@ -54,9 +54,9 @@ struct SQLiteSchema: Sendable {
     var releaseOwnKey: String {
         "UPDATE \(table) SET dedup_key = NULL WHERE id = ?1 AND queue_name = ?2 AND dedup_key = ?3 AND delivered_at IS NOT NULL"
     }
-    /// The pending message holding a key: id, whether it waits, its public id and due time.
+    /// The pending message holding a key: id, whether it waits, its public id, due and creation times.
     var pendingWithKey: String {
-        "SELECT id, delivered_at IS NULL, message_id, available_at FROM \(table) WHERE queue_name = ?1 AND dedup_key = ?2 AND (delivered_at IS NULL OR dedup_handling = 1) LIMIT 1"
+        "SELECT id, delivered_at IS NULL, message_id, available_at, created_at FROM \(table) WHERE queue_name = ?1 AND dedup_key = ?2 AND (delivered_at IS NULL OR dedup_handling = 1) LIMIT 1"
     }
     var moveDueTime: String { "UPDATE \(table) SET available_at = ?2 WHERE id = ?1" }
     /// A released row whose key a newer waiting message holds: that message stands for it.

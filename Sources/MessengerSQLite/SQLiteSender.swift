@@ -40,8 +40,11 @@ struct SQLiteSender: Sendable {
             let waiting = pending[1].int == 1
             let debounced = debounce && waiting
             if debounced { try connection.query(schema.moveDueTime, [.integer(id), values[4]]) }
+            // Delayed when due after it was stored and after now (another process may have stored it
+            // a moment after this one read the clock).
             let due = debounced ? values[4].int ?? 0 : pending[3].int ?? 0
-            let status: MessageStatus = !waiting ? .running : due > (values[3].int ?? 0) ? .scheduled : .queued
+            let now = max(values[3].int ?? 0, debounced ? 0 : pending[4].int ?? 0)
+            let status: MessageStatus = !waiting ? .running : due > now ? .scheduled : .queued
             if debounced, let publicId = pending[2].string {
                 try connection.query("UPDATE messenger_records SET available_at = ?2, status = ?3 WHERE id = ?1 AND status IN ('queued', 'scheduled')",
                                      [.text(publicId), values[4], .text(status.rawValue)])
