@@ -107,6 +107,9 @@ struct MessageRecordProcessTests {
         #expect(record.status == .cancelled && record.attempts == 1 && record.finishedAt != nil)
         #expect(took < .seconds(2), "cancelled after \(took)")
         print("cancel of a running probe on \(store): status cancelled \(took) after messenger:cancel returned")
+        let watched = try await app.run("messenger:status", id, "--watch", "--format", "json")
+        #expect(watched.status == 1 && watched.stdout.split(separator: "\n").count == 1 && watched.stdout.contains(#""status":"cancelled""#),
+                "\(watched.stdout)")
         let again = try await app.run("messenger:cancel", id)
         #expect(again.status == 0 && again.stdout.contains("had already finished (cancelled)"))
         let stats = try json([StatsRow].self, try await app.run("messenger:stats", "async", "--format", "json").stdout)
@@ -276,6 +279,8 @@ struct MessageRecordProcessTests {
         #expect(shown.count == 1 && shown.first?.error == parked.errorMessage)
         let retried = try await app.run("messenger:failed:retry", try #require(shown.first?.id), "--force")
         #expect(retried.status == 0, "\(retried.stderr)")
+        let watched = try await app.run("messenger:status", id, "--watch")
+        #expect(watched.status == 0 && watched.stdout.contains("completed"), "\(watched.stdout)")
         let done = try await app.status(id)
         #expect(done.status == .completed && done.attempts == 4 && done.result?.contains(#""attempt":4"#) == true, "\(done)")
         await app.remove()
