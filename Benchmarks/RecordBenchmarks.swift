@@ -51,15 +51,18 @@ enum RecordBenchmarks {
             await queue.close()
         }
 
-        /// Starts one worker process and returns its pace over `count` messages.
-        func consume(_ count: Int, tracking: TrackingMode) async throws -> SQLiteBenchmarks.ConsumeResult {
+        /// Starts one worker process and returns its pace over `count` messages (the whole table, or
+        /// the first `limit` of a larger backlog, then left as it is).
+        func consume(_ count: Int, tracking: TrackingMode, limit: Int? = nil) async throws -> SQLiteBenchmarks.ConsumeResult {
             let start = ContinuousClock.now
-            let child = try WorkerChild.start(["record-worker", backend.rawValue, location, table, tracking.rawValue])
+            let child = try WorkerChild.start(["record-worker", backend.rawValue, location, table, tracking.rawValue] + (limit.map { [String($0)] } ?? []))
             let (report, elapsed, cpu) = WorkerChild.collect([child], count: count, start: start)
-            let queue = try transport(tracking: tracking)
-            let left = try await queue.statistics().total
-            await queue.close()
-            guard left == 0 else { throw MessengerError(.transportFailure, "\(left) messages left unconsumed") }
+            if limit == nil {
+                let queue = try transport(tracking: tracking)
+                let left = try await queue.statistics().total
+                await queue.close()
+                guard left == 0 else { throw MessengerError(.transportFailure, "\(left) messages left unconsumed") }
+            }
             return .init(messagesPerSecond: Double(count) / elapsed, peakRSSBytes: report.peakRSSBytes, cpuMicrosecondsPerMessage: cpu)
         }
 
@@ -268,14 +271,4 @@ struct ProgressWork: Message {
 struct ProgressOutcome: Codable, Sendable {
     var accumulator: UInt64
     var reports: Int
-}
-
-extension RecordBenchmarks.Subject {
-    /// A consume bounded to `limit` messages (the head of a large backlog).
-    func consume(_ count: Int, tracking: TrackingMode, limit: Int) async throws -> SQLiteBenchmarks.ConsumeResult {
-        let start = ContinuousClock.now
-        let child = try WorkerChild.start(["record-worker", backend.rawValue, location, table, tracking.rawValue, String(limit)])
-        let (report, elapsed, cpu) = WorkerChild.collect([child], count: count, start: start)
-        return .init(messagesPerSecond: Double(count) / elapsed, peakRSSBytes: report.peakRSSBytes, cpuMicrosecondsPerMessage: cpu)
-    }
 }

@@ -4,14 +4,12 @@ import Messenger
 extension MessengerKernel {
     /// The status-record stores of the storing transports, one per database, in transport-name order.
     public var recordStores: [any MessageRecordStore] {
-        var seen: Set<String> = []
-        return storingTransportNames.compactMap { transports[$0] as? any MessageRecordStore }.filter { seen.insert($0.recordStoreIdentity).inserted }
+        storingTransportNames.compactMap { transports[$0] as? any MessageRecordStore }.uniqued(by: \.recordStoreIdentity)
     }
 
     /// The worker registries of the storing transports, one per database.
     public var workerRegistries: [any WorkerRegistry] {
-        var seen: Set<String> = []
-        return storingTransportNames.compactMap { transports[$0] as? any WorkerRegistry }.filter { seen.insert($0.recordStoreIdentity).inserted }
+        storingTransportNames.compactMap { transports[$0] as? any WorkerRegistry }.uniqued(by: \.recordStoreIdentity)
     }
 
     /// A message's record and the store that keeps it; an error naming the id when no store has it.
@@ -26,8 +24,7 @@ extension MessengerKernel {
     public func pauseControls(forQueue queue: String) throws -> (queue: String, controls: [any QueuePauseControl]) {
         let controls = storingTransportNames.compactMap { transports[$0] as? any QueuePauseControl }
         let name = (transports[queue] as? any QueuePauseControl)?.queueName ?? queue
-        var seen: Set<String> = []
-        let matching = controls.filter { $0.queueName == name }.filter { seen.insert($0.recordStoreIdentity).inserted }
+        let matching = controls.filter { $0.queueName == name }.uniqued(by: \.recordStoreIdentity)
         guard !matching.isEmpty else {
             let known = Set(controls.map(\.queueName)).sorted().joined(separator: ", ")
             throw MessengerError(.unknownTransport, "no transport stores queue or is named \"\(queue)\"; queues: \(known)")

@@ -103,8 +103,7 @@ public final class MessengerKernel: Sendable {
 
     /// Stores of the stop-workers signal behind the given transports, one per shared storage.
     public func stopSignalStores(for names: [String]) -> [any StopSignalStore] {
-        var seen: Set<String> = []
-        return names.compactMap { transports[$0] as? any StopSignalStore }.filter { seen.insert($0.stopSignalScope).inserted }
+        names.compactMap { transports[$0] as? any StopSignalStore }.uniqued(by: \.stopSignalScope)
     }
 
     /// Routed message names that this application cannot handle: unknown types, or types with no handler.

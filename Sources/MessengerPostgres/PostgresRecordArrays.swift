@@ -7,8 +7,6 @@ struct RecordArrays: Sendable {
     var origins: [String?] = [], errorTypes: [String?] = [], errorMessages: [String?] = [], errorHandlers: [String?] = []
     var attempts: [String?] = []
 
-    init() {}
-
     init(_ records: [(RecordedMessage?, String)]) {
         for (record, transport) in records { append(record, transport: transport) }
     }

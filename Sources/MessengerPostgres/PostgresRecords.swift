@@ -5,13 +5,6 @@ import Messenger
 /// read, cancel, progress, retention; written by the sender and receiver in their own statements.
 struct PostgresRecords: Sendable {
     let table: PostgresTable
-    /// Transports on one database share their records.
-    let identity: String
-
-    init(table: PostgresTable) {
-        self.table = table
-        identity = "postgres:" + table.connection.info.databaseIdentity
-    }
 
     func record(id: String) async throws -> MessageRecord? {
         try await table.prepare()
@@ -71,7 +64,7 @@ struct PostgresRecords: Sendable {
         var pruned = 0
         for (status, age) in [(MessageStatus.completed, retention.completed), (.cancelled, retention.completed), (.failed, retention.failed)] where pruned < limit {
             pruned += try await table.connection.query(PostgresRecordSchema.pruneByAge, [
-                .text(transport), .text(status.rawValue), .int(RecordRetention.milliseconds(age)), .int(Int64(limit - pruned)), queue,
+                .text(transport), .text(status.rawValue), .int(age.wholeMilliseconds), .int(Int64(limit - pruned)), queue,
             ]).affected
         }
         if let maximum = retention.maxFinished, pruned < limit,

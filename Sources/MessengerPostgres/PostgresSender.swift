@@ -31,16 +31,16 @@ final class PostgresSender: Sendable {
         let delay = envelope.last(DelayStamp.self)?.milliseconds ?? 0
         let (schema, queue, name) = (table.schema, table.options.queueName, table.name)
         let record = RecordedMessage(envelope, options: table.options.records)
+        let records = RecordArrays([(record, name)])
         guard let rule = envelope.deduplication else {
             guard PostgresTransactionContext.current == nil else {
                 let rows = try await table.target().query(schema.insert, schema.insertParameters(encoded, queue: queue, delay: delay, messageId: envelope.messageId,
-                                                                                                  record: table.recordArrays([envelope])))
+                                                                                                  record: records))
                 return envelope.with(TransportMessageIdStamp(rows.rows.first?.first.flatMap { $0 } ?? "?"))
             }
             let row = InsertCoalescer.Row(encoded: encoded, delayMilliseconds: delay, messageId: envelope.messageId, record: record)
             return envelope.with(TransportMessageIdStamp(try await coalescer.insert(row)))
         }
-        let records = table.recordArrays([envelope])
         let retried = envelope.last(TransportMessageIdStamp.self).flatMap { Int64($0.id) }
         let store: @Sendable (isolated PostgresConnection) throws -> Envelope = { connection in
             if let retried { try connection.query(schema.releaseOwnKey, [.int(retried), .text(queue), .text(rule.key)]) }

@@ -32,11 +32,13 @@ public final class PostgresTransport: SetupableTransport, QueueReceiver, Listabl
         receiver = PostgresReceiver(table: table)
         admin = PostgresAdmin(table: table)
         records = PostgresRecords(table: table)
+        stopSignalScope = "postgres:" + table.connection.info.databaseIdentity
     }
 
     public var options: PostgresTransportOptions { table.options }
     public var connection: PostgresConnection { table.connection }
-    public var stopSignalScope: String { "postgres:" + connection.info.databaseIdentity }
+    /// The database: transports on one database share the stop signal, the records, workers and pauses.
+    public let stopSignalScope: String
 
     public func setup() async throws { try await table.explainingTimeouts { try await table.setup() } }
     public func checkAtStartup() async throws { try await admin.checkAtStartup() }
@@ -119,7 +121,7 @@ public final class PostgresTransport: SetupableTransport, QueueReceiver, Listabl
 
     // MARK: Status records, workers, paused queues
 
-    public var recordStoreIdentity: String { records.identity }
+    public var recordStoreIdentity: String { stopSignalScope }
     public var retention: RecordRetention { table.options.records.retention }
     public var recordsMessages: Bool { table.options.records.writesRecords }
     public func record(id: String) async throws -> MessageRecord? { try await table.explainingTimeouts { try await records.record(id: id) } }

@@ -81,6 +81,9 @@ enum SQLiteRecordSchema {
         WHERE id = ?1
         """
 
+    /// A waiting message's due time moved by a debounced dispatch (?1 id, ?2 due, ?3 status).
+    static let debounced = "UPDATE messenger_records SET available_at = ?2, status = ?3 WHERE id = ?1 AND status IN ('queued', 'scheduled')"
+
     /// A claim given back (?1 id, ?2 now): waiting again.
     static let released = """
         UPDATE messenger_records SET status = CASE WHEN available_at > ?2 THEN 'scheduled' ELSE 'queued' END WHERE id = ?1 AND status = 'running'

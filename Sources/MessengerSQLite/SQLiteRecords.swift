@@ -5,13 +5,6 @@ import Messenger
 /// cancel, progress, retention; written by the sender and receiver in their own transactions.
 struct SQLiteRecords: Sendable {
     let table: SQLiteTable
-    /// Transports on one file share their records.
-    let identity: String
-
-    init(table: SQLiteTable) {
-        self.table = table
-        identity = "sqlite:" + table.connection.path
-    }
 
     func record(id: String) async throws -> MessageRecord? {
         try await table.prepare()

@@ -46,8 +46,7 @@ struct SQLiteSender: Sendable {
             let now = max(values[3].int ?? 0, debounced ? 0 : pending[4].int ?? 0)
             let status: MessageStatus = !waiting ? .running : due > now ? .scheduled : .queued
             if debounced, let publicId = pending[2].string {
-                try connection.query("UPDATE messenger_records SET available_at = ?2, status = ?3 WHERE id = ?1 AND status IN ('queued', 'scheduled')",
-                                     [.text(publicId), values[4], .text(status.rawValue)])
+                try connection.query(SQLiteRecordSchema.debounced, [.text(publicId), values[4], .text(status.rawValue)])
             }
             return .duplicate(of: id, debounced: debounced, publicId: pending[2].string, status: status)
         }

@@ -97,7 +97,7 @@ final class SQLiteTable: Sendable {
     /// Claims made before this instant belong to workers presumed dead.
     func expiredClaimLimit(now current: Int64) -> Int64 { current - Int64(options.redeliverTimeoutSeconds) * 1000 }
 
-    static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+    static func milliseconds(_ date: Date) -> Int64 { date.epochMilliseconds }
 }
 
 /// A row as this transport claimed it: id, claim owner, and the delivery it is at; the public id

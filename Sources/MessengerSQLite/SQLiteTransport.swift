@@ -27,11 +27,13 @@ public final class SQLiteTransport: SetupableTransport, QueueReceiver, ListableR
         receiver = SQLiteReceiver(table: table, logger: logger)
         admin = SQLiteAdmin(table: table)
         records = SQLiteRecords(table: table)
+        stopSignalScope = "sqlite:" + connection.path
     }
 
     public var connection: SQLiteConnection { table.connection }
     public var options: SQLiteTransportOptions { table.options }
-    public var stopSignalScope: String { "sqlite:" + connection.path }
+    /// The file: transports on one file share the stop signal, the records, workers and pauses.
+    public let stopSignalScope: String
 
     public func setup() async throws { try await table.setup() }
     public func checkAtStartup() async throws { try await admin.checkAtStartup() }
@@ -74,7 +76,7 @@ public final class SQLiteTransport: SetupableTransport, QueueReceiver, ListableR
 
     // MARK: Status records, workers, paused queues
 
-    public var recordStoreIdentity: String { records.identity }
+    public var recordStoreIdentity: String { stopSignalScope }
     public var retention: RecordRetention { table.options.records.retention }
     public var recordsMessages: Bool { table.options.records.writesRecords }
     public func record(id: String) async throws -> MessageRecord? { try await records.record(id: id) }

@@ -139,8 +139,16 @@ struct MessageRecordProcessTests {
         let record = try await app.status(id)
         #expect(record.attempts == 2 && record.result?.contains(#""label":"hang""#) == true)
         #expect(recovered < .seconds(15), "taken back after \(recovered)")
-        let workers = try await app.run("messenger:workers", "--format", "json")
-        #expect(workers.stdout.contains("\"state\" : \"gone\"") || workers.stdout.contains("\"state\" : \"running\""))
+        // The killed worker never said it stopped: on SQLite its message came back because it is gone
+        // (no heartbeat for 10 s); on PostgreSQL its lock went at once, whatever its record's age.
+        struct WorkerRow: Decodable { let worker: WorkerRecord; let state: String }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        let rows = try decoder.decode([WorkerRow].self, from: Data(try await app.run("messenger:workers", "--format", "json").stdout.utf8))
+        let dead = try #require(rows.first { $0.worker.pid == first.pid })
+        #expect(dead.worker.stoppedAt == nil, "\(dead)")
+        if store == .sqlite { #expect(dead.state == "gone", "\(dead)") }
+        #expect(rows.first { $0.worker.pid == second.pid }?.state == "running")
         second.signal(SIGTERM)
         #expect(try await second.waitForExit() == 0)
         print("recovery after SIGKILL on \(store): \(recovered)")
@@ -155,14 +163,18 @@ struct MessageRecordProcessTests {
         let workers = try (0..<2).map { _ in try app.start("messenger:consume", "async", "--sleep", "0.1", "--batch-size", "2") }
         func handled() -> [String] { workers.flatMap { handledProbes($0.standardError.text) } }
         try await Self.eventually(within: .seconds(20), "some handled") { handled().count >= 6 }
-        let paused = try await app.run("messenger:pause", "async")
-        #expect(paused.status == 0 && paused.stdout.contains("paused"), "\(paused.stderr)")
         func started() -> Int { workers.reduce(0) { $0 + startedProbes($1.standardError.text).count } }
-        // What was claimed before the pause (a batch of two at most per worker) may still start.
+        let paused = try await app.run("messenger:pause", "async")
+        let atPause = started()
+        #expect(paused.status == 0 && paused.stdout.contains("paused"), "\(paused.stderr)")
+        // Observation windows (nothing to await: the point is that nothing happens). Only what was
+        // claimed before the pause may still start: a batch of two per worker, and on PostgreSQL a
+        // batch read ahead.
         try await Task.sleep(for: .seconds(1))
         let afterOneSecond = started()
         try await Task.sleep(for: .seconds(1))
         #expect(started() == afterOneSecond)
+        #expect(afterOneSecond - atPause <= 8, "\(afterOneSecond - atPause) started after the pause")
         #expect(afterOneSecond < 60)
         let stats = try await app.run("messenger:stats", "async")
         #expect(stats.stdout.split(separator: "\n").contains { $0.hasPrefix("async ") && $0.hasSuffix("yes") }, "\(stats.stdout)")

@@ -60,7 +60,7 @@ struct WorkerRecordTests {
         }
     }
 
-    /// Polls the record until `condition` holds (the worker's heartbeat writes once a second).
+    /// Polls the record until `condition` holds (the worker writes it at its heartbeat: nothing to await across the store).
     static func waitFor(_ setup: Setup, _ envelope: Envelope, _ condition: (MessageRecord) -> Bool) async throws -> MessageRecord {
         let deadline = ContinuousClock.now + .seconds(10)
         while true {

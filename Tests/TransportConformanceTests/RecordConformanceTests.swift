@@ -266,7 +266,13 @@ extension TransportConformanceTests {
             try await registry.heartbeat(worker)
             found = try #require(try await registry.workers().first { $0.id == id })
             #expect(found.state() == "stopped")
-            try await registry.forgetWorkers(before: Date().addingTimeInterval(60))
+            // Stopped two days ago (PostgreSQL keeps its own clock: the row is aged there), forgotten
+            // with a one-day cutoff; a cutoff in the future would forget the workers of other tests
+            // on the shared database.
+            worker.stoppedAt = Date().addingTimeInterval(-2 * 86_400)
+            try await registry.heartbeat(worker)
+            try await subject.postgres?.connection.query("UPDATE messenger_workers SET stopped_at = now() - interval '2 days' WHERE id = $1", [.text(id)])
+            try await registry.forgetWorkers(before: Date().addingTimeInterval(-86_400))
             #expect(try await registry.workers().first { $0.id == id } == nil)
         }
     }

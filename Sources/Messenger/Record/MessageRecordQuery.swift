@@ -26,7 +26,7 @@ public struct MessageRecordQuery: Sendable, Equatable {
 }
 
 /// A position in the newest-first order of records: creation time in milliseconds, then id.
-public struct MessageRecordCursor: Sendable, Equatable, CustomStringConvertible {
+public struct MessageRecordCursor: Sendable, Comparable, CustomStringConvertible {
     public var createdAtMilliseconds: Int64
     public var id: String
 
@@ -37,7 +37,7 @@ public struct MessageRecordCursor: Sendable, Equatable, CustomStringConvertible 
 
     /// The cursor that continues after `record`.
     public init(after record: MessageRecord) {
-        self.init(createdAtMilliseconds: Int64((record.createdAt.timeIntervalSince1970 * 1000).rounded()), id: record.id)
+        self.init(createdAtMilliseconds: record.createdAt.epochMilliseconds, id: record.id)
     }
 
     /// Reads the `"<milliseconds>:<id>"` form that `description` prints; nil when malformed.
@@ -49,4 +49,7 @@ public struct MessageRecordCursor: Sendable, Equatable, CustomStringConvertible 
     }
 
     public var description: String { "\(createdAtMilliseconds):\(id)" }
+
+    /// Older first: a page newest first continues with the cursors below its last one.
+    public static func < (lhs: Self, rhs: Self) -> Bool { (lhs.createdAtMilliseconds, lhs.id) < (rhs.createdAtMilliseconds, rhs.id) }
 }

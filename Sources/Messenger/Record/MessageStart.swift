@@ -18,5 +18,5 @@ public struct MessageStart: Sendable, Equatable {
     }
 
     /// Epoch milliseconds of the start.
-    public var startedAtMilliseconds: Int64 { Int64((startedAt.timeIntervalSince1970 * 1000).rounded()) }
+    public var startedAtMilliseconds: Int64 { startedAt.epochMilliseconds }
 }

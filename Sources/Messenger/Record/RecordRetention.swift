@@ -15,13 +15,7 @@ public struct RecordRetention: Sendable, Equatable {
 
     /// The creation limits in epoch milliseconds before which finished records go, at `now`.
     public func cutoffs(now: Date) -> (completed: Int64, failed: Int64) {
-        let nowMilliseconds = Int64((now.timeIntervalSince1970 * 1000).rounded())
-        return (nowMilliseconds - Self.milliseconds(completed), nowMilliseconds - Self.milliseconds(failed))
-    }
-
-    /// A duration in whole milliseconds.
-    public static func milliseconds(_ duration: Duration) -> Int64 {
-        let (seconds, attoseconds) = duration.components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
+        let nowMilliseconds = now.epochMilliseconds
+        return (nowMilliseconds - completed.wholeMilliseconds, nowMilliseconds - failed.wholeMilliseconds)
     }
 }

@@ -5,8 +5,5 @@ public struct DelayStamp: Stamp {
     public init(milliseconds: Int) { self.delay = .milliseconds(milliseconds) }
 
     /// The delay in whole milliseconds, never negative.
-    public var milliseconds: Int64 {
-        let (seconds, attoseconds) = delay.components
-        return max(0, seconds * 1000 + attoseconds / 1_000_000_000_000_000)
-    }
+    public var milliseconds: Int64 { max(0, delay.wholeMilliseconds) }
 }

@@ -242,10 +242,7 @@ public final class InMemoryTransport: ListableReceiver, MessageCountingTransport
                 (query.status.map { record.status == $0 } ?? true) && (query.type.map { record.type == $0 } ?? true)
                     && (query.queue.map { record.queue == $0 } ?? true) && (query.since.map { record.createdAt >= $0 } ?? true)
                     && (query.search.map { record.body?.contains($0) == true } ?? true)
-                    && (query.after.map { cursor in
-                        let at = Int64((record.createdAt.timeIntervalSince1970 * 1000).rounded())
-                        return at < cursor.createdAtMilliseconds || (at == cursor.createdAtMilliseconds && record.id < cursor.id)
-                    } ?? true)
+                    && (query.after.map { MessageRecordCursor(after: record) < $0 } ?? true)
             }.prefix(max(1, query.limit)))
         }
     }
@@ -286,9 +283,8 @@ public final class InMemoryTransport: ListableReceiver, MessageCountingTransport
         let date = now()
         return state.withLock { state in
             let (completed, failed) = retention.cutoffs(now: date)
-            func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
             var doomed = state.records.values.filter { record in
-                guard let finished = record.finishedAt.map(milliseconds) else { return false }
+                guard let finished = record.finishedAt?.epochMilliseconds else { return false }
                 return record.status == .failed ? finished < failed : finished < completed
             }.map(\.id)
             if let maximum = retention.maxFinished {

@@ -51,7 +51,9 @@ extension Worker {
             await fail(envelope, error: error, from: transport, log: log, forceUnrecoverable: false, start: started)
             return false
         }
-        await finish(envelope.with(MessageOutcomeStamp(.completed(result: HandlerResult.json(of: handled)), start: started)), from: transport, log: log,
+        // The result is encoded only for a message with a record to keep it.
+        let result = entry == nil ? nil : HandlerResult.json(of: handled)
+        await finish(envelope.with(MessageOutcomeStamp(.completed(result: result), start: started)), from: transport, log: log,
                      "Message \(envelope.messageName) handled in \(Self.milliseconds(ContinuousClock.now - start)) ms")
         return true
     }

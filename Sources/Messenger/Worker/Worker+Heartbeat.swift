@@ -24,15 +24,11 @@ extension Worker {
 
         init(worker: Worker) {
             self.worker = worker
-            let all = worker.transports.compactMap { $0.receiver as? any MessageRecordStore }
-            var seen = Set<String>()
-            stores = all.filter { seen.insert($0.recordStoreIdentity).inserted }
-            var seenRegistries = Set<String>()
-            registries = worker.transports.compactMap { $0.receiver as? any WorkerRegistry }.filter { seenRegistries.insert($0.recordStoreIdentity).inserted }
-            var seenTransports = Set<String>()
+            stores = worker.transports.compactMap { $0.receiver as? any MessageRecordStore }.uniqued(by: \.recordStoreIdentity)
+            registries = worker.transports.compactMap { $0.receiver as? any WorkerRegistry }.uniqued(by: \.recordStoreIdentity)
             let consumed = worker.transports.map { ($0.name, $0.receiver as? any MessageRecordStore) }
             let parkedInto = worker.transports.compactMap { $0.failureDestination }.map { ($0.name, $0.sender as? any MessageRecordStore) }
-            pruned = (consumed + parkedInto).filter { seenTransports.insert($0.0).inserted }.compactMap(\.1)
+            pruned = (consumed + parkedInto).uniqued(by: \.0).compactMap(\.1)
         }
 
         func run() async {

@@ -37,7 +37,7 @@ struct WorkerLoopState {
         let now = ContinuousClock.now
         if let last = lastClaim {
             let elapsed = now - last.at
-            sizer.record(count: last.count, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+            sizer.record(count: last.count, seconds: elapsed.seconds)
         }
         lastClaim = (batch.count, now)
         pending.append(contentsOf: batch.map { ($0, index) })

@@ -20,6 +20,6 @@ public struct ScheduledStamp: TransportableStamp, Equatable {
 extension ScheduledStamp: OriginStamp {
     /// `schedule:<schedule>/<task>@<occurrence>` (`@run` for a run asked for by hand).
     public var origin: String {
-        "schedule:\(schedule)/\(task)@" + (occurrence.map { String(Int64(($0.timeIntervalSince1970 * 1000).rounded())) } ?? "run")
+        "schedule:\(schedule)/\(task)@" + (occurrence.map { String($0.epochMilliseconds) } ?? "run")
     }
 }

@@ -1,0 +1,21 @@
+extension Duration {
+    /// The duration in seconds, as a `Double`.
+    public var seconds: Double {
+        let (whole, fraction) = components
+        return Double(whole) + Double(fraction) / 1e18
+    }
+
+    /// The duration in whole milliseconds (rounded toward zero).
+    public var wholeMilliseconds: Int64 {
+        let (whole, fraction) = components
+        return whole * 1000 + fraction / 1_000_000_000_000_000
+    }
+}
+
+extension Sequence {
+    /// The elements whose key was not seen before, in order: one transport per database, say.
+    public func uniqued<Key: Hashable>(by key: (Element) -> Key) -> [Element] {
+        var seen = Set<Key>()
+        return filter { seen.insert(key($0)).inserted }
+    }
+}
