@@ -11,7 +11,7 @@ enum BenchmarkMain {
         case "pg-latency": try await PostgresBenchmarks.runLatencyWorker(url: arguments[2], table: arguments[3], count: Int(arguments[4]) ?? 100)
         case "record-worker":
             try await RecordBenchmarks.runWorker(backend: arguments[2], location: arguments[3], table: arguments[4], tracking: arguments[5],
-                                                 limit: arguments.count > 6 ? Int(arguments[6]) : nil)
+                                                 limit: Int(arguments[6]), keepCompleted: Int(arguments[7]))
         default: try await BenchmarkRun.main()
         }
     }

@@ -100,10 +100,12 @@ enum BenchmarkRun {
         let progress = try await RecordBenchmarks.progressCost()
         table.add("handler time with progress reports", "\(progress.reports) reports, one every 100 µs of work",
                   String(format: "%.3f s vs %.3f s without (%+.1f %%)", progress.reporting, progress.plain, (progress.reporting / progress.plain - 1) * 100))
-        let sqlite = RecordBenchmarks.Subject(backend: .sqlite, location: "\(directory)/records.sqlite", table: "messenger_messages")
-        try await RecordBenchmarks.trackingCost(sqlite, count: count, to: &table)
-        let large = RecordBenchmarks.Subject(backend: .sqlite, location: "\(directory)/records-large.sqlite", table: "messenger_messages")
-        try await RecordBenchmarks.largeTable(large, size: size, consumeCount: count, to: &table)
+        if environment["BENCH_ONLY_POSTGRES"] == nil {
+            let sqlite = RecordBenchmarks.Subject(backend: .sqlite, location: "\(directory)/records.sqlite", table: "messenger_messages")
+            try await RecordBenchmarks.trackingCost(sqlite, count: count, to: &table)
+            let large = RecordBenchmarks.Subject(backend: .sqlite, location: "\(directory)/records-large.sqlite", table: "messenger_messages")
+            try await RecordBenchmarks.largeTable(large, size: size, consumeCount: count, to: &table)
+        }
         print("SQLite\n" + table.render())
         guard let url = environment["MESSENGER_BENCH_POSTGRES_URL"] else { return }
         var pg = BenchmarkTable()

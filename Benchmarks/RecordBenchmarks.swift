@@ -18,9 +18,12 @@ enum RecordBenchmarks {
         let location: String
         let table: String
 
-        func transport(tracking: TrackingMode = .all, queue: String = "bench") throws -> any Transport & MessageRecordStore & MessageCountingTransport & ClosableTransport {
+        func transport(tracking: TrackingMode = .all, queue: String = "bench", keepCompleted: Int? = nil)
+            throws -> any Transport & MessageRecordStore & MessageCountingTransport & ClosableTransport
+        {
             var records = RecordOptions()
             records.tracking = tracking
+            if let keepCompleted { records.retention.completed = .seconds(keepCompleted) }
             switch backend {
             case .sqlite:
                 var options = SQLiteTransportOptions()
@@ -53,9 +56,11 @@ enum RecordBenchmarks {
 
         /// Starts one worker process and returns its pace over `count` messages (the whole table, or
         /// the first `limit` of a larger backlog, then left as it is).
-        func consume(_ count: Int, tracking: TrackingMode, limit: Int? = nil) async throws -> SQLiteBenchmarks.ConsumeResult {
+        /// `keepCompleted`: the worker's retention of completed records, in seconds (it prunes as it goes).
+        func consume(_ count: Int, tracking: TrackingMode, limit: Int? = nil, keepCompleted: Int? = nil) async throws -> SQLiteBenchmarks.ConsumeResult {
             let start = ContinuousClock.now
-            let child = try WorkerChild.start(["record-worker", backend.rawValue, location, table, tracking.rawValue] + (limit.map { [String($0)] } ?? []))
+            let child = try WorkerChild.start(["record-worker", backend.rawValue, location, table, tracking.rawValue, limit.map(String.init) ?? "-",
+                                               keepCompleted.map(String.init) ?? "-"])
             let (report, elapsed, cpu) = WorkerChild.collect([child], count: count, start: start)
             if limit == nil {
                 let queue = try transport(tracking: tracking)
@@ -81,9 +86,9 @@ enum RecordBenchmarks {
     }
 
     /// The worker process of `consume`.
-    static func runWorker(backend: String, location: String, table: String, tracking: String, limit: Int?) async throws {
+    static func runWorker(backend: String, location: String, table: String, tracking: String, limit: Int?, keepCompleted: Int?) async throws {
         let subject = Subject(backend: Backend(rawValue: backend) ?? .sqlite, location: location, table: table)
-        let queue = try subject.transport(tracking: TrackingMode(rawValue: tracking) ?? .all)
+        let queue = try subject.transport(tracking: TrackingMode(rawValue: tracking) ?? .all, keepCompleted: keepCompleted)
         let bus = MessageBus(registry: benchmarkRegistry(), senders: SendersLocator(routing: [:], senders: [:]))
         let worker = Worker(transports: [WorkerTransport(name: "bench", transport: queue)], bus: bus,
                             options: WorkerOptions(limit: limit, sleep: .milliseconds(10), stopWhenEmpty: true, maxBatchSize: PostgresBenchmarks.batchSize),
@@ -155,6 +160,28 @@ enum RecordBenchmarks {
         await queue.close()
         let result = try await subject.consume(consumeCount, tracking: .all, limit: consumeCount)
         table.add("consume from the large backlog, tracking: all", "first \(consumeCount) of \(size), 1 worker", BenchmarkRun.rate(result.messagesPerSecond, cpu: result.cpuMicrosecondsPerMessage))
+        // The same, while the worker prunes every completed record (keep_completed: 0) beside its claims.
+        let before = try await recordCount(subject)
+        let pruning = try await subject.consume(consumeCount, tracking: .all, limit: consumeCount, keepCompleted: 0)
+        let pruned = before - (try await recordCount(subject))
+        table.add("the same while pruning (keep_completed: 0)", "next \(consumeCount), \(pruned) records pruned meanwhile",
+                  BenchmarkRun.rate(pruning.messagesPerSecond, cpu: pruning.cpuMicrosecondsPerMessage))
+    }
+
+    /// How many records the database holds.
+    static func recordCount(_ subject: Subject) async throws -> Int {
+        switch subject.backend {
+        case .sqlite:
+            let connection = SQLiteConnection(path: subject.location)
+            let count = try await connection.query("SELECT count(*) FROM messenger_records").first?[0].int ?? 0
+            await connection.close()
+            return Int(count)
+        case .postgres:
+            let connection = try PostgresConnection(url: subject.location)
+            let count = try await connection.query("SELECT count(*) FROM messenger_records").rows.first?[0].flatMap { Int($0) } ?? 0
+            await connection.close()
+            return count
+        }
     }
 
     static let placeholder = "00000000-0000-0000-0000-000000000000"

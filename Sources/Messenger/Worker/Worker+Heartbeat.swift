@@ -17,9 +17,9 @@ extension Worker {
         /// records (a failure transport that no worker consumes keeps parked records too).
         let pruned: [any MessageRecordStore]
 
-        /// Records pruned per statement, and every how many beats a worker prunes (30 s).
+        /// Records pruned per statement, and how often a worker prunes.
         static let pruneBatch = 500
-        static let pruneEvery = 120
+        static let pruneInterval: Duration = .seconds(30)
         static let pruneBatchesPerPass = 400
 
         init(worker: Worker) {
@@ -37,7 +37,16 @@ extension Worker {
                 do { try await Task.sleep(for: WorkerHeartbeat.interval) } catch { return }
                 count += 1
                 await beat(recording: count % WorkerHeartbeat.recordEvery == 0)
-                if count % Self.pruneEvery == 0 { await prune() }
+            }
+        }
+
+        /// Prunes when the worker starts (a pass runs to its first batch even if the worker stops at
+        /// once), then every `pruneInterval`, in a task of its own.
+        func runPruning() async {
+            await prune()
+            while !Task.isCancelled {
+                do { try await Task.sleep(for: Self.pruneInterval) } catch { return }
+                await prune()
             }
         }
 
@@ -76,7 +85,8 @@ extension Worker {
             }
         }
 
-        /// Prunes finished records past their retention: when the worker starts, then every 30 s.
+        /// Prunes finished records past their retention, in batches of `pruneBatch` (one short
+        /// transaction each) until the rest is younger or the worker stops.
         func prune() async {
             for store in pruned {
                 do {

@@ -50,9 +50,10 @@ public final class Worker: Sendable {
     public func run() async -> WorkerStopReason {
         let heartbeat = Heartbeat(worker: self)
         await heartbeat.beat(recording: true)
-        await heartbeat.prune()
         let reason = await withTaskGroup(of: WorkerStopReason?.self) { group in
             group.addTask { await heartbeat.run(); return nil }
+            // Apart from the beats and the claims: a long pass delays neither.
+            group.addTask { await heartbeat.runPruning(); return nil }
             let reason = await consume()
             group.cancelAll()
             return reason
