@@ -18,12 +18,19 @@ let package = Package(
         .library(name: "Mailer", targets: ["Mailer"]),
         .library(name: "MessengerConfig", targets: ["MessengerConfig"]),
         .library(name: "MessengerConsole", targets: ["MessengerConsole"]),
+        .library(name: "MessengerHTTP", targets: ["MessengerHTTP"]),
         .executable(name: "app", targets: ["AppMain"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.0"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
     ],
     targets: [
         .systemLibrary(
@@ -81,6 +88,31 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "MessengerHTTP",
+            dependencies: [
+                "Messenger", "MessengerConfig", "MessengerConsole", "Scheduler",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            // Every asset is compiled into the binary: the dashboard works offline, from any folder.
+            resources: [
+                .embedInCode("Resources/openapi.yaml"), .embedInCode("Resources/dashboard.css"), .embedInCode("Resources/dashboard.js"),
+                .embedInCode("Resources/templates/layout.mustache"), .embedInCode("Resources/templates/login.mustache"),
+                .embedInCode("Resources/templates/overview.mustache"), .embedInCode("Resources/templates/queues.mustache"),
+                .embedInCode("Resources/templates/messages.mustache"), .embedInCode("Resources/templates/message.mustache"),
+                .embedInCode("Resources/templates/schedules.mustache"), .embedInCode("Resources/templates/workers.mustache"),
+                .embedInCode("Resources/templates/error.mustache"), .embedInCode("Resources/templates/chart.mustache"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "App",
             dependencies: [
                 "Messenger", "Scheduler", "Mailer", "MessengerConfig", "MessengerConsole", "MessengerSQLite", "MessengerPostgres",
@@ -90,7 +122,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "AppMain",
-            dependencies: ["App", "Mailer", "Messenger", "MessengerConsole", "MessengerSQLite", "MessengerPostgres"],
+            dependencies: ["App", "Mailer", "Messenger", "MessengerConsole", "MessengerHTTP", "MessengerSQLite", "MessengerPostgres"],
             swiftSettings: strictSettings
         ),
         .executableTarget(
@@ -148,6 +180,16 @@ let package = Package(
         .testTarget(
             name: "TransportConformanceTests",
             dependencies: ["Messenger", "MessengerTestSupport", "MessengerSQLite", "MessengerPostgres"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "MessengerHTTPTests",
+            dependencies: [
+                "Messenger", "MessengerConsole", "MessengerConfig", "MessengerHTTP", "MessengerTestSupport", "MessengerSQLite", "Scheduler",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

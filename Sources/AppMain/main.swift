@@ -2,6 +2,7 @@ import App
 import Mailer
 import Messenger
 import MessengerConsole
+import MessengerHTTP
 import MessengerPostgres
 import MessengerSQLite
 
@@ -20,6 +21,7 @@ AppMessages.register(
 )
 console.schedules.append(AppSchedule())
 console.commands.append(contentsOf: AppCommands.all)
+console.commands.append(contentsOf: MessengerHTTPCommands.all)
 console.transportFactories.register(SQLiteTransportFactory(baseDirectory: console.projectDirectory))
 console.transportFactories.register(PostgresTransportFactory())
 await console.run()

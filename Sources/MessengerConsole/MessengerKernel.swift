@@ -23,7 +23,8 @@ public final class MessengerKernel: Sendable {
     /// `config/scheduler.yaml`, read at the first command that needs it (a mistake in it never stops
     /// the commands that do not), then kept.
     let schedulerFile = LoadedOnce<SchedulerConfiguration>()
-    let logger: Logger
+    /// The logger the kernel and its transports log to.
+    public let logger: Logger
 
     public init(
         configuration: MessengerConfiguration, registry: MessageRegistry, factories: TransportFactories, stampTypes: StampTypes = .builtIn,

@@ -33,6 +33,10 @@ enum PostgresRecordSchema {
         CREATE INDEX IF NOT EXISTS messenger_records_created ON messenger_records (created_at, id);
         CREATE INDEX IF NOT EXISTS messenger_records_status ON messenger_records (status, created_at, id);
         CREATE INDEX IF NOT EXISTS messenger_records_type ON messenger_records (type, created_at, id);
+        CREATE TABLE IF NOT EXISTS messenger_credentials (
+            kind TEXT NOT NULL, key TEXT NOT NULL, name TEXT NOT NULL, role TEXT NOT NULL, secret TEXT NOT NULL,
+            created_at TIMESTAMPTZ NOT NULL DEFAULT now(), expires_at TIMESTAMPTZ NULL, PRIMARY KEY (kind, key)
+        );
         CREATE TABLE IF NOT EXISTS messenger_workers (
             id TEXT PRIMARY KEY, host TEXT NOT NULL, pid INT NOT NULL, receivers TEXT NOT NULL,
             started_at TIMESTAMPTZ NOT NULL, heartbeat_at TIMESTAMPTZ NOT NULL, stopped_at TIMESTAMPTZ NULL,
@@ -239,4 +243,41 @@ enum PostgresRecordSchema {
     static func resume(channel: String) -> String {
         "WITH gone AS (DELETE FROM messenger_paused_queues WHERE queue_name = $1) SELECT pg_notify('\(channel)', $1)"
     }
+
+    /// Finished records among $1 deleted (a waiting or running one stays).
+    static let forget = """
+        DELETE FROM messenger_records WHERE id = ANY($1::text[]) AND status IN ('completed', 'failed', 'cancelled')
+        """
+    /// Completed and failed records created and finished since $1 (epoch seconds), counted by bucket of $2 seconds.
+    static let finishedCounts = """
+        SELECT (floor(extract(epoch FROM finished_at) / $2) * $2 * 1000)::bigint AS bucket, status, count(*) FROM messenger_records
+        WHERE status IN ('completed', 'failed') AND created_at >= to_timestamp($1::double precision)
+            AND finished_at >= to_timestamp($1::double precision)
+        GROUP BY bucket, status
+        """
+    /// Wait and run times (ms) of the newest $1 records of each finished status.
+    static let recentTimings = """
+        SELECT (extract(epoch FROM started_at - available_at) * 1000)::bigint, (extract(epoch FROM finished_at - started_at) * 1000)::bigint
+        FROM (SELECT * FROM (SELECT available_at, started_at, finished_at FROM messenger_records WHERE status = 'completed' ORDER BY created_at DESC, id DESC LIMIT $1) c
+            UNION ALL SELECT * FROM (SELECT available_at, started_at, finished_at FROM messenger_records WHERE status = 'failed' ORDER BY created_at DESC, id DESC LIMIT $1) f) t
+        WHERE started_at IS NOT NULL AND finished_at IS NOT NULL
+        """
+
+    static let saveCredential = """
+        INSERT INTO messenger_credentials (kind, key, name, role, secret, expires_at)
+        VALUES ($1, $2, $3, $4, $5, to_timestamp($6::double precision))
+        ON CONFLICT (kind, key) DO UPDATE SET name = excluded.name, role = excluded.role, secret = excluded.secret, expires_at = excluded.expires_at,
+            created_at = now()
+        """
+    static let credentialColumns = "kind, key, name, role, secret, extract(epoch FROM created_at), extract(epoch FROM expires_at)"
+    static let credential = """
+        SELECT \(credentialColumns) FROM messenger_credentials WHERE kind = $1 AND key = $2 AND (expires_at IS NULL OR expires_at > now())
+        """
+    static let credentials = """
+        SELECT \(credentialColumns) FROM messenger_credentials WHERE kind = $1 AND (expires_at IS NULL OR expires_at > now()) ORDER BY name, created_at
+        """
+    static let deleteCredential = """
+        WITH expired AS (DELETE FROM messenger_credentials WHERE expires_at <= now())
+        DELETE FROM messenger_credentials WHERE kind = $1 AND key = $2
+        """
 }

@@ -75,6 +75,60 @@ struct PostgresRecords: Sendable {
         return pruned
     }
 
+    func forget(ids: [String]) async throws -> Int {
+        guard !ids.isEmpty else { return 0 }
+        try await table.prepare()
+        return try await table.connection.query(PostgresRecordSchema.forget, [.array(ids)]).affected
+    }
+
+    func finishedCounts(since: Date, bucketSeconds: Int) async throws -> [FinishedCount] {
+        try await table.prepare()
+        let rows = try await table.connection.query(PostgresRecordSchema.finishedCounts, [.double(since.timeIntervalSince1970), .int(Int64(max(1, bucketSeconds)))])
+        return rows.rows.compactMap { row in
+            guard let start = row[0].flatMap(Int64.init), let status = row[1].flatMap(MessageStatus.init(rawValue:)) else { return nil }
+            return FinishedCount(bucketStartMilliseconds: start, status: status, count: Int(row[2] ?? "0") ?? 0)
+        }
+    }
+
+    func recentTimings(limit: Int) async throws -> [MessageTiming] {
+        try await table.prepare()
+        return try await table.connection.query(PostgresRecordSchema.recentTimings, [.int(Int64(limit))]).rows.map { row in
+            MessageTiming(waitMilliseconds: row[0].flatMap(Int64.init) ?? 0, runMilliseconds: row[1].flatMap(Int64.init) ?? 0)
+        }
+    }
+
+    // MARK: Credentials
+
+    func saveCredential(_ credential: OperatorCredential) async throws {
+        try await table.prepare()
+        try await table.connection.query(PostgresRecordSchema.saveCredential, [
+            .text(credential.kind.rawValue), .text(credential.key), .text(credential.name), .text(credential.role), .text(credential.secret),
+            credential.expiresAt.map { .double($0.timeIntervalSince1970) } ?? .null,
+        ])
+    }
+
+    func credential(kind: OperatorCredential.Kind, key: String) async throws -> OperatorCredential? {
+        try await table.prepare()
+        return try await table.connection.query(PostgresRecordSchema.credential, [.text(kind.rawValue), .text(key)]).rows.first.flatMap(Self.credential(from:))
+    }
+
+    func credentials(kind: OperatorCredential.Kind) async throws -> [OperatorCredential] {
+        try await table.prepare()
+        return try await table.connection.query(PostgresRecordSchema.credentials, [.text(kind.rawValue)]).rows.compactMap(Self.credential(from:))
+    }
+
+    func deleteCredential(kind: OperatorCredential.Kind, key: String) async throws -> Bool {
+        try await table.prepare()
+        return try await table.connection.query(PostgresRecordSchema.deleteCredential, [.text(kind.rawValue), .text(key)]).affected > 0
+    }
+
+    static func credential(from row: [String?]) -> OperatorCredential? {
+        guard let kind = row[0].flatMap(OperatorCredential.Kind.init(rawValue:)) else { return nil }
+        func date(_ index: Int) -> Date? { row[index].flatMap(Double.init).map { Date(timeIntervalSince1970: $0) } }
+        return OperatorCredential(kind: kind, key: row[1] ?? "", name: row[2] ?? "", role: row[3] ?? "", secret: row[4] ?? "",
+                                  createdAt: date(5) ?? .distantPast, expiresAt: date(6))
+    }
+
     // MARK: Workers
 
     func heartbeat(_ worker: WorkerRecord) async throws {

@@ -66,7 +66,7 @@ struct PostgresSchema: Sendable {
         SELECT to_regclass($1) IS NOT NULL AND EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = $2) AND to_regclass($3) IS NOT NULL
         AND EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = 'message_id' AND NOT attisdropped),
         to_regclass('messenger_records_type') IS NOT NULL AND to_regclass('messenger_paused_queues') IS NOT NULL
-        AND to_regclass('messenger_workers') IS NOT NULL
+        AND to_regclass('messenger_workers') IS NOT NULL AND to_regclass('messenger_credentials') IS NOT NULL
         """
 
     /// The columns a stored row's CTE returns for its record.

@@ -13,7 +13,7 @@ import Synchronization
 /// a receiver and an admin part that share one table (connections, schema, options, owner key).
 public final class PostgresTransport: SetupableTransport, QueueReceiver, ListableReceiver, ReplacingReceiver, MessageCountingTransport,
     ClosableTransport, StopSignalStore, WakeUpSource, DelayAwareReceiver, StartupCheckedTransport, BatchSender, MessageRecordStore,
-    WorkerRegistry, QueuePauseControl
+    WorkerRegistry, QueuePauseControl, OperatorCredentialStore
 {
     public let name: String
     let table: PostgresTable
@@ -133,6 +133,20 @@ public final class PostgresTransport: SetupableTransport, QueueReceiver, Listabl
     public func reportProgress(_ reports: [ProgressReport]) async throws { try await records.reportProgress(reports) }
     public func cancellationRequests(among ids: [String]) async throws -> Set<String> { try await records.cancellationRequests(among: ids) }
     public func prune(_ retention: RecordRetention, limit: Int) async throws -> Int { try await records.prune(retention, limit: limit) }
+    public func forget(ids: [String]) async throws -> Int { try await records.forget(ids: ids) }
+    public func finishedCounts(since: Date, bucketSeconds: Int) async throws -> [FinishedCount] {
+        try await records.finishedCounts(since: since, bucketSeconds: bucketSeconds)
+    }
+    public func recentTimings(limit: Int) async throws -> [MessageTiming] { try await records.recentTimings(limit: limit) }
+    public func saveCredential(_ credential: OperatorCredential) async throws { try await records.saveCredential(credential) }
+    public func credential(kind: OperatorCredential.Kind, key: String) async throws -> OperatorCredential? {
+        try await records.credential(kind: kind, key: key)
+    }
+    public func credentials(kind: OperatorCredential.Kind) async throws -> [OperatorCredential] { try await records.credentials(kind: kind) }
+    @discardableResult
+    public func deleteCredential(kind: OperatorCredential.Kind, key: String) async throws -> Bool {
+        try await records.deleteCredential(kind: kind, key: key)
+    }
     public func heartbeat(_ worker: WorkerRecord) async throws { try await records.heartbeat(worker) }
     public func workers() async throws -> [WorkerRecord] { try await table.explainingTimeouts { try await records.workers() } }
     public func forgetWorkers(before date: Date) async throws { try await records.forgetWorkers(before: date) }

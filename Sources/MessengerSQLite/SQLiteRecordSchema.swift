@@ -31,6 +31,10 @@ enum SQLiteRecordSchema {
         CREATE INDEX IF NOT EXISTS messenger_records_created ON messenger_records (created_at, id);
         CREATE INDEX IF NOT EXISTS messenger_records_status ON messenger_records (status, created_at, id);
         CREATE INDEX IF NOT EXISTS messenger_records_type ON messenger_records (type, created_at, id);
+        CREATE TABLE IF NOT EXISTS messenger_credentials (
+            kind TEXT NOT NULL, key TEXT NOT NULL, name TEXT NOT NULL, role TEXT NOT NULL, secret TEXT NOT NULL,
+            created_at INTEGER NOT NULL, expires_at INTEGER, PRIMARY KEY (kind, key)
+        ) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS messenger_workers (
             id TEXT PRIMARY KEY, host TEXT NOT NULL, pid INTEGER NOT NULL, receivers TEXT NOT NULL,
             started_at INTEGER NOT NULL, heartbeat_at INTEGER NOT NULL, stopped_at INTEGER,
@@ -151,5 +155,36 @@ enum SQLiteRecordSchema {
     static let pause = "INSERT INTO messenger_paused_queues (queue_name, paused_at) VALUES (?1, ?2) ON CONFLICT (queue_name) DO NOTHING"
     static let resume = "DELETE FROM messenger_paused_queues WHERE queue_name = ?1"
     static let paused = "SELECT queue_name FROM messenger_paused_queues"
-}
 
+    /// Finished records among the JSON array ?1 deleted (a waiting or running one stays).
+    static let forget = """
+        DELETE FROM messenger_records WHERE id IN (SELECT value FROM json_each(?1)) AND status IN ('completed', 'failed', 'cancelled')
+        """
+    /// Completed and failed records created and finished since ?1 (ms), counted by bucket of ?2 ms.
+    static let finishedCounts = """
+        SELECT finished_at / ?2 * ?2 AS bucket, status, count(*) FROM messenger_records
+        WHERE status IN ('completed', 'failed') AND created_at >= ?1 AND finished_at >= ?1 GROUP BY bucket, status
+        """
+    /// Wait and run times (ms) of the newest ?1 records of each finished status.
+    static let recentTimings = """
+        SELECT started_at - available_at, finished_at - started_at FROM (
+            SELECT * FROM (SELECT available_at, started_at, finished_at FROM messenger_records WHERE status = 'completed' ORDER BY created_at DESC, id DESC LIMIT ?1)
+            UNION ALL SELECT * FROM (SELECT available_at, started_at, finished_at FROM messenger_records WHERE status = 'failed' ORDER BY created_at DESC, id DESC LIMIT ?1))
+        WHERE started_at IS NOT NULL AND finished_at IS NOT NULL
+        """
+
+    static let saveCredential = """
+        INSERT INTO messenger_credentials (kind, key, name, role, secret, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+        ON CONFLICT (kind, key) DO UPDATE SET name = excluded.name, role = excluded.role, secret = excluded.secret,
+            created_at = excluded.created_at, expires_at = excluded.expires_at
+        """
+    static let credentialColumns = "kind, key, name, role, secret, created_at, expires_at"
+    static let credential = """
+        SELECT \(credentialColumns) FROM messenger_credentials WHERE kind = ?1 AND key = ?2 AND (expires_at IS NULL OR expires_at > ?3)
+        """
+    static let credentials = """
+        SELECT \(credentialColumns) FROM messenger_credentials WHERE kind = ?1 AND (expires_at IS NULL OR expires_at > ?2) ORDER BY name, created_at
+        """
+    static let deleteExpiredCredentials = "DELETE FROM messenger_credentials WHERE expires_at <= ?1"
+    static let deleteCredential = "DELETE FROM messenger_credentials WHERE kind = ?1 AND key = ?2"
+}

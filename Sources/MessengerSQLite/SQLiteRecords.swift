@@ -81,6 +81,72 @@ struct SQLiteRecords: Sendable {
         }
     }
 
+    func forget(ids: [String]) async throws -> Int {
+        guard !ids.isEmpty else { return 0 }
+        try await table.prepare()
+        let list = String(decoding: try JSONEncoder().encode(ids), as: UTF8.self)
+        return try await table.connection.transaction { connection in
+            try connection.query(SQLiteRecordSchema.forget, [.text(list)])
+            return connection.changes
+        }
+    }
+
+    func finishedCounts(since: Date, bucketSeconds: Int) async throws -> [FinishedCount] {
+        try await table.prepare()
+        let rows = try await table.connection.query(SQLiteRecordSchema.finishedCounts, [
+            .integer(SQLiteTable.milliseconds(since)), .integer(Int64(max(1, bucketSeconds)) * 1000),
+        ])
+        return rows.compactMap { row in
+            guard let start = row[0].int, let status = row[1].string.flatMap(MessageStatus.init(rawValue:)) else { return nil }
+            return FinishedCount(bucketStartMilliseconds: start, status: status, count: Int(row[2].int ?? 0))
+        }
+    }
+
+    func recentTimings(limit: Int) async throws -> [MessageTiming] {
+        try await table.prepare()
+        return try await table.connection.query(SQLiteRecordSchema.recentTimings, [.integer(Int64(limit))]).map { row in
+            MessageTiming(waitMilliseconds: row[0].int ?? 0, runMilliseconds: row[1].int ?? 0)
+        }
+    }
+
+    // MARK: Credentials
+
+    func saveCredential(_ credential: OperatorCredential) async throws {
+        try await table.prepare()
+        try await table.connection.query(SQLiteRecordSchema.saveCredential, [
+            .text(credential.kind.rawValue), .text(credential.key), .text(credential.name), .text(credential.role), .text(credential.secret),
+            .integer(SQLiteTable.milliseconds(credential.createdAt)), credential.expiresAt.map { .integer(SQLiteTable.milliseconds($0)) } ?? .null,
+        ])
+    }
+
+    func credential(kind: OperatorCredential.Kind, key: String) async throws -> OperatorCredential? {
+        try await table.prepare()
+        return try await table.connection.query(SQLiteRecordSchema.credential, [.text(kind.rawValue), .text(key), .integer(table.nowMilliseconds)])
+            .first.flatMap(Self.credential(from:))
+    }
+
+    func credentials(kind: OperatorCredential.Kind) async throws -> [OperatorCredential] {
+        try await table.prepare()
+        return try await table.connection.query(SQLiteRecordSchema.credentials, [.text(kind.rawValue), .integer(table.nowMilliseconds)])
+            .compactMap(Self.credential(from:))
+    }
+
+    func deleteCredential(kind: OperatorCredential.Kind, key: String) async throws -> Bool {
+        try await table.prepare()
+        let now = table.nowMilliseconds
+        return try await table.connection.transaction { connection in
+            try connection.query(SQLiteRecordSchema.deleteExpiredCredentials, [.integer(now)])
+            try connection.query(SQLiteRecordSchema.deleteCredential, [.text(kind.rawValue), .text(key)])
+            return connection.changes > 0
+        }
+    }
+
+    static func credential(from row: [SQLiteValue]) -> OperatorCredential? {
+        guard let kind = row[0].string.flatMap(OperatorCredential.Kind.init(rawValue:)) else { return nil }
+        return OperatorCredential(kind: kind, key: row[1].string ?? "", name: row[2].string ?? "", role: row[3].string ?? "", secret: row[4].string ?? "",
+                                  createdAt: date(row[5]) ?? .distantPast, expiresAt: date(row[6]))
+    }
+
     // MARK: Workers
 
     func heartbeat(_ worker: WorkerRecord) async throws {

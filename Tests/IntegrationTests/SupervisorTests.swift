@@ -7,7 +7,7 @@ import Testing
 
 /// The real supervisord (Debian's package) running `docker/worker/supervisord.conf` on a throw-away
 /// project: messages flow, a worker killed with SIGKILL is restarted and loses nothing, and
-/// `supervisorctl stop` lets the workers finish their message and exit 0.
+/// `supervisorctl stop` lets the workers finish their message and exit 0; the web program serves the API.
 @Suite("supervisord with docker/worker/supervisord.conf", .timeLimit(.minutes(3)))
 struct SupervisorTests {
     static let configFile = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -26,6 +26,7 @@ struct SupervisorTests {
         init(project: TestProject, runDirectory: TemporaryDirectory) throws {
             environment = ProcessInfo.processInfo.environment.merging([
                 "APP_BINARY": AppProcess.binary, "APP_PROJECT_DIR": project.directory.path, "SUPERVISOR_RUN_DIR": runDirectory.path,
+                "WEB_HOST": "127.0.0.1", "WEB_PORT": "0",
             ]) { _, new in new }
             process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/supervisord")
@@ -60,6 +61,19 @@ struct SupervisorTests {
         }
     }
 
+    /// The HTTP status of a GET, by curl (a process of its own: nothing to share with the test's threads).
+    static func status(of url: String) throws -> String {
+        let curl = Process()
+        curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        curl.arguments = ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "10", url]
+        let pipe = Pipe()
+        curl.standardOutput = pipe
+        try curl.run()
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        curl.waitUntilExit()
+        return text
+    }
+
     static func count(_ text: String, _ fragment: String) -> Int { text.components(separatedBy: fragment).count - 1 }
 
     @Test("messages flow; kill -9 of a worker: restarted, nothing lost; supervisorctl stop: the message in hand finishes, exit 0")
@@ -68,8 +82,14 @@ struct SupervisorTests {
         let runDirectory = try TemporaryDirectory("supervisor")
         let supervisor = try Supervisor(project: project, runDirectory: runDirectory)
         try await supervisor.waitFor("three programs running") { text in
-            ["messenger-consume_00 entered RUNNING", "messenger-consume_01 entered RUNNING", "scheduler entered RUNNING"].allSatisfy(text.contains)
+            ["messenger-consume_00 entered RUNNING", "messenger-consume_01 entered RUNNING", "scheduler entered RUNNING", "web entered RUNNING"]
+                .allSatisfy(text.contains)
         }
+        // The web program serves the API: /healthz answers without credentials, the API asks for them.
+        try await supervisor.waitFor("the web program listening") { $0.contains("Serving the API and dashboard on http://127.0.0.1:") }
+        let address = try #require(supervisor.output.text.firstMatch(of: /Serving the API and dashboard on (http:\/\/127\.0\.0\.1:\d+)/)?.1)
+        #expect(try Self.status(of: "\(address)/healthz") == "200")
+        #expect(try Self.status(of: "\(address)/api/queues") == "401")
         let queue = try project.transport(queue: "default")
 
         // Messages flow through both workers.
@@ -105,6 +125,7 @@ struct SupervisorTests {
         #expect(log.contains("stopped: messenger-consume_00 (exit status 0)"))
         #expect(log.contains("stopped: messenger-consume_01 (exit status 0)"))
         #expect(log.contains("stopped: scheduler (exit status 0)"))
+        #expect(log.contains("stopped: web (exit status 0)"))
         #expect(try await queue.statistics().total == 0)
 
         try supervisor.control("shutdown")

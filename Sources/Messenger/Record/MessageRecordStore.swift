@@ -27,4 +27,12 @@ public protocol MessageRecordStore: Sendable {
     /// Deletes this transport's finished records (those of its name and queue) past `retention`, at
     /// most `limit`; returns how many went.
     func prune(_ retention: RecordRetention, limit: Int) async throws -> Int
+    /// Deletes the records of these messages that have finished (a waiting or running one is left:
+    /// cancel it first); returns how many went.
+    func forget(ids: [String]) async throws -> Int
+    /// How many records finished (completed or failed) in each bucket of `bucketSeconds` since
+    /// `since`, among the messages created since then (the status index bounds the search).
+    func finishedCounts(since: Date, bucketSeconds: Int) async throws -> [FinishedCount]
+    /// The wait and run times of the latest finished messages, at most `limit` of each status.
+    func recentTimings(limit: Int) async throws -> [MessageTiming]
 }

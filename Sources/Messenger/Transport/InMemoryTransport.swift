@@ -6,7 +6,7 @@ import Synchronization
 /// It keeps status records, worker records and paused queues in memory too, with the same rules as
 /// the table transports (the transport contract suite runs on all three).
 public final class InMemoryTransport: ListableReceiver, MessageCountingTransport, DelayAwareReceiver, MessageRecordStore, WorkerRegistry,
-    QueuePauseControl
+    QueuePauseControl, OperatorCredentialStore
 {
     private struct Stored {
         var envelope: Envelope
@@ -24,6 +24,7 @@ public final class InMemoryTransport: ListableReceiver, MessageCountingTransport
         var records: [String: MessageRecord] = [:]
         var workers: [String: WorkerRecord] = [:]
         var paused = false
+        var credentials: [String: OperatorCredential] = [:]
     }
 
     private let state = Mutex(State())
@@ -295,6 +296,65 @@ public final class InMemoryTransport: ListableReceiver, MessageCountingTransport
             let removed = doomed.prefix(limit)
             for id in removed { state.records[id] = nil }
             return removed.count
+        }
+    }
+
+    public func forget(ids: [String]) async throws -> Int {
+        state.withLock { state in
+            let finished = ids.filter { state.records[$0]?.status.isFinished == true }
+            for id in finished { state.records[id] = nil }
+            return finished.count
+        }
+    }
+
+    public func finishedCounts(since: Date, bucketSeconds: Int) async throws -> [FinishedCount] {
+        let width = Int64(max(1, bucketSeconds)) * 1000
+        return state.withLock { state in
+            var counts: [String: FinishedCount] = [:]
+            for record in state.records.values where record.createdAt >= since && (record.status == .completed || record.status == .failed) {
+                guard let finished = record.finishedAt, finished >= since else { continue }
+                let start = finished.epochMilliseconds / width * width
+                counts["\(start)/\(record.status)", default: FinishedCount(bucketStartMilliseconds: start, status: record.status, count: 0)].count += 1
+            }
+            return Array(counts.values)
+        }
+    }
+
+    public func recentTimings(limit: Int) async throws -> [MessageTiming] {
+        state.withLock { state in
+            [MessageStatus.completed, .failed].flatMap { status in
+                state.records.values.filter { $0.status == status && $0.startedAt != nil && $0.finishedAt != nil }
+                    .sorted { ($0.createdAt, $0.id) > ($1.createdAt, $1.id) }.prefix(limit).map { record in
+                        MessageTiming(waitMilliseconds: record.startedAt!.epochMilliseconds - record.availableAt.epochMilliseconds,
+                                      runMilliseconds: record.finishedAt!.epochMilliseconds - record.startedAt!.epochMilliseconds)
+                    }
+            }
+        }
+    }
+
+    public func saveCredential(_ credential: OperatorCredential) async throws {
+        state.withLock { $0.credentials["\(credential.kind.rawValue)/\(credential.key)"] = credential }
+    }
+
+    public func credential(kind: OperatorCredential.Kind, key: String) async throws -> OperatorCredential? {
+        let date = now()
+        return state.withLock { state in
+            state.credentials["\(kind.rawValue)/\(key)"].flatMap { ($0.expiresAt.map { $0 > date } ?? true) ? $0 : nil }
+        }
+    }
+
+    public func credentials(kind: OperatorCredential.Kind) async throws -> [OperatorCredential] {
+        let date = now()
+        return state.withLock { state in
+            state.credentials.values.filter { $0.kind == kind && ($0.expiresAt.map { $0 > date } ?? true) }.sorted { $0.name < $1.name }
+        }
+    }
+
+    public func deleteCredential(kind: OperatorCredential.Kind, key: String) async throws -> Bool {
+        let date = now()
+        return state.withLock { state in
+            state.credentials = state.credentials.filter { $0.value.expiresAt.map { $0 > date } ?? true }
+            return state.credentials.removeValue(forKey: "\(kind.rawValue)/\(key)") != nil
         }
     }
 

@@ -50,7 +50,7 @@ struct DebugMessengerCommand: AsyncParsableCommand {
                 for task in schedule.messages {
                     let type = Swift.type(of: task.message).messageName
                     scheduleRows.append(ScheduleRow(
-                        schedule: schedule.name, name: task.name, trigger: SchedulerListCommand.describe(task, try task.makeTrigger(schedule: schedule.name)),
+                        schedule: schedule.name, name: task.name, trigger: MessengerKernel.describe(task, try task.makeTrigger(schedule: schedule.name)),
                         messageType: type, routedTo: senders.transportNames(forMessageName: type), enabled: task.enabled))
                 }
             }

@@ -32,28 +32,20 @@ struct FailedRetryCommand: AsyncParsableCommand {
             guard !targets.isEmpty else { return print("No failed messages in \"\(name)\".") }
             try Confirmation.require("Retry all \(targets.count) failed message(s)?", force: force)
         }
-        let worker = Worker(transports: [], bus: kernel.bus, logger: logger, serializer: kernel.serializer)
-        let target = WorkerTransport(
-            name: name, receiver: receiver, retrySender: receiver, retryStrategy: MultiplierRetryStrategy(maxRetries: 0),
-            failureDestination: .init(name: name, sender: receiver)
-        )
         var (failed, skipped) = (0, 0)
         for id in targets {
-            switch try await receiver.claim(id: id) {
+            switch try await kernel.retryFailed(id: id, in: name, logger: logger) {
             case .missing:
                 skipped += 1
                 print("[SKIPPED] No message with id \(id) in \"\(name)\" (removed, or retried already).")
             case .held:
                 skipped += 1
                 print("[SKIPPED] Message \(id) is being retried or handled by another process; it was left alone.")
-            case .claimed(let envelope):
-                let retry = envelope.with(RedeliveryStamp(retryCount: (envelope.last(RedeliveryStamp.self)?.retryCount ?? 0) + 1))
-                if try await worker.handleOne(retry, from: target) {
-                    print("[OK] Message \(id) (\(envelope.messageName)) handled and removed.")
-                } else {
-                    failed += 1
-                    print("[FAILED] Message \(id) (\(envelope.messageName)) failed again; it is back in \"\(name)\" with its new error.")
-                }
+            case .handled(let type):
+                print("[OK] Message \(id) (\(type)) handled and removed.")
+            case .failedAgain(let type):
+                failed += 1
+                print("[FAILED] Message \(id) (\(type)) failed again; it is back in \"\(name)\" with its new error.")
             }
         }
         await kernel.close()

@@ -50,23 +50,15 @@ struct SchedulerListCommand: AsyncParsableCommand {
         }
         let logger = verbosity.logger("messenger.scheduler")
         let kernel = try MessengerKernel.boot(try ConsoleContext.current, logger: logger)
-        var schedules = try kernel.schedules()
-        if let schedule { schedules = [try kernel.schedule(named: schedule, in: schedules)] }
-        let lastRuns = await lastRuns(of: schedules, kernel: kernel)
-        var rows: [Row] = []
-        for schedule in schedules {
-            for task in schedule.messages {
-                let trigger = try task.makeTrigger(schedule: schedule.name)
-                let runs = Self.nextRuns(of: trigger, after: from, count: next)
-                guard all || (task.enabled && !runs.isEmpty) else { continue }
-                let zone = task.zone
-                rows.append(Row(
-                    schedule: schedule.name, name: task.name, trigger: Self.describe(task, trigger), messageType: type(of: task.message).messageName,
-                    message: task.summary, nextRuns: runs.map { $0.formatted(Self.style(zone)) },
-                    lastRun: lastRuns[schedule.name]?[task.name].map { $0.formatted(Self.style(zone)) }, enabled: task.enabled
-                ))
-            }
+        let summaries = try await kernel.recurringMessages(schedule: schedule, from: from, next: next, all: all) { error in
+            FileHandle.standardError.write(Data("[WARNING] last runs unknown: \(error)\n".utf8))
         }
+        let rows = summaries.map { summary in
+            Row(schedule: summary.schedule, name: summary.name, trigger: summary.trigger, messageType: summary.messageType, message: summary.message,
+                nextRuns: summary.nextRuns.map { $0.formatted(Self.style(summary.zone)) }, lastRun: summary.lastRun.map { $0.formatted(Self.style(summary.zone)) },
+                enabled: summary.enabled)
+        }
+        let schedules = try kernel.schedules().filter { schedule == nil || $0.name == schedule }
         await kernel.close()
         if format == .json { return try printJSON(rows) }
         if rows.isEmpty {
@@ -84,52 +76,7 @@ struct SchedulerListCommand: AsyncParsableCommand {
         print(table.render())
     }
 
-    /// The last emitted occurrences; an unreachable database is a warning, not a failure of the listing.
-    private func lastRuns(of schedules: [Schedule], kernel: MessengerKernel) async -> [String: [String: Date]] {
-        var result: [String: [String: Date]] = [:]
-        do {
-            let ledger = try kernel.occurrenceLedger()
-            for schedule in schedules { result[schedule.name] = try await ledger.lastEmitted(schedule: schedule.name) }
-            await ledger.close()
-        } catch {
-            FileHandle.standardError.write(Data("[WARNING] last runs unknown: \(error)\n".utf8))
-        }
-        return result
-    }
-
-    static func nextRuns(of trigger: any Trigger, after date: Date, count: Int) -> [Date] {
-        var runs: [Date] = []
-        var cursor = date
-        while runs.count < count, let run = trigger.nextRun(after: cursor) {
-            runs.append(run)
-            cursor = run
-        }
-        return runs
-    }
-
-    /// The trigger as written, with what a hashed expression expands to and the jitter.
-    static func describe(_ task: RecurringMessage, _ trigger: any Trigger) -> String {
-        var text: String
-        switch task.trigger {
-        case .cron(_, let zone):
-            let cron = (trigger as? JitterTrigger)?.inner ?? trigger
-            text = cron.description + (zone.identifier == "UTC" ? "" : " (\(zone.identifier))")
-        default:
-            text = task.trigger.description
-        }
-        if task.jitterSeconds > 0 { text += " + up to \(task.jitterSeconds) s jitter" }
-        return text
-    }
-
     static func style(_ zone: TimeZone) -> Date.ISO8601FormatStyle {
         Date.ISO8601FormatStyle(timeZoneSeparator: .colon, timeZone: zone)
-    }
-}
-
-extension RecurringMessage {
-    /// The time zone its runs are shown in: the cron trigger's, else UTC.
-    var zone: TimeZone {
-        if case .cron(_, let zone) = trigger { return zone }
-        return TimeZone(identifier: "UTC")!
     }
 }

@@ -32,32 +32,18 @@ struct SchedulerRunCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = verbosity.logger("messenger.scheduler")
         let kernel = try MessengerKernel.boot(try ConsoleContext.current, logger: logger)
-        let schedules = try kernel.schedules()
-        let parts = name.split(separator: "/", maxSplits: 1).map(String.init)
-        let candidates = schedules.filter { parts.count == 1 || $0.name == parts[0] }.compactMap { schedule in
-            schedule[task: parts.last!].map { (schedule, $0) }
-        }
-        guard let (schedule, task) = candidates.first else {
-            let known = schedules.flatMap { schedule in schedule.messages.map { "\(schedule.name)/\($0.name)" } }
-            throw ConsoleError("no recurring message \"\(name)\"; recurring messages: \(known.isEmpty ? "none" : known.joined(separator: ", "))")
-        }
-        guard candidates.count == 1 else {
-            throw ConsoleError("\"\(name)\" is in several schedules (\(candidates.map(\.0.name).joined(separator: ", "))); write SCHEDULE/\(name)")
-        }
-        let envelope = try await kernel.bus.dispatch(Envelope(task.message, stamps: [ScheduledStamp(schedule: schedule.name, task: task.name, occurrence: nil)]))
+        let run = try await kernel.runRecurringMessage(name)
         await kernel.close()
+        let envelope = run.envelope
         let result = Result(
-            schedule: schedule.name, name: task.name, type: type(of: task.message).messageName, sentTo: envelope.all(SentStamp.self).map(\.transportName),
+            schedule: run.schedule, name: run.name, type: envelope.messageName, sentTo: envelope.all(SentStamp.self).map(\.transportName),
             ids: envelope.all(TransportMessageIdStamp.self).map(\.id), handledBy: envelope.all(HandledStamp.self).map(\.handlerName)
         )
-        logger.notice("Recurring message run by hand", metadata: [
-            "schedule": "\(schedule.name)", "task": "\(task.name)", "message.id": "\(result.ids.joined(separator: ","))",
-        ])
         if format == .json { return try printJSON(result) }
         if result.sentTo.isEmpty {
-            print("[OK] \(schedule.name)/\(task.name) (\(result.type)) handled now by \(result.handledBy.joined(separator: ", ")).")
+            print("[OK] \(result.schedule)/\(result.name) (\(result.type)) handled now by \(result.handledBy.joined(separator: ", ")).")
         } else {
-            print("[OK] \(schedule.name)/\(task.name) (\(result.type)) sent to \(result.sentTo.joined(separator: ", ")) (id \(result.ids.joined(separator: ", "))).")
+            print("[OK] \(result.schedule)/\(result.name) (\(result.type)) sent to \(result.sentTo.joined(separator: ", ")) (id \(result.ids.joined(separator: ", "))).")
         }
     }
 }

@@ -3,7 +3,9 @@ import Logging
 import Synchronization
 
 /// `-v`, `-vv`, `-q`: how much the command logs.
-struct Verbosity: ParsableArguments {
+public struct Verbosity: ParsableArguments {
+    public init() {}
+
     @Flag(name: .short, help: "Log more: -v each message, -vv debug details.")
     var verbose: Int
 
@@ -22,7 +24,7 @@ struct Verbosity: ParsableArguments {
     private static let bootstrapped = Mutex(false)
 
     /// Installs the console log handler at this level (once per process) and returns a logger.
-    func logger(_ label: String) -> Logger {
+    public func logger(_ label: String) -> Logger {
         let level = self.level
         let first = Self.bootstrapped.withLock { done in defer { done = true }; return !done }
         if first { LoggingSystem.bootstrap { ConsoleLogHandler(label: $0, level: level) } }

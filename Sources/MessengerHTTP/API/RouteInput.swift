@@ -1,0 +1,12 @@
+import Hummingbird
+
+/// What a handler gets besides the request: the path's parameters and who asked.
+struct RouteInput: Sendable {
+    let parameters: [String: String]
+    let user: Operator?
+
+    func parameter(_ name: String) throws -> String {
+        guard let value = parameters[name], !value.isEmpty else { throw HTTPProblem(.badRequest, "the path has no \(name)") }
+        return value
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+import Logging
+import HummingbirdBcrypt
+import Messenger
+import Synchronization
+
+/// Users, API tokens and browser sessions: created by the console commands, checked at every
+/// request. Passwords are bcrypt hashes; tokens and sessions are stored as SHA-256 digests.
+public final class OperatorAccess: Sendable {
+    let store: any OperatorCredentialStore
+    let throttle: LoginThrottle
+    let sessionLifetime: TimeInterval
+    /// Where logins are reported (nil: nowhere).
+    let logger: Logger?
+    /// Basic credentials verified lately (digest of name and password → user), so that a script
+    /// polling with Basic does not pay bcrypt at every request; kept `verifiedFor` seconds.
+    private let verified = Mutex<[String: (Operator, Date)]>([:])
+    static let verifiedFor: TimeInterval = 60
+    static let bcryptCost: UInt8 = 12
+
+    public init(store: any OperatorCredentialStore, sessionLifetime: TimeInterval = 12 * 3600, loginAttempts: Int = 5, loginWindow: TimeInterval = 900, logger: Logger? = nil) {
+        self.store = store
+        self.logger = logger
+        self.sessionLifetime = sessionLifetime
+        throttle = LoginThrottle(limit: loginAttempts, window: loginWindow)
+    }
+
+    /// Creates or replaces a user with a password.
+    public func saveUser(_ name: String, password: String, role: OperatorRole) async throws {
+        try await store.saveCredential(OperatorCredential(kind: .user, key: name, name: name, role: role.rawValue, secret: Bcrypt.hash(password, cost: Self.bcryptCost)))
+        verified.withLock { $0 = [:] }
+    }
+
+    /// Creates an API token and returns it: it is shown once; only its digest is kept.
+    public func createToken(_ name: String, role: OperatorRole) async throws -> String {
+        let token = "mt_" + SecretDigest.randomSecret()
+        try await store.saveCredential(OperatorCredential(kind: .token, key: SecretDigest.digest(token), name: name, role: role.rawValue))
+        return token
+    }
+
+    /// Why a login was refused.
+    public enum LoginRefusal: Error, Equatable {
+        case invalid
+        case throttled(retryAfter: Int)
+    }
+
+    /// Checks a user's password (throttled per user name).
+    public func verifyPassword(name: String, password: String) async throws -> Result<Operator, LoginRefusal> {
+        if let wait = throttle.retryAfter(name) { return .failure(.throttled(retryAfter: wait)) }
+        let cacheKey = SecretDigest.digest(name + "\u{0}" + password)
+        let now = Date()
+        if let (known, at) = verified.withLock({ $0[cacheKey] }), now.timeIntervalSince(at) < Self.verifiedFor { return .success(known) }
+        guard let user = try await store.credential(kind: .user, key: name), let role = OperatorRole(rawValue: user.role),
+              Bcrypt.verify(password, hash: user.secret) else {
+            throttle.failed(name)
+            return .failure(.invalid)
+        }
+        throttle.succeeded(name)
+        let found = Operator(name: name, role: role, proof: .password)
+        verified.withLock { verified in
+            if verified.count > 1000 { verified = [:] }
+            verified[cacheKey] = (found, now)
+        }
+        return .success(found)
+    }
+
+    /// The operator behind a bearer token, if it is one.
+    public func verifyToken(_ token: String) async throws -> Operator? {
+        guard let credential = try await store.credential(kind: .token, key: SecretDigest.digest(token)),
+              let role = OperatorRole(rawValue: credential.role) else { return nil }
+        return Operator(name: credential.name, role: role, proof: .token)
+    }
+
+    /// Opens a browser session for a verified user: returns the cookie value and the operator
+    /// (with the session's CSRF token).
+    public func openSession(for user: Operator) async throws -> (cookie: String, operator: Operator) {
+        let (cookie, csrf) = (SecretDigest.randomSecret(), SecretDigest.randomSecret())
+        try await store.saveCredential(OperatorCredential(
+            kind: .session, key: SecretDigest.digest(cookie), name: user.name, role: user.role.rawValue, secret: csrf,
+            expiresAt: Date().addingTimeInterval(sessionLifetime)
+        ))
+        return (cookie, Operator(name: user.name, role: user.role, proof: .session, csrfToken: csrf))
+    }
+
+    /// The operator of a session cookie, if it is a live session.
+    public func verifySession(_ cookie: String) async throws -> Operator? {
+        guard let session = try await store.credential(kind: .session, key: SecretDigest.digest(cookie)),
+              let role = OperatorRole(rawValue: session.role) else { return nil }
+        return Operator(name: session.name, role: role, proof: .session, csrfToken: session.secret)
+    }
+
+    public func closeSession(_ cookie: String) async throws {
+        try await store.deleteCredential(kind: .session, key: SecretDigest.digest(cookie))
+    }
+}

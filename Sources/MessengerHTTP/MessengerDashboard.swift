@@ -1,0 +1,115 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import Messenger
+import MessengerConsole
+
+/// The HTTP API and web dashboard of a messenger application, to mount in any Hummingbird 2
+/// application: `MessengerDashboard(kernel:).addRoutes(to: router)`. Every route but `/healthz`
+/// needs credentials (`OperatorAccess`): viewers read, admins act.
+public struct MessengerDashboard: Sendable {
+    let monitor: MessengerMonitor
+    let messages: MessagesAPI
+    let operations: OperationsAPI
+    let health: HealthAPI
+    let pages: DashboardPages
+    let gate: RequestGate
+    let options: DashboardOptions
+    let logger: Logger
+
+    public init(kernel: MessengerKernel, access: OperatorAccess, options: DashboardOptions = DashboardOptions(), logger: Logger? = nil) throws {
+        self.options = options
+        self.logger = logger ?? kernel.logger
+        monitor = MessengerMonitor(kernel: kernel, statisticsMaxAge: options.statisticsMaxAge)
+        messages = MessagesAPI(monitor: monitor, options: options)
+        operations = OperationsAPI(monitor: monitor, options: options)
+        health = HealthAPI(monitor: monitor)
+        gate = RequestGate(access: access, options: options)
+        pages = DashboardPages(monitor: monitor, operations: operations, renderer: try PageRenderer(), gate: gate, options: options)
+    }
+
+    /// The kind of answer a route gives when it fails: JSON for the API, a page (or a redirect to
+    /// the login form) for the dashboard.
+    enum Kind { case api, page }
+
+    /// Adds every route under `options.basePath` (the router's own prefix, if any, comes first).
+    public func addRoutes<Router: RouterMethods>(to router: Router) {
+        let base = options.basePath
+        // Public: the process is up, and the assets the login page needs.
+        add(router, .get, "/healthz", kind: .api, role: nil) { _, _ in try health.health() }
+        add(router, .get, "/assets/dashboard.css", kind: .api, role: nil) { _, _ in Responses.bytes(PackageResources.dashboard_css, contentType: "text/css; charset=utf-8") }
+        add(router, .get, "/assets/dashboard.js", kind: .api, role: nil) { _, _ in Responses.bytes(PackageResources.dashboard_js, contentType: "text/javascript; charset=utf-8") }
+        add(router, .get, "/login", kind: .page, role: nil) { request, _ in pages.loginForm(request) }
+        add(router, .post, "/login", kind: .page, role: nil) { request, _ in try await pages.login(&request) }
+        add(router, .post, "/logout", kind: .page, role: nil) { request, _ in try await pages.logout(&request) }
+
+        add(router, .get, "/readyz", kind: .api, role: .viewer) { _, _ in try await health.ready() }
+        add(router, .get, "/metrics", kind: .api, role: .viewer) { _, _ in try await health.metrics(queues: try await operations.queueViews()) }
+        add(router, .get, "/api/openapi.yaml", kind: .api, role: .viewer) { _, _ in
+            Responses.bytes(PackageResources.openapi_yaml, contentType: "application/yaml; charset=utf-8")
+        }
+        add(router, .post, "/api/messages", kind: .api, role: .admin) { request, _ in try await messages.dispatch(&request) }
+        add(router, .get, "/api/messages", kind: .api, role: .viewer) { request, _ in try await messages.list(request) }
+        add(router, .delete, "/api/messages", kind: .api, role: .admin) { request, _ in try await messages.delete(request) }
+        add(router, .post, "/api/messages/retry", kind: .api, role: .admin) { request, _ in try await messages.retryAll(&request) }
+        add(router, .post, "/api/messages/cancel", kind: .api, role: .admin) { request, _ in try await messages.cancelAll(&request) }
+        add(router, .get, "/api/messages/:id", kind: .api, role: .viewer) { _, input in try await messages.show(try input.parameter("id")) }
+        add(router, .post, "/api/messages/:id/cancel", kind: .api, role: .admin) { _, input in try await messages.cancel(try input.parameter("id")) }
+        add(router, .post, "/api/messages/:id/retry", kind: .api, role: .admin) { _, input in try await messages.retry(try input.parameter("id")) }
+        add(router, .get, "/api/queues", kind: .api, role: .viewer) { _, _ in try await operations.queues() }
+        add(router, .post, "/api/queues/:name/pause", kind: .api, role: .admin) { _, input in try await operations.setPaused(try input.parameter("name"), true) }
+        add(router, .post, "/api/queues/:name/resume", kind: .api, role: .admin) { _, input in try await operations.setPaused(try input.parameter("name"), false) }
+        add(router, .get, "/api/schedules", kind: .api, role: .viewer) { _, _ in try await operations.schedules() }
+        add(router, .post, "/api/schedules/:schedule/:task/run", kind: .api, role: .admin) { _, input in
+            try await operations.run(schedule: try input.parameter("schedule"), task: try input.parameter("task"))
+        }
+        add(router, .get, "/api/workers", kind: .api, role: .viewer) { _, _ in try await operations.workers() }
+        add(router, .get, "/api/stats/throughput", kind: .api, role: .viewer) { request, _ in try await operations.throughput(request) }
+
+        add(router, .get, base.isEmpty ? "/" : base, kind: .page, role: .viewer, prefixed: false) { _, input in try await pages.overview(user: input.user!) }
+        add(router, .get, "/queues", kind: .page, role: .viewer) { _, input in try await pages.queues(user: input.user!) }
+        add(router, .get, "/messages", kind: .page, role: .viewer) { request, input in try await pages.messages(request, user: input.user!) }
+        add(router, .get, "/messages/:id", kind: .page, role: .viewer) { _, input in try await pages.message(try input.parameter("id"), user: input.user!) }
+        add(router, .get, "/schedules", kind: .page, role: .viewer) { _, input in try await pages.schedules(user: input.user!) }
+        add(router, .get, "/workers", kind: .page, role: .viewer) { _, input in try await pages.workers(user: input.user!) }
+    }
+
+    /// One route: credentials checked for `role` (none when nil), path parameters read, every
+    /// failure turned into the right status with a message naming the culprit.
+    private func add<Router: RouterMethods>(
+        _ router: Router, _ method: HTTPRequest.Method, _ path: String, kind: Kind, role: OperatorRole?, prefixed: Bool = true,
+        _ handler: @escaping @Sendable (inout Request, RouteInput) async throws -> Response
+    ) {
+        let full = prefixed ? options.basePath + path : path
+        let names = path.split(separator: "/").filter { $0.hasPrefix(":") }.map { String($0.dropFirst()) }
+        router.on(RouterPath(full), method: method) { (request: Request, context: Router.Context) async throws -> Response in
+            var request = request
+            do {
+                var user: Operator?
+                if let role { user = try await gate.authorize(request, needed: role) }
+                var parameters: [String: String] = [:]
+                for name in names { parameters[name] = context.parameters.get(name).map { $0.removingPercentEncoding ?? $0 } }
+                return try await handler(&request, RouteInput(parameters: parameters, user: user))
+            } catch let problem as HTTPProblem {
+                return respond(problem, to: request, kind: kind)
+            } catch let error as HTTPError {
+                return respond(HTTPProblem(error.status, error.body ?? "\(error.status.reasonPhrase)"), to: request, kind: kind)
+            } catch {
+                logger.error("HTTP \(method.rawValue) \(request.uri.path) failed: \(error)")
+                return respond(HTTPProblem(.internalServerError, "the server failed to answer: \(error)"), to: request, kind: kind)
+            }
+        }
+    }
+
+    private func respond(_ problem: HTTPProblem, to request: Request, kind: Kind) -> Response {
+        guard kind == .page else { return Responses.problem(problem) }
+        if problem.status == .unauthorized {
+            let next = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
+            let target = "\(options.basePath)/login?next=\(next.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")"
+            return Responses.redirect(to: target)
+        }
+        return pages.render("error", title: problem.status.reasonPhrase, ["heading": problem.status.reasonPhrase, "message": problem.message],
+                            user: nil, status: problem.status)
+    }
+}

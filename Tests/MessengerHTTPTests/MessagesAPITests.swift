@@ -1,0 +1,164 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Messenger
+import MessengerConsole
+@testable import MessengerHTTP
+import Testing
+
+@Suite("HTTP API: messages")
+struct MessagesAPITests {
+    let admin = DashboardFixture.basic(DashboardFixture.admin)
+    let viewer = DashboardFixture.basic(DashboardFixture.viewer)
+
+    func dispatch(_ client: some TestClientProtocol, _ body: String) async throws -> TestResponse {
+        var headers = admin
+        headers[.contentType] = "application/json"
+        return try await client.execute(uri: "/api/messages", method: .post, headers: headers, body: DashboardFixture.json(body))
+    }
+
+    @Test("dispatch returns 202 with the id and status URL; the record reads back; unknown types and bad payloads are 422, bad JSON 400")
+    func dispatchAndRead() async throws {
+        let fixture = try await DashboardFixture()
+        try await fixture.application.test(.router) { client in
+            let accepted = try await dispatch(client, #"{"type": "Messenger.Probe", "payload": {"label": "hello"}, "delay_ms": 60000}"#)
+            #expect(accepted.status == .accepted)
+            let id = try #require(accepted.object["id"] as? String)
+            #expect(accepted.object["status"] as? String == "scheduled")
+            let url = try #require(accepted.object["status_url"] as? String)
+            #expect(url == "/api/messages/\(id)")
+            try await client.execute(uri: url, method: .get, headers: viewer) { response in
+                #expect(response.status == .ok)
+                #expect(response.object["status"] as? String == "scheduled")
+                #expect(response.object["type"] as? String == "Messenger.Probe")
+                #expect((response.object["body"] as? String)?.contains("hello") == true)
+            }
+            let unknown = try await dispatch(client, #"{"type": "App.Nope", "payload": {}}"#)
+            #expect(unknown.status == .unprocessableContent)
+            #expect((unknown.object["error"] as? String)?.contains("App.Nope") == true)
+            let undecodable = try await dispatch(client, #"{"type": "Messenger.Probe", "payload": {"label": 12}}"#)
+            #expect(undecodable.status == .unprocessableContent)
+            #expect((undecodable.object["error"] as? String)?.contains("label") == true)
+            #expect(try await dispatch(client, #"{"type": "#).status == .badRequest)
+            #expect(try await dispatch(client, #"{"payload": {}}"#).status == .badRequest)
+            #expect(try await dispatch(client, #"{"type": "Messenger.Probe", "delay_ms": -1}"#).status == .unprocessableContent)
+            try await client.execute(uri: "/api/messages/no-such-id", method: .get, headers: viewer) { #expect($0.status == .notFound) }
+        }
+        await fixture.close()
+    }
+
+    @Test("a duplicate of a pending message is 409 already_queued with the pending message's id")
+    func duplicate() async throws {
+        let fixture = try await DashboardFixture()
+        try await fixture.application.test(.router) { client in
+            let body = #"{"type": "Messenger.Probe", "payload": {"label": "d"}, "deduplicate": {"key": "student-42"}}"#
+            let first = try await dispatch(client, body)
+            #expect(first.status == .accepted)
+            let second = try await dispatch(client, body)
+            #expect(second.status == .conflict)
+            #expect(second.object["status"] as? String == "already_queued")
+            #expect(second.object["id"] as? String == first.object["id"] as? String)
+        }
+        await fixture.close()
+    }
+
+    @Test("cancel: a waiting message 200 cancelled, then 409 already finished; unknown 404")
+    func cancel() async throws {
+        let fixture = try await DashboardFixture()
+        try await fixture.application.test(.router) { client in
+            let id = try #require(try await dispatch(client, #"{"type": "Messenger.Probe", "payload": {"label": "c"}}"#).object["id"] as? String)
+            try await client.execute(uri: "/api/messages/\(id)/cancel", method: .post, headers: admin) { response in
+                #expect(response.status == .ok)
+                #expect(response.object["status"] as? String == "cancelled")
+            }
+            try await client.execute(uri: "/api/messages/\(id)/cancel", method: .post, headers: admin) { response in
+                #expect(response.status == .conflict)
+                #expect(response.object["status"] as? String == "cancelled")
+            }
+            try await client.execute(uri: "/api/messages/nope/cancel", method: .post, headers: admin) { #expect($0.status == .notFound) }
+            #expect(try await fixture.kernel.transportOverviews(["async"]).first?.statistics?.total == 0)
+        }
+        await fixture.close()
+    }
+
+    @Test("retry: a parked message is claimed and handled again (completed, same id); a second retry is 409")
+    func retry() async throws {
+        let fixture = try await DashboardFixture()
+        try await fixture.application.test(.router) { client in
+            let id = try #require(try await dispatch(client, #"{"type": "Messenger.Probe", "payload": {"label": "r", "failAttempts": 1}}"#).object["id"] as? String)
+            try await fixture.consume()
+            try await client.execute(uri: "/api/messages/\(id)", method: .get, headers: viewer) { response in
+                #expect(response.object["status"] as? String == "failed")
+                #expect((response.object["error"] as? [String: Any])?["message"] != nil)
+            }
+            try await client.execute(uri: "/api/messages/\(id)/retry", method: .post, headers: admin) { response in
+                #expect(response.status == .ok)
+                #expect(response.object["status"] as? String == "completed")
+            }
+            try await client.execute(uri: "/api/messages/\(id)/retry", method: .post, headers: admin) { #expect($0.status == .conflict) }
+        }
+        await fixture.close()
+    }
+
+    @Test("list: filters, keyset pages without gaps or repeats, 400 on a bad status, limit or cursor")
+    func list() async throws {
+        let fixture = try await DashboardFixture()
+        try await fixture.application.test(.router) { client in
+            var ids: Set<String> = []
+            for index in 0..<7 {
+                let label = index % 2 == 0 ? "even-\(index)" : "odd-\(index)"
+                ids.insert(try #require(try await dispatch(client, #"{"type": "Messenger.Probe", "payload": {"label": "\#(label)"}}"#).object["id"] as? String))
+            }
+            var seen: [String] = []
+            var uri: String? = "/api/messages?limit=3&status=queued"
+            while let next = uri {
+                let page = try await client.execute(uri: next, method: .get, headers: viewer)
+                #expect(page.status == .ok)
+                seen += ((page.object["messages"] as? [[String: Any]]) ?? []).compactMap { $0["id"] as? String }
+                uri = page.object["next_url"] as? String
+            }
+            #expect(seen.count == 7)
+            #expect(Set(seen) == ids)
+            let search = try await client.execute(uri: "/api/messages?q=odd-", method: .get, headers: viewer)
+            #expect((search.object["messages"] as? [Any])?.count == 3)
+            for bad in ["status=lost", "limit=0", "limit=abc", "cursor=zzz"] {
+                try await client.execute(uri: "/api/messages?\(bad)", method: .get, headers: viewer) { #expect($0.status == .badRequest, "\(bad)") }
+            }
+        }
+        await fixture.close()
+    }
+
+    @Test("bulk: cancel on a filter, retry of failed ones, delete of finished records; no filter is 422")
+    func bulk() async throws {
+        let fixture = try await DashboardFixture()
+        try await fixture.application.test(.router) { client in
+            for index in 0..<3 { _ = try await dispatch(client, #"{"type": "Messenger.Probe", "payload": {"label": "bulk-\#(index)"}}"#) }
+            var headers = admin
+            headers[.contentType] = "application/json"
+            try await client.execute(uri: "/api/messages/cancel", method: .post, headers: headers, body: DashboardFixture.json("{}")) {
+                #expect($0.status == .unprocessableContent)
+            }
+            try await client.execute(uri: "/api/messages/cancel", method: .post, headers: headers, body: DashboardFixture.json(#"{"q": "bulk-", "status": "queued"}"#)) { response in
+                #expect(response.status == .ok)
+                #expect(response.object["matched"] as? Int == 3)
+                #expect(response.object["done"] as? Int == 3)
+            }
+            for index in 0..<2 { _ = try await dispatch(client, #"{"type": "Messenger.Probe", "payload": {"label": "f-\#(index)", "failAttempts": 1}}"#) }
+            try await fixture.consume()
+            try await client.execute(uri: "/api/messages/retry", method: .post, headers: headers, body: DashboardFixture.json(#"{"status": "failed"}"#)) { response in
+                #expect(response.object["matched"] as? Int == 2)
+                #expect(response.object["done"] as? Int == 2)
+            }
+            try await client.execute(uri: "/api/messages?status=cancelled", method: .delete, headers: admin) { response in
+                #expect(response.status == .ok)
+                #expect(response.object["done"] as? Int == 3)
+            }
+            try await client.execute(uri: "/api/messages?status=cancelled", method: .get, headers: viewer) { response in
+                #expect((response.object["messages"] as? [Any])?.isEmpty == true)
+            }
+            try await client.execute(uri: "/api/messages", method: .delete, headers: admin) { #expect($0.status == .unprocessableContent) }
+        }
+        await fixture.close()
+    }
+}
