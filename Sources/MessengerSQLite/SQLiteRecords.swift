@@ -93,7 +93,7 @@ struct SQLiteRecords: Sendable {
 
     func finishedCounts(since: Date, bucketSeconds: Int) async throws -> [FinishedCount] {
         try await table.prepare()
-        let rows = try await table.connection.query(SQLiteRecordSchema.finishedCounts, [
+        let rows = try await table.statisticsConnection.query(SQLiteRecordSchema.finishedCounts, [
             .integer(SQLiteTable.milliseconds(since)), .integer(Int64(max(1, bucketSeconds)) * 1000),
         ])
         return rows.compactMap { row in
@@ -104,7 +104,7 @@ struct SQLiteRecords: Sendable {
 
     func recentTimings(limit: Int) async throws -> [MessageTiming] {
         try await table.prepare()
-        return try await table.connection.query(SQLiteRecordSchema.recentTimings, [.integer(Int64(limit))]).map { row in
+        return try await table.statisticsConnection.query(SQLiteRecordSchema.recentTimings, [.integer(Int64(limit))]).map { row in
             MessageTiming(waitMilliseconds: row[0].int ?? 0, runMilliseconds: row[1].int ?? 0)
         }
     }

@@ -7,6 +7,10 @@ import Synchronization
 final class SQLiteTable: Sendable {
     let name: String
     let connection: SQLiteConnection
+    /// A connection of its own (opened on first use) for long statistics reads, the dashboard's
+    /// throughput: WAL lets it read beside the writer, so counting a day of records never holds up
+    /// the claims, sends and short reads queued on `connection`.
+    let statisticsConnection: SQLiteConnection
     let options: SQLiteTransportOptions
     let schema: SQLiteSchema
     let serializer: any Serializer
@@ -19,6 +23,10 @@ final class SQLiteTable: Sendable {
     init(name: String, connection: SQLiteConnection, options: SQLiteTransportOptions, serializer: any Serializer, now: @escaping @Sendable () -> Date) {
         self.name = name
         self.connection = connection
+        let separate = !connection.path.isEmpty && connection.path != ":memory:" && !connection.path.hasPrefix("file::memory:")
+        statisticsConnection = separate
+            ? SQLiteConnection(path: connection.path, busyTimeoutMilliseconds: connection.busyTimeoutMilliseconds, synchronous: connection.synchronous)
+            : connection
         self.options = options
         self.schema = SQLiteSchema(table: options.tableName)
         self.serializer = serializer
