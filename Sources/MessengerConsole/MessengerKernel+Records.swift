@@ -12,11 +12,17 @@ extension MessengerKernel {
         storingTransportNames.compactMap { transports[$0] as? any WorkerRegistry }.uniqued(by: \.recordStoreIdentity)
     }
 
-    /// A message's record and the store that keeps it; an error naming the id when no store has it.
-    public func record(id: String) async throws -> (MessageRecord, any MessageRecordStore) {
+    /// A message's record and the store that keeps it; nil when no store has it.
+    public func findRecord(id: String) async throws -> (MessageRecord, any MessageRecordStore)? {
         for store in recordStores {
             if let record = try await store.record(id: id) { return (record, store) }
         }
+        return nil
+    }
+
+    /// A message's record and the store that keeps it; an error naming the id when no store has it.
+    public func record(id: String) async throws -> (MessageRecord, any MessageRecordStore) {
+        if let found = try await findRecord(id: id) { return found }
         throw MessengerError(.transportFailure, "no message with id \(id) in the status records of \(storingTransportNames.joined(separator: ", ")) (it may have been pruned, or its transport has tracking: none)")
     }
 

@@ -1,12 +1,8 @@
-/// How the dashboard and API behave where they are mounted.
+/// How the dashboard and API behave where they are mounted (session lifetime and login throttling are
+/// `OperatorAccess`'s).
 public struct DashboardOptions: Sendable {
     /// The path they are mounted under ("" at the root, e.g. "/messenger"); links and cookies use it.
     public var basePath: String
-    /// How long a browser session lasts, in seconds.
-    public var sessionLifetime: Double
-    /// Failed logins allowed per user name within `loginWindow` seconds before it is refused (429).
-    public var loginAttempts: Int
-    public var loginWindow: Double
     /// Session cookies get `Secure` (serve over HTTPS, or behind a proxy that does).
     public var secureCookies: Bool
     /// How often open pages refresh themselves, in seconds.
@@ -16,15 +12,11 @@ public struct DashboardOptions: Sendable {
     /// The most messages a bulk action touches in one request.
     public var bulkLimit: Int
 
-    public init(basePath: String = "", sessionLifetime: Double = 12 * 3600, loginAttempts: Int = 5, loginWindow: Double = 900,
-                secureCookies: Bool = false, refreshSeconds: Int = 5, statisticsMaxAge: Double = 5, bulkLimit: Int = 1000) {
+    public init(basePath: String = "", secureCookies: Bool = false, refreshSeconds: Int = 5, statisticsMaxAge: Double = 5, bulkLimit: Int = 1000) {
         var base = basePath
         while base.hasSuffix("/") { base.removeLast() }
         if !base.isEmpty && !base.hasPrefix("/") { base = "/" + base }
         self.basePath = base
-        self.sessionLifetime = sessionLifetime
-        self.loginAttempts = loginAttempts
-        self.loginWindow = loginWindow
         self.secureCookies = secureCookies
         self.refreshSeconds = refreshSeconds
         self.statisticsMaxAge = statisticsMaxAge

@@ -33,7 +33,7 @@ struct OperationsAPITests {
             try await fixture.consume()
             try await client.execute(uri: "/api/messages/\(id)", method: .get, headers: admin) { response in
                 #expect(response.object["status"] as? String == "completed")
-                #expect(response.object["origin"] as? String == "schedule:default/nightly-probe" || (response.object["origin"] as? String)?.contains("nightly-probe") == true)
+                #expect(response.object["origin"] as? String == "schedule:default/nightly-probe@run")
             }
             try await client.execute(uri: "/api/workers", method: .get, headers: admin) { response in
                 let workers = (response.object["workers"] as? [[String: Any]]) ?? []

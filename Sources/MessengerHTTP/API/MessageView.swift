@@ -61,7 +61,7 @@ struct MessageView: Encodable {
 }
 
 /// A filter of records, from query parameters or a bulk action's body.
-struct MessageFilter: Decodable {
+struct MessageFilter: Codable {
     var status: String?
     var type: String?
     var queue: String?
@@ -72,6 +72,15 @@ struct MessageFilter: Decodable {
     var all: Bool?
 
     var isEmpty: Bool { status == nil && type == nil && queue == nil && q == nil && ids == nil }
+
+    /// The filter as a bulk action's target: itself, or every message when it filters nothing.
+    var bulkTarget: MessageFilter { isEmpty ? MessageFilter(all: true) : self }
+
+    /// The filter as query parameters (`DELETE /api/messages`).
+    var queryItems: [URLQueryItem] {
+        [("status", status), ("type", type), ("queue", queue), ("q", q), ("all", all == true ? "true" : nil)]
+            .compactMap { name, value in value.map { URLQueryItem(name: name, value: $0) } }
+    }
 
     func query(limit: Int = 50) throws -> MessageRecordQuery {
         var status: MessageStatus?

@@ -30,7 +30,7 @@ struct MessagesAPI: Sendable {
     /// `POST /api/messages`: 202 stored (200 when handled at once by a sync route), 409 a duplicate,
     /// 422 an unknown type or a payload that does not decode.
     func dispatch(_ request: inout Request) async throws -> Response {
-        guard let body = try await request.decodeJSON(DispatchBody.self) else { throw HTTPProblem(.badRequest, "a JSON object is expected") }
+        let body = try await request.decodeJSON(DispatchBody.self)
         if let delay = body.delayMs, delay < 0 || delay > 366 * 86_400_000 {
             throw HTTPProblem(.unprocessableContent, "delay_ms must be from 0 to one year in milliseconds, got \(delay)")
         }
@@ -93,11 +93,11 @@ struct MessagesAPI: Sendable {
     /// `POST /api/messages/{id}/retry`: a failed (parked) message handled again now, here.
     func retry(_ id: String) async throws -> Response {
         guard let (record, _) = try await monitor.record(id: id) else { throw HTTPProblem(.notFound, "no message with id \(id)") }
-        let outcome = try await retry(record)
-        switch outcome {
-        case .handled, .failedAgain:
-            let status = (try await monitor.record(id: id))?.0.status.rawValue ?? (outcome == .failedAgain(type: record.type) ? "failed" : "completed")
-            return try Responses.json(RetryAnswer(id: id, status: status, statusUrl: MessageView.statusURL(id, basePath: options.basePath)))
+        switch try await retry(record) {
+        case .handled:
+            return try Responses.json(RetryAnswer(id: id, status: MessageStatus.completed.rawValue, statusUrl: MessageView.statusURL(id, basePath: options.basePath)))
+        case .failedAgain:
+            return try Responses.json(RetryAnswer(id: id, status: MessageStatus.failed.rawValue, statusUrl: MessageView.statusURL(id, basePath: options.basePath)))
         case .held: throw HTTPProblem(.conflict, "message \(id) is being retried or handled by another process", fields: ["id": .string(id), "status": .string("running")])
         case .missing: throw HTTPProblem(.conflict, "message \(id) is no longer parked (retried or removed already)", fields: ["id": .string(id)])
         }
@@ -126,15 +126,17 @@ struct MessagesAPI: Sendable {
     func list(_ request: Request) async throws -> Response {
         let (query, _) = try Self.query(from: request)
         let (records, next) = try await monitor.page(query)
-        var nextURL: String? = nil
-        if let next {
-            var components = URLComponents()
-            components.path = "\(options.basePath)/api/messages"
-            components.queryItems = ["status", "type", "queue", "q", "limit"].compactMap { name in request.query(name).map { URLQueryItem(name: name, value: $0) } }
-                + [URLQueryItem(name: "cursor", value: next.description)]
-            nextURL = components.string
-        }
-        return try Responses.json(Page(messages: records.map { MessageView($0, basePath: options.basePath) }, nextCursor: next?.description, nextUrl: nextURL))
+        return try Responses.json(Page(messages: records.map { MessageView($0, basePath: options.basePath) }, nextCursor: next?.description,
+                                       nextUrl: next.map { Self.listingURL("\(options.basePath)/api/messages", request, cursor: $0) }))
+    }
+
+    /// A listing's URL at `path` with the request's filters and page size, continuing after `cursor`.
+    static func listingURL(_ path: String, _ request: Request, cursor: MessageRecordCursor?) -> String {
+        var components = URLComponents()
+        components.path = path
+        components.queryItems = ["status", "type", "queue", "q", "limit"].compactMap { name in request.query(name).map { URLQueryItem(name: name, value: $0) } }
+            + (cursor.map { [URLQueryItem(name: "cursor", value: $0.description)] } ?? [])
+        return components.string ?? path
     }
 
     /// The query of a listing's parameters (400 naming a bad one).
@@ -186,7 +188,7 @@ struct MessagesAPI: Sendable {
 
     /// `POST /api/messages/retry`: every matching failed message retried (others skipped).
     func retryAll(_ request: inout Request) async throws -> Response {
-        let records = try await targets(try await request.decodeJSON(MessageFilter.self) ?? MessageFilter())
+        let records = try await targets(try await request.decodeJSON(MessageFilter.self, ifEmpty: MessageFilter()))
         var answer = BulkAnswer(matched: records.count)
         for record in records {
             guard record.status == .failed, record.rowId != nil else { answer.skipped += 1; continue }
@@ -201,10 +203,10 @@ struct MessagesAPI: Sendable {
 
     /// `POST /api/messages/cancel`: every matching waiting message cancelled, running ones asked to stop.
     func cancelAll(_ request: inout Request) async throws -> Response {
-        let records = try await targets(try await request.decodeJSON(MessageFilter.self) ?? MessageFilter())
+        let records = try await targets(try await request.decodeJSON(MessageFilter.self, ifEmpty: MessageFilter()))
         var answer = BulkAnswer(matched: records.count)
         for record in records {
-            guard let (_, store) = try await monitor.record(id: record.id) else { answer.skipped += 1; continue }
+            guard let store = monitor.store(of: record) else { answer.skipped += 1; continue }
             switch try await store.cancel(id: record.id) {
             case .cancelled: answer.done += 1
             case .cancelling: answer.pending += 1
@@ -224,7 +226,7 @@ struct MessagesAPI: Sendable {
         let records = try await targets(filter)
         var answer = BulkAnswer(matched: records.count)
         for record in records {
-            guard record.status.isFinished, let (_, store) = try await monitor.record(id: record.id) else { answer.skipped += 1; continue }
+            guard record.status.isFinished, let store = monitor.store(of: record) else { answer.skipped += 1; continue }
             if record.status == .failed, let row = record.rowId, let parked = kernel.transports[record.transport] as? any ListableReceiver {
                 if case .held = try await parked.remove(id: row) { answer.skipped += 1; continue }
             }

@@ -89,10 +89,12 @@ struct OperationsAPI: Sendable {
 
     /// `POST /api/schedules/{schedule}/{task}/run`: dispatched now, outside its schedule.
     func run(schedule: String, task: String) async throws -> Response {
-        guard try kernel.schedules().first(where: { $0.name == schedule })?[task: task] != nil else {
-            throw HTTPProblem(.notFound, "no recurring message \(schedule)/\(task)")
+        let run: RecurringMessageRun
+        do {
+            run = try await kernel.runRecurringMessage("\(schedule)/\(task)")
+        } catch let error as MessengerError where error.code == .unknownMessageType {
+            throw HTTPProblem(.notFound, error.message)
         }
-        let run = try await kernel.runRecurringMessage("\(schedule)/\(task)")
         let stored = !run.envelope.all(SentStamp.self).isEmpty
         let id = run.envelope.messageId
         return try Responses.json(RunAnswer(

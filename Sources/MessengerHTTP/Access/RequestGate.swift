@@ -70,14 +70,12 @@ struct RequestGate: Sendable {
         if request.headers[HTTPField.Name("Sec-Fetch-Site")!] == "cross-site" {
             throw HTTPProblem(.forbidden, "cross-site requests may not change anything")
         }
-        if let origin = request.headers[HTTPField.Name("Origin")!], origin != "null" {
-            let host = request.head.authority ?? request.headers[HTTPField.Name("Host")!] ?? ""
-            guard let originHost = URL(string: origin).map({ url in url.host.map { $0 + (url.port.map { ":\($0)" } ?? "") } }) ?? nil,
-                  originHost.lowercased() == host.lowercased() else {
-                throw HTTPProblem(.forbidden, "the request's Origin \(origin) is not this server")
-            }
-        } else if request.headers[HTTPField.Name("Origin")!] == "null" {
-            throw HTTPProblem(.forbidden, "requests from an opaque origin may not change anything")
+        guard let origin = request.headers[HTTPField.Name("Origin")!] else { return }
+        let host = request.head.authority ?? request.headers[HTTPField.Name("Host")!] ?? ""
+        let originHost = URL(string: origin).flatMap { url in url.host.map { $0 + (url.port.map { ":\($0)" } ?? "") } }
+        // An opaque origin ("null") has no host: refused like a foreign one.
+        guard let originHost, originHost.lowercased() == host.lowercased() else {
+            throw HTTPProblem(.forbidden, "the request's Origin \(origin) is not this server")
         }
     }
 

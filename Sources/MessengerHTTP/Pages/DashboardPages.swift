@@ -86,13 +86,13 @@ struct DashboardPages: Sendable {
         let queues = try await operations.queueViews()
         let hour = try await monitor.throughput.report(window: 3600, bucket: 60)
         let day = try await monitor.throughput.report(window: 86_400, bucket: 3600)
-        let workers = try await monitor.workers()
+        let workers = try await monitor.workerRecords()
         func percentiles(_ value: ThroughputReport.Percentiles) -> [String: String] {
             ["p50": Display.duration(value.p50), "p95": Display.duration(value.p95)]
         }
         let context: [String: Any] = [
             "waiting": queues.reduce(0) { $0 + ($1.counts?.ready ?? 0) }, "running": queues.reduce(0) { $0 + ($1.counts?.inFlight ?? 0) },
-            "liveWorkers": workers.filter { $0.state == "running" }.count, "queues": try await queueRows(),
+            "liveWorkers": workers.filter { $0.state() == "running" }.count, "queues": try await queueRows(),
             "hour": ["completed": hour.completed, "failed": hour.failed, "chart": BarChart(report: hour, label: "Messages finished per minute over the last hour").context],
             "day": ["completed": day.completed, "failed": day.failed, "chart": BarChart(report: day, label: "Messages finished per hour over the last day").context],
             "wait": percentiles(hour.waitSeconds), "run": percentiles(hour.runSeconds),
@@ -107,25 +107,10 @@ struct DashboardPages: Sendable {
     func messages(_ request: Request, user: Operator) async throws -> Response {
         let (query, filter) = try MessagesAPI.query(from: request)
         let (records, next) = try await monitor.page(query)
-        func link(cursor: MessageRecordCursor?) -> String {
-            var components = URLComponents()
-            components.path = options.basePath + "/messages"
-            components.queryItems = ["status", "type", "queue", "q", "limit"].compactMap { name in request.query(name).map { URLQueryItem(name: name, value: $0) } }
-                + (cursor.map { [URLQueryItem(name: "cursor", value: $0.description)] } ?? [])
-            return components.string ?? components.path
-        }
-        var bulk: [String: JSONValue] = [:]
-        if let status = filter.status { bulk["status"] = .string(status) }
-        if let type = filter.type { bulk["type"] = .string(type) }
-        if let queue = filter.queue { bulk["queue"] = .string(queue) }
-        if let q = filter.q { bulk["q"] = .string(q) }
-        if bulk.isEmpty { bulk["all"] = .bool(true) }
+        func link(cursor: MessageRecordCursor?) -> String { MessagesAPI.listingURL(options.basePath + "/messages", request, cursor: cursor) }
         var deleteQuery = URLComponents()
         deleteQuery.path = options.basePath + "/api/messages"
-        deleteQuery.queryItems = bulk.sorted { $0.key < $1.key }.map { key, value in
-            if case .string(let text) = value { return URLQueryItem(name: key, value: text) }
-            return URLQueryItem(name: key, value: "true")
-        }
+        deleteQuery.queryItems = filter.bulkTarget.queryItems
         let context: [String: Any] = [
             "filter": ["type": filter.type ?? "", "queue": filter.queue ?? "", "q": filter.q ?? ""],
             "statuses": MessageStatus.allCases.map { ["value": $0.rawValue, "selected": $0.rawValue == filter.status] },
@@ -140,7 +125,7 @@ struct DashboardPages: Sendable {
                 ]
             },
             "matching": records.count < query.limit && query.after == nil ? "\(records.count)" : "the",
-            "bulkFilter": String(decoding: (try? Responses.encoder.encode(bulk)) ?? Data("{}".utf8), as: UTF8.self),
+            "bulkFilter": String(decoding: (try? Responses.encoder.encode(filter.bulkTarget)) ?? Data("{}".utf8), as: UTF8.self),
             "deleteUrl": deleteQuery.string ?? deleteQuery.path,
             "nextUrl": Self.opt(next.map { link(cursor: $0) }), "firstUrl": query.after == nil ? false : link(cursor: nil),
         ]

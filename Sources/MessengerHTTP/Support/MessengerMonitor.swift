@@ -27,12 +27,10 @@ final class MessengerMonitor: Sendable {
     }
 
     /// A record and the store that keeps it; nil when no store has it.
-    func record(id: String) async throws -> (MessageRecord, any MessageRecordStore)? {
-        for store in kernel.recordStores {
-            if let record = try await store.record(id: id) { return (record, store) }
-        }
-        return nil
-    }
+    func record(id: String) async throws -> (MessageRecord, any MessageRecordStore)? { try await kernel.findRecord(id: id) }
+
+    /// The store that keeps a record read from a page: its transport's (records live with it).
+    func store(of record: MessageRecord) -> (any MessageRecordStore)? { kernel.transports[record.transport] as? any MessageRecordStore }
 
     /// A page newest first across every database, and the cursor of the next page (nil at the end).
     func page(_ query: MessageRecordQuery) async throws -> (records: [MessageRecord], next: MessageRecordCursor?) {
@@ -74,13 +72,19 @@ final class MessengerMonitor: Sendable {
         let progress: Double?
     }
 
-    func workers() async throws -> [WorkerView] {
+    /// The recorded workers, newest first (without what they run: one query per database).
+    func workerRecords() async throws -> [WorkerRecord] {
         var workers: [WorkerRecord] = []
         for registry in kernel.workerRegistries { workers += try await registry.workers() }
+        return workers.sorted { $0.startedAt > $1.startedAt }
+    }
+
+    func workers() async throws -> [WorkerView] {
+        let workers = try await workerRecords()
         let running = try await matching(MessageRecordQuery(status: .running), limit: 500)
         let byWorker = Dictionary(grouping: running, by: { $0.workerId ?? "" })
         let now = Date()
-        return workers.sorted { $0.startedAt > $1.startedAt }.map { worker in
+        return workers.map { worker in
             WorkerView(worker: worker, state: worker.state(at: now), running: (byWorker[worker.id] ?? []).map {
                 RunningMessage(id: $0.id, type: $0.type, startedAt: $0.startedAt, progress: $0.progress)
             })

@@ -22,12 +22,13 @@ extension Request {
         }
     }
 
-    /// The body decoded as JSON (snake_case keys); 400 naming the culprit when it does not decode.
-    mutating func decodeJSON<T: Decodable>(_ type: T.Type, allowEmpty: Bool = false) async throws -> T? {
+    /// The body decoded as JSON (snake_case keys); 400 naming the culprit when it does not decode;
+    /// `ifEmpty` for an empty body (400 without it).
+    mutating func decodeJSON<T: Decodable>(_ type: T.Type, ifEmpty: T? = nil) async throws -> T {
         let data = try await bodyData()
-        if data.isEmpty || data.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
-            if allowEmpty { return nil }
-            throw HTTPProblem(.badRequest, "the request body is empty; a JSON object is expected")
+        if data.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
+            guard let ifEmpty else { throw HTTPProblem(.badRequest, "the request body is empty; a JSON object is expected") }
+            return ifEmpty
         }
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase

@@ -38,10 +38,8 @@ enum Responses {
         return respond(status: status, headers: fields, body: Data(text.utf8))
     }
 
-    static func text(_ text: String, contentType: String, status: HTTPResponse.Status = .ok, cacheable: Bool = false) -> Response {
-        var fields: HTTPFields = [.contentType: contentType]
-        if cacheable { fields[.cacheControl] = "public, max-age=3600" }
-        return respond(status: status, headers: fields, body: Data(text.utf8))
+    static func text(_ text: String, contentType: String, status: HTTPResponse.Status = .ok) -> Response {
+        respond(status: status, headers: [.contentType: contentType], body: Data(text.utf8))
     }
 
     static func bytes(_ bytes: [UInt8], contentType: String) -> Response {

@@ -24,11 +24,12 @@ final class ThroughputCache: Sendable {
     func report(window: Int, bucket: Int) async throws -> ThroughputReport {
         let key = "\(window)/\(bucket)"
         let now = Date()
+        // A stale entry is refreshed by the first request that sees it; the others keep its figure.
         let (cached, refresh) = entries.withLock { entries -> (ThroughputReport?, Bool) in
             guard let entry = entries[key], let report = entry.report else { return (nil, false) }
-            let stale = now.timeIntervalSince(entry.computedAt) > maxAge
-            if stale && !entry.refreshing { entries[key]!.refreshing = true }
-            return (report, stale && !entry.refreshing)
+            let refresh = now.timeIntervalSince(entry.computedAt) > maxAge && !entry.refreshing
+            if refresh { entries[key]!.refreshing = true }
+            return (report, refresh)
         }
         if let cached {
             if refresh {
