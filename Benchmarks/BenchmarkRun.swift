@@ -25,6 +25,7 @@ enum BenchmarkRun {
         }
         if environment["BENCH_ONLY_SERIALIZER"] != nil { return print(table.render()) }
         if environment["BENCH_ONLY_RECORDS"] != nil { return try await recordSection(environment: environment, directory: directory) }
+        if environment["BENCH_ONLY_DASHBOARD"] != nil { return try await dashboardSection(environment: environment, directory: directory) }
         let onlyPostgres = environment["BENCH_ONLY_POSTGRES"] != nil
         if !onlyPostgres {
             SchedulerBenchmarks.add(try await SchedulerBenchmarks.sqlite(count: 10_000, directory: directory), count: 10_000, to: &table)
@@ -89,6 +90,35 @@ enum BenchmarkRun {
         pg.add("worker peak RSS (VmHWM)", "during the consume runs above", String(format: "%.1f MB", Double(pgPeak) / 1_048_576))
         print(pg.render())
         try await recordSection(environment: environment, directory: directory)
+        try await dashboardSection(environment: environment, directory: directory)
+    }
+
+    /// `app serve` under load while a worker consumes (needs the release `app`: `BENCH_APP_BINARY`).
+    static func dashboardSection(environment: [String: String], directory: String) async throws {
+        guard let app = environment["BENCH_APP_BINARY"] else {
+            return print("\nHTTP API and dashboard: skipped (set BENCH_APP_BINARY to a release app, as scripts/benchmark does)")
+        }
+        let settings = DashboardBenchmarks.Settings(
+            app: app, size: Int(environment["BENCH_DASHBOARD_SIZE"] ?? "") ?? 1_000_000,
+            consume: Int(environment["BENCH_DASHBOARD_CONSUME"] ?? "") ?? 200_000, rate: Double(environment["BENCH_DASHBOARD_RATE"] ?? "") ?? 200
+        )
+        print("\nHTTP API and dashboard: release `app serve` on loopback, bearer token (viewer), a worker process consuming the backlog\n")
+        if environment["BENCH_ONLY_POSTGRES"] == nil {
+            var table = BenchmarkTable()
+            let project = directory + "/dashboard-sqlite"
+            let sqlite = RecordBenchmarks.Subject(backend: .sqlite, location: project + "/var/bench.sqlite", table: "messenger_messages")
+            try await DashboardBenchmarks.run(sqlite, project: project, settings: settings, to: &table)
+            print("SQLite (synchronous=FULL)\n" + table.render())
+        }
+        guard let url = environment["MESSENGER_BENCH_POSTGRES_URL"] else { return }
+        var pg = BenchmarkTable()
+        let subject = RecordBenchmarks.Subject(backend: .postgres, location: url, table: PostgresBenchmarks.table("dashboard"))
+        // Only this section's records: those of the sections before are gone.
+        try? await subject.execute("DELETE FROM messenger_records WHERE transport = 'bench'")
+        try await DashboardBenchmarks.run(subject, project: directory + "/dashboard-postgres", settings: settings, to: &pg)
+        await PostgresBenchmarks.drop(url: url, table: subject.table)
+        try? await subject.execute("DELETE FROM messenger_records WHERE transport = 'bench'")
+        print("\nPostgreSQL\n" + pg.render())
     }
 
     /// Status records: tracking's cost on consume, the read side on a large database, progress reports.

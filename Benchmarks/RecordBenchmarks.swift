@@ -186,7 +186,7 @@ enum RecordBenchmarks {
 
     static let placeholder = "00000000-0000-0000-0000-000000000000"
 
-    private static func fillLarge(_ subject: Subject, queue: some Transport, size: Int, encoded: EncodedEnvelope) async throws {
+    static func fillLarge(_ subject: Subject, queue: some Transport, size: Int, encoded: EncodedEnvelope) async throws {
         try await (queue as? any SetupableTransport)?.setup()
         let body = encoded.body.replacingOccurrences(of: "'", with: "''")
         let headers = encoded.headers.replacingOccurrences(of: "'", with: "''")

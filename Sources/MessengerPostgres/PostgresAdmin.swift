@@ -57,14 +57,14 @@ struct PostgresAdmin: Sendable {
     func statistics() async throws -> TransportStatistics {
         try await table.prepare()
         let (schema, queue) = (table.schema, PostgresValue.text(table.options.queueName))
-        let bounded = Int(try await table.connection.query(schema.boundedCount, [queue]).rows[0][0] ?? "0") ?? 0
+        let bounded = Int(try await table.statisticsConnection.query(schema.boundedCount, [queue]).rows[0][0] ?? "0") ?? 0
         if bounded <= TransportStatistics.exactUpTo {
-            let row = try await table.connection.query(schema.statistics, [queue]).rows[0]
+            let row = try await table.statisticsConnection.query(schema.statistics, [queue]).rows[0]
             func int(_ index: Int) -> Int { Int(row[index] ?? "0") ?? 0 }
             return TransportStatistics(total: int(0), ready: int(1), delayed: int(2), inFlight: int(3), oldestAgeSeconds: row[4].flatMap(Double.init))
         }
         func estimate(due: Bool) async throws -> Int {
-            let plan = try await table.connection.query(schema.waitingEstimate(due: due), [queue], prepare: false).rows.first?.first ?? nil
+            let plan = try await table.statisticsConnection.query(schema.waitingEstimate(due: due), [queue], prepare: false).rows.first?.first ?? nil
             guard let data = plan?.data(using: .utf8), let json = try JSONSerialization.jsonObject(with: data) as? [[String: Any]],
                   let rows = (json.first?["Plan"] as? [String: Any])?["Plan Rows"] as? NSNumber else { return 0 }
             return rows.intValue

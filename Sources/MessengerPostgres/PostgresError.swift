@@ -39,6 +39,12 @@ public struct PostgresError: Error, CustomStringConvertible {
         return permanentMarkers.contains { message.contains($0) }
     }
 
+    /// The session is gone: the connection broke, could not be opened, or the server ended it
+    /// (SQLSTATE class 08 or 57P: shutdown, `pg_terminate_backend`).
+    public var endedSession: Bool {
+        kind == .connection || kind == .connectionLost || sqlState.map { $0.hasPrefix("08") || $0.hasPrefix("57P") } == true
+    }
+
     /// The statement waited for a lock longer than the session's `lock_timeout`.
     public var isLockTimeout: Bool { sqlState == "55P03" }
     /// The statement ran longer than the session's `statement_timeout` (or was cancelled).

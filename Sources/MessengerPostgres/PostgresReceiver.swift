@@ -290,7 +290,7 @@ final class PostgresReceiver: Sendable {
     /// given back uncounted; rows it knew it held that the key no longer holds are marked lost, so
     /// that the worker does not start them. Acknowledgements still to write are among the rows held:
     /// they go with the next claim, never handed out again.
-    static func reconcile(on connection: isolated PostgresConnection, schema: PostgresSchema, owner: Int64, held: HeldClaims, logger: Logger) {
+    static func reconcile(on connection: isolated PostgresConnection, schema: PostgresSchema, owner: Int64, held: HeldClaims, logger: Logger) throws {
         guard let known = held.heldIfClaimed else { return }
         do {
             let owned = PostgresSchema.claims(of: try connection.query(schema.ownedClaims, [.int(owner)], prepare: false).rows, deliveriesIn: 1)
@@ -306,6 +306,9 @@ final class PostgresReceiver: Sendable {
                 held.markLost(lost)
                 logger.notice("\(lost.count) message(s) held before the connection was lost are no longer this worker's (acknowledged by a statement whose answer was lost, or taken by another worker meanwhile); those not started yet will not be")
             }
+        } catch let error as PostgresError where error.endedSession {
+            // Lost again before the comparison: the connection is not used, the next one compares.
+            throw error
         } catch {
             logger.warning("Cannot compare the claims held before the connection was lost with the table; unknown ones wait for redeliver_timeout: \(error)")
         }

@@ -43,6 +43,10 @@ enum PostgresRecordSchema {
             in_hand INT NOT NULL DEFAULT 0, handled BIGINT NOT NULL DEFAULT 0, failed BIGINT NOT NULL DEFAULT 0
         );
         CREATE TABLE IF NOT EXISTS messenger_paused_queues (queue_name TEXT PRIMARY KEY, paused_at TIMESTAMPTZ NOT NULL DEFAULT now());
+        CREATE TABLE IF NOT EXISTS messenger_throughput (
+            minute TIMESTAMPTZ NOT NULL, worker_id TEXT NOT NULL, completed BIGINT NOT NULL DEFAULT 0, failed BIGINT NOT NULL DEFAULT 0,
+            PRIMARY KEY (minute, worker_id)
+        );
         """
 
     static let columns = """
@@ -226,11 +230,24 @@ enum PostgresRecordSchema {
             AND queue_name = $5 LIMIT $4 FOR UPDATE SKIP LOCKED)
         """
 
+    /// The worker's row renewed, and its attempts since the previous heartbeat ($8 handled and $9
+    /// failed are totals since it started) added to its row of the current minute: each worker
+    /// writes rows of its own, so that workers never wait for one another here.
     static let heartbeat = """
-        INSERT INTO messenger_workers (id, host, pid, receivers, started_at, heartbeat_at, stopped_at, in_hand, handled, failed)
-        VALUES ($1, $2, $3, $4, to_timestamp($5::double precision), now(), CASE WHEN $6::boolean THEN now() END, $7, $8, $9)
-        ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at, stopped_at = excluded.stopped_at, in_hand = excluded.in_hand,
-            handled = excluded.handled, failed = excluded.failed, receivers = excluded.receivers
+        WITH previous AS (SELECT handled, failed FROM messenger_workers WHERE id = $1),
+        renewed AS (
+            INSERT INTO messenger_workers (id, host, pid, receivers, started_at, heartbeat_at, stopped_at, in_hand, handled, failed)
+            VALUES ($1, $2, $3, $4, to_timestamp($5::double precision), now(), CASE WHEN $6::boolean THEN now() END, $7, $8, $9)
+            ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at, stopped_at = excluded.stopped_at, in_hand = excluded.in_hand,
+                handled = excluded.handled, failed = excluded.failed, receivers = excluded.receivers
+            RETURNING id
+        )
+        INSERT INTO messenger_throughput (minute, worker_id, completed, failed)
+        SELECT date_trunc('minute', now()), r.id, ($8::bigint - $9::bigint) - coalesce(p.handled - p.failed, 0), $9::bigint - coalesce(p.failed, 0)
+        FROM renewed r LEFT JOIN previous p ON true
+        WHERE $8::bigint > coalesce(p.handled, 0)
+        ON CONFLICT (minute, worker_id) DO UPDATE SET completed = messenger_throughput.completed + excluded.completed,
+            failed = messenger_throughput.failed + excluded.failed
         """
     static let workers = """
         SELECT id, host, pid, receivers, extract(epoch FROM started_at), extract(epoch FROM heartbeat_at), extract(epoch FROM stopped_at),
@@ -249,12 +266,12 @@ enum PostgresRecordSchema {
         DELETE FROM messenger_records WHERE id = ANY($1::text[]) AND status IN ('completed', 'failed', 'cancelled')
         """
     /// Completed and failed records created and finished since $1 (epoch seconds), counted by bucket of $2 seconds.
+    /// Attempts finished per bucket of $2 seconds since $1, from the workers' per-minute rows.
     static let finishedCounts = """
-        SELECT (floor(extract(epoch FROM finished_at) / $2) * $2 * 1000)::bigint AS bucket, status, count(*) FROM messenger_records
-        WHERE status IN ('completed', 'failed') AND created_at >= to_timestamp($1::double precision)
-            AND finished_at >= to_timestamp($1::double precision)
-        GROUP BY bucket, status
+        SELECT (floor(extract(epoch FROM minute) / $2) * $2 * 1000)::bigint AS bucket, sum(completed)::bigint, sum(failed)::bigint
+        FROM messenger_throughput WHERE minute >= date_trunc('minute', to_timestamp($1::double precision)) GROUP BY bucket
         """
+    static let forgetThroughput = "DELETE FROM messenger_throughput WHERE minute < now() - $1 * interval '1 day'"
     /// Wait and run times (ms) of the newest $1 records of each finished status.
     static let recentTimings = """
         SELECT (extract(epoch FROM started_at - available_at) * 1000)::bigint, (extract(epoch FROM finished_at - started_at) * 1000)::bigint

@@ -83,16 +83,16 @@ struct PostgresRecords: Sendable {
 
     func finishedCounts(since: Date, bucketSeconds: Int) async throws -> [FinishedCount] {
         try await table.prepare()
-        let rows = try await table.connection.query(PostgresRecordSchema.finishedCounts, [.double(since.timeIntervalSince1970), .int(Int64(max(1, bucketSeconds)))])
-        return rows.rows.compactMap { row in
-            guard let start = row[0].flatMap(Int64.init), let status = row[1].flatMap(MessageStatus.init(rawValue:)) else { return nil }
-            return FinishedCount(bucketStartMilliseconds: start, status: status, count: Int(row[2] ?? "0") ?? 0)
+        let rows = try await table.statisticsConnection.query(PostgresRecordSchema.finishedCounts, [.double(since.timeIntervalSince1970), .int(Int64(max(60, bucketSeconds)))])
+        return rows.rows.flatMap { row -> [FinishedCount] in
+            guard let start = row[0].flatMap(Int64.init) else { return [] }
+            return FinishedCount.pair(bucketStartMilliseconds: start, completed: row[1].flatMap { Int($0) } ?? 0, failed: row[2].flatMap { Int($0) } ?? 0)
         }
     }
 
     func recentTimings(limit: Int) async throws -> [MessageTiming] {
         try await table.prepare()
-        return try await table.connection.query(PostgresRecordSchema.recentTimings, [.int(Int64(limit))]).rows.map { row in
+        return try await table.statisticsConnection.query(PostgresRecordSchema.recentTimings, [.int(Int64(limit))]).rows.map { row in
             MessageTiming(waitMilliseconds: row[0].flatMap(Int64.init) ?? 0, runMilliseconds: row[1].flatMap(Int64.init) ?? 0)
         }
     }
@@ -158,6 +158,7 @@ struct PostgresRecords: Sendable {
     func forgetWorkers(before date: Date) async throws {
         try await table.prepare()
         try await table.connection.query(PostgresRecordSchema.forgetWorkers, [.double(date.timeIntervalSince1970)])
+        try await table.connection.query(PostgresRecordSchema.forgetThroughput, [.int(Int64(FinishedCount.keptDays))])
     }
 
     // MARK: Paused queues

@@ -67,6 +67,7 @@ struct PostgresSchema: Sendable {
         AND EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = 'message_id' AND NOT attisdropped),
         to_regclass('messenger_records_type') IS NOT NULL AND to_regclass('messenger_paused_queues') IS NOT NULL
         AND to_regclass('messenger_workers') IS NOT NULL AND to_regclass('messenger_credentials') IS NOT NULL
+        AND to_regclass('messenger_throughput') IS NOT NULL
         """
 
     /// The columns a stored row's CTE returns for its record.

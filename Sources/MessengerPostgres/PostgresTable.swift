@@ -22,6 +22,9 @@ final class PostgresTable: Sendable {
     /// shared by claims and other senders, which an open transaction would turn away.
     let batchConnection: PostgresConnection
     let batchLock = AsyncLock()
+    /// Long reads (queue counts, throughput over a day of records), on a connection of their own
+    /// (opened on first use), so that claims, sends and lookups by id do not wait behind them.
+    let statisticsConnection: PostgresConnection
     /// What this transport holds, for the reconciliation after a reconnection.
     let held: HeldClaims
     private let setUp = Mutex(false)
@@ -48,9 +51,10 @@ final class PostgresTable: Sendable {
                 }
             },
             { connection in try Self.takeOwnerLock(key, on: connection, logger: logger) },
-            { connection in PostgresReceiver.reconcile(on: connection, schema: schema, owner: owner, held: held, logger: logger) },
+            { connection in try PostgresReceiver.reconcile(on: connection, schema: schema, owner: owner, held: held, logger: logger) },
         ])
         batchConnection = PostgresConnection(info: info, onConnect: [{ connection in try connection.execute(settings) }])
+        statisticsConnection = PostgresConnection(info: info, onConnect: [{ connection in try connection.execute(settings) }])
     }
 
     /// `lock_timeout` and `statement_timeout` for this transport's own sessions: a statement never
@@ -74,14 +78,25 @@ final class PostgresTable: Sendable {
 
     func setup() async throws {
         let schema = schema
-        let present = try await connection.query(PostgresSchema.isSetUp, [.text(schema.table), .text(schema.table + "_notify"), .text(schema.table + "_dedup")], prepare: false)
-        let (tableReady, recordsReady) = (present.rows.first?[0] == "t", present.rows.first?[1] == "t")
-        if tableReady && recordsReady { return }
+        let parameters: [PostgresValue] = [.text(schema.table), .text(schema.table + "_notify"), .text(schema.table + "_dedup")]
+        let present = try await connection.query(PostgresSchema.isSetUp, parameters, prepare: false)
+        if present.rows.first?[0] == "t" && present.rows.first?[1] == "t" { return }
+        let lockTimeout = options.lockTimeoutMilliseconds
         try await connection.transaction { connection in
-            if !tableReady { try connection.execute(schema.create) }
-            if !recordsReady { try connection.execute("SELECT pg_advisory_xact_lock(hashtext('messenger setup'));" + PostgresRecordSchema.create) }
+            // Set-ups queue behind one another (several workers starting at once), then look again: only
+            // the first creates anything, the others take no lock on tables that are in use by then.
+            try connection.execute("""
+                SET LOCAL lock_timeout = \(max(lockTimeout, Self.setupQueueTimeoutMilliseconds));
+                SELECT pg_advisory_xact_lock(hashtext('messenger setup')); SET LOCAL lock_timeout = \(lockTimeout)
+                """)
+            let present = try connection.query(PostgresSchema.isSetUp, parameters, prepare: false)
+            if present.rows.first?[0] != "t" { try connection.execute(schema.create) }
+            if present.rows.first?[1] != "t" { try connection.execute(PostgresRecordSchema.create) }
         }
     }
+
+    /// How long a set-up waits for the others in progress (each takes milliseconds once alone).
+    static let setupQueueTimeoutMilliseconds = 60_000
 
     /// Auto set-up runs once per transport; after that, sending and claiming go straight to the table.
     func prepare() async throws {

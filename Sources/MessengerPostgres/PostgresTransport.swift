@@ -160,5 +160,6 @@ public final class PostgresTransport: SetupableTransport, QueueReceiver, Listabl
         await listener.withLock { $0 }?.stop()
         await connection.close()
         await table.batchConnection.close()
+        await table.statisticsConnection.close()
     }
 }

@@ -55,7 +55,9 @@ struct SQLiteAdmin: Sendable {
     func statistics() async throws -> TransportStatistics {
         try await table.prepare()
         let current = table.now()
-        let row = try await table.connection.query(table.schema.indexedStatistics, [.text(table.options.queueName), .integer(SQLiteTable.milliseconds(current))])[0]
+        // A count over a large backlog takes tens of milliseconds: on the connection for long reads,
+        // so that claims, sends and lookups by id do not wait behind it.
+        let row = try await table.statisticsConnection.query(table.schema.indexedStatistics, [.text(table.options.queueName), .integer(SQLiteTable.milliseconds(current))])[0]
         let (ready, delayed, inFlight) = (Int(row[0].int ?? 0), Int(row[1].int ?? 0), Int(row[2].int ?? 0))
         return TransportStatistics(
             total: ready + delayed + inFlight, ready: ready, delayed: delayed, inFlight: inFlight,

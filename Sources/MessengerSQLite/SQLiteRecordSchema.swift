@@ -41,6 +41,10 @@ enum SQLiteRecordSchema {
             in_hand INTEGER NOT NULL DEFAULT 0, handled INTEGER NOT NULL DEFAULT 0, failed INTEGER NOT NULL DEFAULT 0
         );
         CREATE TABLE IF NOT EXISTS messenger_paused_queues (queue_name TEXT PRIMARY KEY, paused_at INTEGER NOT NULL);
+        CREATE TABLE IF NOT EXISTS messenger_throughput (
+            minute INTEGER NOT NULL, worker_id TEXT NOT NULL, completed INTEGER NOT NULL DEFAULT 0, failed INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (minute, worker_id)
+        ) WITHOUT ROWID;
         """
 
     static let columns = """
@@ -161,10 +165,21 @@ enum SQLiteRecordSchema {
         DELETE FROM messenger_records WHERE id IN (SELECT value FROM json_each(?1)) AND status IN ('completed', 'failed', 'cancelled')
         """
     /// Completed and failed records created and finished since ?1 (ms), counted by bucket of ?2 ms.
-    static let finishedCounts = """
-        SELECT finished_at / ?2 * ?2 AS bucket, status, count(*) FROM messenger_records
-        WHERE status IN ('completed', 'failed') AND created_at >= ?1 AND finished_at >= ?1 GROUP BY bucket, status
+    /// A worker's attempts since its previous heartbeat, added to its row of the current minute
+    /// (?1 worker id, ?2 heartbeat time, ?3 handled, ?4 failed, totals since it started); run before
+    /// the heartbeat itself, which stores the new totals.
+    static let countThroughput = """
+        INSERT INTO messenger_throughput (minute, worker_id, completed, failed)
+        SELECT ?2 / 60000 * 60000, ?1, (?3 - ?4) - coalesce(w.handled - w.failed, 0), ?4 - coalesce(w.failed, 0)
+        FROM (SELECT 1) LEFT JOIN messenger_workers w ON w.id = ?1
+        WHERE ?3 > coalesce(w.handled, 0)
+        ON CONFLICT (minute, worker_id) DO UPDATE SET completed = completed + excluded.completed, failed = failed + excluded.failed
         """
+    /// Attempts finished per bucket of ?2 ms since ?1 (a minute boundary), from the workers' rows.
+    static let finishedCounts = """
+        SELECT minute / ?2 * ?2 AS bucket, sum(completed), sum(failed) FROM messenger_throughput WHERE minute >= ?1 GROUP BY bucket
+        """
+    static let forgetThroughput = "DELETE FROM messenger_throughput WHERE minute < ?1"
     /// Wait and run times (ms) of the newest ?1 records of each finished status.
     static let recentTimings = """
         SELECT started_at - available_at, finished_at - started_at FROM (

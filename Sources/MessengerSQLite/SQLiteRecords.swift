@@ -94,11 +94,11 @@ struct SQLiteRecords: Sendable {
     func finishedCounts(since: Date, bucketSeconds: Int) async throws -> [FinishedCount] {
         try await table.prepare()
         let rows = try await table.statisticsConnection.query(SQLiteRecordSchema.finishedCounts, [
-            .integer(SQLiteTable.milliseconds(since)), .integer(Int64(max(1, bucketSeconds)) * 1000),
+            .integer(SQLiteTable.milliseconds(since) / 60_000 * 60_000), .integer(Int64(max(60, bucketSeconds)) * 1000),
         ])
-        return rows.compactMap { row in
-            guard let start = row[0].int, let status = row[1].string.flatMap(MessageStatus.init(rawValue:)) else { return nil }
-            return FinishedCount(bucketStartMilliseconds: start, status: status, count: Int(row[2].int ?? 0))
+        return rows.flatMap { row -> [FinishedCount] in
+            guard let start = row[0].int else { return [] }
+            return FinishedCount.pair(bucketStartMilliseconds: start, completed: Int(row[1].int ?? 0), failed: Int(row[2].int ?? 0))
         }
     }
 
@@ -151,12 +151,17 @@ struct SQLiteRecords: Sendable {
 
     func heartbeat(_ worker: WorkerRecord) async throws {
         try await table.prepare()
-        try await table.connection.query(SQLiteRecordSchema.heartbeat, [
+        let heartbeat: [SQLiteValue] = [
             .text(worker.id), .text(worker.host), .integer(Int64(worker.pid)), .text(worker.receivers.joined(separator: ",")),
             .integer(SQLiteTable.milliseconds(worker.startedAt)), .integer(SQLiteTable.milliseconds(worker.heartbeatAt)),
             worker.stoppedAt.map { .integer(SQLiteTable.milliseconds($0)) } ?? .null,
             .integer(Int64(worker.inHand)), .integer(Int64(worker.handled)), .integer(Int64(worker.failed)),
-        ])
+        ]
+        let throughput: [SQLiteValue] = [.text(worker.id), .integer(SQLiteTable.milliseconds(worker.heartbeatAt)), .integer(Int64(worker.handled)), .integer(Int64(worker.failed))]
+        try await table.connection.transaction { connection in
+            try connection.query(SQLiteRecordSchema.countThroughput, throughput)
+            try connection.query(SQLiteRecordSchema.heartbeat, heartbeat)
+        }
     }
 
     func workers() async throws -> [WorkerRecord] {
@@ -172,6 +177,7 @@ struct SQLiteRecords: Sendable {
     func forgetWorkers(before date: Date) async throws {
         try await table.prepare()
         try await table.connection.query(SQLiteRecordSchema.forgetWorkers, [.integer(SQLiteTable.milliseconds(date))])
+        try await table.connection.query(SQLiteRecordSchema.forgetThroughput, [.integer(SQLiteTable.milliseconds(table.now().addingTimeInterval(-Double(FinishedCount.keptDays) * 86_400)))])
     }
 
     // MARK: Paused queues

@@ -36,8 +36,8 @@ struct TestProject {
         try await run(arguments)
     }
 
-    func run(_ arguments: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
-        try await AppProcess.run(arguments, directory: directory.path, environment: environment, runAs: runAs)
+    func run(_ arguments: [String], input: String? = nil) async throws -> (status: Int32, stdout: String, stderr: String) {
+        try await AppProcess.run(arguments, directory: directory.path, environment: environment, runAs: runAs, input: input)
     }
 
     func start(_ arguments: String...) throws -> AppProcess {

@@ -23,11 +23,19 @@ struct AccessTests {
     ]
     static let pages = ["/", "/queues", "/messages", "/messages/x", "/schedules", "/workers"]
 
-    @Test("only /healthz answers without credentials: the API says 401 with a Basic challenge, pages redirect to the login form")
+    @Test("only /healthz, the login form and its assets answer without credentials: the API says 401 with a Basic challenge, pages redirect to the login form")
     func credentialsRequired() async throws {
         let fixture = try await DashboardFixture()
         try await fixture.application.test(.router) { client in
             try await client.execute(uri: "/healthz", method: .get) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/login", method: .get) { #expect($0.status == .ok && $0.text.contains("<form method=\"post\"")) }
+            for (asset, type, marker) in [("/assets/dashboard.css", "text/css", "prefers-color-scheme"), ("/assets/dashboard.js", "text/javascript", "X-CSRF-Token")] {
+                try await client.execute(uri: asset, method: .get) { response in
+                    #expect(response.status == .ok, "\(asset)")
+                    #expect(response.headers[.contentType]?.hasPrefix(type) == true, "\(asset)")
+                    #expect(response.text.contains(marker), "\(asset)")
+                }
+            }
             for route in Self.viewerRoutes {
                 try await client.execute(uri: route, method: .get) { response in
                     #expect(response.status == .unauthorized, "\(route)")
@@ -91,17 +99,45 @@ struct AccessTests {
         await fixture.close()
     }
 
-    @Test("failed logins are throttled per user: after 3 failures even the right password is 429 with Retry-After")
+    @Test("failed logins are throttled per user and address: after 3 failures even the right password is 403 with Retry-After there, not elsewhere")
     func throttle() async throws {
         let fixture = try await DashboardFixture()
         try await fixture.application.test(.router) { client in
             let wrong = DashboardFixture.basic((DashboardFixture.viewer.0, "guess"))
             for _ in 0..<3 { try await client.execute(uri: "/api/queues", method: .get, headers: wrong) { #expect($0.status == .unauthorized) } }
             try await client.execute(uri: "/api/queues", method: .get, headers: viewer) { response in
-                #expect(response.status == .tooManyRequests)
+                #expect(response.status == .forbidden)
                 #expect(Int(response.headers[.retryAfter] ?? "") ?? 0 > 0)
+                #expect((response.object["error"] as? String ?? "").hasPrefix("too many failed logins for this user from this address; try again in "))
             }
             try await client.execute(uri: "/api/queues", method: .get, headers: admin) { #expect($0.status == .ok) }
+        }
+        // Whoever guesses from one address does not lock the user out from another.
+        let (name, password) = DashboardFixture.viewer
+        for _ in 0..<3 { #expect(try await fixture.access.verifyPassword(name: name, password: "guess", client: "192.0.2.7") == .failure(.invalid)) }
+        guard case .failure(.throttled) = try await fixture.access.verifyPassword(name: name, password: password, client: "192.0.2.7") else {
+            Issue.record("the guessing address is not throttled")
+            return
+        }
+        #expect(try await fixture.access.verifyPassword(name: name, password: password, client: "192.0.2.1").map(\.name) == .success(name))
+        await fixture.close()
+    }
+
+    @Test("a method a path does not serve is 405 with Allow; HEAD answers where GET does")
+    func methodNotAllowed() async throws {
+        let fixture = try await DashboardFixture()
+        try await fixture.application.test(.router) { client in
+            try await client.execute(uri: "/api/messages", method: .put, headers: admin) { response in
+                #expect(response.status == .methodNotAllowed)
+                #expect(Set((response.headers[.allow] ?? "").split(separator: ", ").map(String.init)) == ["GET", "HEAD", "POST", "DELETE"])
+                #expect(response.object["error"] as? String == "/api/messages does not answer PUT; it answers POST, GET, DELETE, HEAD")
+            }
+            try await client.execute(uri: "/api/queues/async/pause", method: .get, headers: admin) { response in
+                #expect(response.status == .methodNotAllowed)
+                #expect(response.headers[.allow] == "POST")
+            }
+            try await client.execute(uri: "/healthz", method: .head) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/nowhere", method: .get, headers: admin) { #expect($0.status == .notFound) }
         }
         await fixture.close()
     }

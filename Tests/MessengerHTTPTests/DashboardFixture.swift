@@ -17,7 +17,7 @@ struct DashboardFixture {
     let directory: URL
     let kernel: MessengerKernel
     let access: OperatorAccess
-    let application: Application<RouterResponder<BasicRequestContext>>
+    let application: Application<RouterResponder<DashboardRequestContext>>
 
     static let admin = ("ada", "admin-password")
     static let viewer = ("vic", "viewer-password")
@@ -28,7 +28,8 @@ struct DashboardFixture {
         }
     }
 
-    init(options: DashboardOptions = DashboardOptions()) async throws {
+    /// `probeRoute`: the transport probes are routed to; nil handles them at once (sync).
+    init(options: DashboardOptions = DashboardOptions(), probeRoute: String? = "async") async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("dashboard-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory.appendingPathComponent("config"), withIntermediateDirectories: true)
         try """
@@ -43,7 +44,7 @@ struct DashboardFixture {
                   dsn: 'sqlite://var/messenger.sqlite'
                   options: { queue_name: failed }
               routing:
-                Messenger.Probe: async
+                \(probeRoute.map { "Messenger.Probe: \($0)" } ?? "{}")
             """.write(to: directory.appendingPathComponent("config/messenger.yaml"), atomically: true, encoding: .utf8)
         var registry = MessageRegistry()
         registry.register(ProbeHandler())
@@ -59,7 +60,7 @@ struct DashboardFixture {
         access = OperatorAccess(store: kernel.credentialStore!, loginAttempts: 3)
         try await access.saveUser(Self.admin.0, password: Self.admin.1, role: .admin)
         try await access.saveUser(Self.viewer.0, password: Self.viewer.1, role: .viewer)
-        let router = Router()
+        let router = Router(context: DashboardRequestContext.self, options: .autoGenerateHeadEndpoints)
         try MessengerDashboard(kernel: kernel, access: access, options: options, logger: logger).addRoutes(to: router)
         application = Application(router: router)
     }

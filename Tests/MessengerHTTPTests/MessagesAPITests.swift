@@ -48,6 +48,23 @@ struct MessagesAPITests {
         await fixture.close()
     }
 
+    @Test("a sync route handles at once: 200 completed, or 200 failed with the handler's error (not a server error)")
+    func syncDispatch() async throws {
+        let fixture = try await DashboardFixture(probeRoute: nil)
+        try await fixture.application.test(.router) { client in
+            let handled = try await dispatch(client, #"{"type": "Messenger.Probe", "payload": {"label": "now"}}"#)
+            #expect(handled.status == .ok)
+            #expect(handled.object["status"] as? String == "completed")
+            let failed = try await dispatch(client, #"{"type": "Messenger.Probe", "payload": {"label": "broken", "failAttempts": 1}}"#)
+            #expect(failed.status == .ok)
+            #expect(failed.object["status"] as? String == "failed")
+            let error = try #require(failed.object["error"] as? [String: Any])
+            #expect(error["type"] as? String == "MessengerConsole.ProbeFailure")
+            #expect((error["message"] as? String ?? "").contains("probe broken failed on purpose (attempt 1)"))
+        }
+        await fixture.close()
+    }
+
     @Test("a duplicate of a pending message is 409 already_queued with the pending message's id")
     func duplicate() async throws {
         let fixture = try await DashboardFixture()
@@ -122,8 +139,16 @@ struct MessagesAPITests {
             #expect(Set(seen) == ids)
             let search = try await client.execute(uri: "/api/messages?q=odd-", method: .get, headers: viewer)
             #expect((search.object["messages"] as? [Any])?.count == 3)
-            for bad in ["status=lost", "limit=0", "limit=abc", "cursor=zzz"] {
+            for bad in ["status=lost", "limit=0", "limit=abc", "limit=", "cursor=zzz"] {
                 try await client.execute(uri: "/api/messages?\(bad)", method: .get, headers: viewer) { #expect($0.status == .badRequest, "\(bad)") }
+            }
+            // An empty value is no filter (as a form sends it); a cursor whose id starts with a combining mark still parses.
+            for fine in ["status=&type=&queue=&q=&cursor=", "cursor=-223%3A%F0%9F%8F%BB%0D"] {
+                try await client.execute(uri: "/api/messages?\(fine)", method: .get, headers: viewer) { #expect($0.status == .ok, "\(fine)") }
+            }
+            try await client.execute(uri: "/api/messages?status=failed&all=null", method: .delete, headers: admin) { response in
+                #expect(response.status == .badRequest)
+                #expect(response.object["error"] as? String == "all must be true or false, got \"null\"")
             }
         }
         await fixture.close()

@@ -46,7 +46,9 @@ struct OperationsAPITests {
                 #expect(buckets.reduce(0) { $0 + ($1["completed"] as? Int ?? 0) } == 1)
                 #expect((response.object["run_seconds"] as? [String: Any])?["samples"] as? Int == 1)
             }
-            try await client.execute(uri: "/api/stats/throughput?window=5", method: .get, headers: admin) { #expect($0.status == .badRequest) }
+            for bad in ["window=5", "window=", "bucket=x", "window=604800&bucket=10"] {
+                try await client.execute(uri: "/api/stats/throughput?\(bad)", method: .get, headers: admin) { #expect($0.status == .badRequest, "\(bad)") }
+            }
             try await client.execute(uri: "/api/openapi.yaml", method: .get, headers: admin) { response in
                 #expect(response.text.hasPrefix("openapi: 3.1.0"))
             }

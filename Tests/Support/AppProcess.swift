@@ -18,15 +18,18 @@ public final class AppProcess: Sendable {
     private let exit = OutputBuffer()
 
     /// Starts `app ARGUMENTS` in `directory` with extra environment variables; as another user when
-    /// `runAs` says so (through setpriv, for a test run by root that needs file permissions to bind).
-    public init(_ arguments: [String], directory: String, environment: [String: String] = [:], runAs user: (uid: Int, gid: Int)? = nil) throws {
+    /// `runAs` says so (through setpriv, for a test run by root that needs file permissions to bind);
+    /// `input`, if any, is its standard input (closed after it). `executable` runs another program
+    /// the same way (a test tool).
+    public init(_ arguments: [String], directory: String, environment: [String: String] = [:], runAs user: (uid: Int, gid: Int)? = nil,
+                input: String? = nil, executable: String = AppProcess.binary) throws {
         self.arguments = arguments
         let process = Process()
         if let user {
             process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-            process.arguments = ["--reuid=\(user.uid)", "--regid=\(user.gid)", "--clear-groups", Self.binary] + arguments
+            process.arguments = ["--reuid=\(user.uid)", "--regid=\(user.gid)", "--clear-groups", executable] + arguments
         } else {
-            process.executableURL = URL(fileURLWithPath: Self.binary)
+            process.executableURL = URL(fileURLWithPath: executable)
             process.arguments = arguments
         }
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
@@ -34,7 +37,8 @@ public final class AppProcess: Sendable {
         let (out, err) = (Pipe(), Pipe())
         process.standardOutput = out
         process.standardError = err
-        process.standardInput = FileHandle.nullDevice
+        let stdin = input.map { _ in Pipe() }
+        process.standardInput = stdin ?? FileHandle.nullDevice
         let readers = [PipeReader(out, into: standardOutput), PipeReader(err, into: standardError)]
         let exit = self.exit
         process.terminationHandler = { finished in
@@ -44,6 +48,10 @@ public final class AppProcess: Sendable {
         }
         try process.run()
         self.process = process
+        if let stdin, let input {
+            try stdin.fileHandleForWriting.write(contentsOf: Data(input.utf8))
+            try stdin.fileHandleForWriting.close()
+        }
     }
 
     public var pid: Int32 { process.processIdentifier }
@@ -70,10 +78,11 @@ public final class AppProcess: Sendable {
         return all.split(separator: "\n").first { $0.contains(text) }.map(String.init) ?? ""
     }
 
-    /// Runs `app ARGUMENTS` to completion.
+    /// Runs `app ARGUMENTS` (or `executable`) to completion.
     public static func run(_ arguments: [String], directory: String, environment: [String: String] = [:], runAs user: (uid: Int, gid: Int)? = nil,
-                           timeout: Duration = .seconds(120)) async throws -> (status: Int32, stdout: String, stderr: String) {
-        let app = try AppProcess(arguments, directory: directory, environment: environment, runAs: user)
+                           input: String? = nil, timeout: Duration = .seconds(120), executable: String = AppProcess.binary)
+        async throws -> (status: Int32, stdout: String, stderr: String) {
+        let app = try AppProcess(arguments, directory: directory, environment: environment, runAs: user, input: input, executable: executable)
         let status = try await app.waitForExit(timeout: timeout)
         return (status, app.standardOutput.text, app.standardError.text)
     }

@@ -42,8 +42,10 @@ public struct MessageRecordCursor: Sendable, Comparable, CustomStringConvertible
 
     /// Reads the `"<milliseconds>:<id>"` form that `description` prints; nil when malformed.
     public init?(_ text: String) {
-        guard let colon = text.firstIndex(of: ":"), let milliseconds = Int64(text[..<colon]) else { return nil }
-        let id = String(text[text.index(after: colon)...])
+        // By scalar, not by character: a combining mark after the colon would hide it in one grapheme.
+        let scalars = text.unicodeScalars
+        guard let colon = scalars.firstIndex(of: ":"), let milliseconds = Int64(String(scalars[..<colon])) else { return nil }
+        let id = String(scalars[scalars.index(after: colon)...])
         guard !id.isEmpty else { return nil }
         self.init(createdAtMilliseconds: milliseconds, id: id)
     }

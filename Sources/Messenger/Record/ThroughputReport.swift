@@ -71,8 +71,19 @@ public struct ThroughputReport: Sendable, Codable, Equatable {
     }
 }
 
-/// How many messages finished with a status in one bucket of time (`MessageRecordStore.finishedCounts`).
+/// How many attempts finished with a status (completed, failed) in one bucket of time
+/// (`MessageRecordStore.finishedCounts`), as the workers count them in their heartbeats.
 public struct FinishedCount: Sendable, Equatable {
+    /// How long the per-minute counts are kept (the longest window asked for is a week).
+    public static let keptDays = 8
+
+    /// The counts of a bucket, without the zero ones.
+    public static func pair(bucketStartMilliseconds start: Int64, completed: Int, failed: Int) -> [FinishedCount] {
+        [(MessageStatus.completed, completed), (.failed, failed)].compactMap { status, count in
+            count > 0 ? FinishedCount(bucketStartMilliseconds: start, status: status, count: count) : nil
+        }
+    }
+
     public var bucketStartMilliseconds: Int64
     public var status: MessageStatus
     public var count: Int

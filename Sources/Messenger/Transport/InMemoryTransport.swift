@@ -23,6 +23,8 @@ public final class InMemoryTransport: ListableReceiver, MessageCountingTransport
         var rejected: [Envelope] = []
         var records: [String: MessageRecord] = [:]
         var workers: [String: WorkerRecord] = [:]
+        /// Attempts finished per minute (epoch ms of its start), from the workers' heartbeats.
+        var throughput: [Int64: (completed: Int, failed: Int)] = [:]
         var paused = false
         var credentials: [String: OperatorCredential] = [:]
     }
@@ -308,15 +310,15 @@ public final class InMemoryTransport: ListableReceiver, MessageCountingTransport
     }
 
     public func finishedCounts(since: Date, bucketSeconds: Int) async throws -> [FinishedCount] {
-        let width = Int64(max(1, bucketSeconds)) * 1000
+        let width = Int64(max(60, bucketSeconds)) * 1000
+        let first = since.epochMilliseconds / 60_000 * 60_000
         return state.withLock { state in
-            var counts: [String: FinishedCount] = [:]
-            for record in state.records.values where record.createdAt >= since && (record.status == .completed || record.status == .failed) {
-                guard let finished = record.finishedAt, finished >= since else { continue }
-                let start = finished.epochMilliseconds / width * width
-                counts["\(start)/\(record.status)", default: FinishedCount(bucketStartMilliseconds: start, status: record.status, count: 0)].count += 1
+            var buckets: [Int64: (completed: Int, failed: Int)] = [:]
+            for (minute, counts) in state.throughput where minute >= first {
+                buckets[minute / width * width, default: (0, 0)].completed += counts.completed
+                buckets[minute / width * width, default: (0, 0)].failed += counts.failed
             }
-            return Array(counts.values)
+            return buckets.flatMap { FinishedCount.pair(bucketStartMilliseconds: $0.key, completed: $0.value.completed, failed: $0.value.failed) }
         }
     }
 
@@ -358,14 +360,30 @@ public final class InMemoryTransport: ListableReceiver, MessageCountingTransport
         }
     }
 
-    public func heartbeat(_ worker: WorkerRecord) async throws { state.withLock { $0.workers[worker.id] = worker } }
+    public func heartbeat(_ worker: WorkerRecord) async throws {
+        state.withLock { state in
+            let previous = state.workers[worker.id]
+            let failed = worker.failed - (previous?.failed ?? 0)
+            let completed = worker.handled - (previous?.handled ?? 0) - failed
+            if completed + failed > 0 {
+                let minute = worker.heartbeatAt.epochMilliseconds / 60_000 * 60_000
+                state.throughput[minute, default: (0, 0)].completed += completed
+                state.throughput[minute, default: (0, 0)].failed += failed
+            }
+            state.workers[worker.id] = worker
+        }
+    }
 
     public func workers() async throws -> [WorkerRecord] {
         state.withLock { $0.workers.values.sorted { $0.startedAt > $1.startedAt } }
     }
 
     public func forgetWorkers(before date: Date) async throws {
-        state.withLock { state in state.workers = state.workers.filter { ($0.value.stoppedAt ?? $0.value.heartbeatAt) >= date } }
+        state.withLock { state in
+            state.workers = state.workers.filter { ($0.value.stoppedAt ?? $0.value.heartbeatAt) >= date }
+            let oldest = now().addingTimeInterval(-Double(FinishedCount.keptDays) * 86_400).epochMilliseconds
+            state.throughput = state.throughput.filter { $0.key >= oldest }
+        }
     }
 
     public var queueName: String { name }

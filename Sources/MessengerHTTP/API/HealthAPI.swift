@@ -40,11 +40,11 @@ struct HealthAPI: Sendable {
             gauge("messenger_queue_oldest_waiting_seconds", "Age of the oldest stored message", labels).set(queue.oldestWaitingSeconds ?? 0)
             gauge("messenger_queue_paused", "1 when the queue is paused", labels).set(queue.paused ? 1.0 : 0.0)
         }
-        let workers = try await monitor.workerRecords()
+        let workers = try await monitor.workerRecords(shared: true)
         gauge("messenger_workers_live", "Workers with a recent heartbeat").set(Double(workers.filter { $0.state() == "running" }.count))
         gauge("messenger_worker_handled_messages", "Messages handled by the recorded workers since they started").set(Double(workers.reduce(0) { $0 + $1.handled }))
         gauge("messenger_worker_failed_messages", "Messages that failed in the recorded workers since they started").set(Double(workers.reduce(0) { $0 + $1.failed }))
-        let day = try await monitor.throughput.report(window: 86_400, bucket: 3600)
+        let day = try await monitor.throughput(window: 86_400, bucket: 3600)
         gauge("messenger_messages_completed_last_day", "Messages completed over the last 24 hours (status records)").set(Double(day.completed))
         gauge("messenger_messages_failed_last_day", "Messages failed over the last 24 hours (status records)").set(Double(day.failed))
         return Responses.text(registry.emitToString(), contentType: "text/plain; version=0.0.4; charset=utf-8")

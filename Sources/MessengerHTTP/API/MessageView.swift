@@ -73,6 +73,20 @@ struct MessageFilter: Codable {
 
     var isEmpty: Bool { status == nil && type == nil && queue == nil && q == nil && ids == nil }
 
+    enum CodingKeys: String, CodingKey { case status, type, queue, q, ids, all }
+
+    init(status: String? = nil, type: String? = nil, queue: String? = nil, q: String? = nil, ids: [String]? = nil, all: Bool? = nil) {
+        (self.status, self.type, self.queue, self.q, self.ids, self.all) = (status, type, queue, q, ids, all)
+    }
+
+    /// An empty string is no filter, as in a query string; an empty `ids` list matches nothing.
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        func text(_ key: CodingKeys) throws -> String? { try container.decodeIfPresent(String.self, forKey: key).flatMap { $0.isEmpty ? nil : $0 } }
+        self.init(status: try text(.status), type: try text(.type), queue: try text(.queue), q: try text(.q),
+                  ids: try container.decodeIfPresent([String].self, forKey: .ids), all: try container.decodeIfPresent(Bool.self, forKey: .all))
+    }
+
     /// The filter as a bulk action's target: itself, or every message when it filters nothing.
     var bulkTarget: MessageFilter { isEmpty ? MessageFilter(all: true) : self }
 

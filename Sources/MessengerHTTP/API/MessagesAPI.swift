@@ -25,10 +25,19 @@ struct MessagesAPI: Sendable {
         let id: String
         let status: String
         let statusUrl: String
+        /// Why a message handled at once (sync route) failed.
+        var error: MessageView.Failure?
     }
 
-    /// `POST /api/messages`: 202 stored (200 when handled at once by a sync route), 409 a duplicate,
-    /// 422 an unknown type or a payload that does not decode.
+    /// What a sync route's handler failure says: the message was taken and handled, and failed.
+    static func failure(_ failed: HandlerFailedError) -> MessageView.Failure {
+        let details = FailureClassification.details(of: failed, transportName: "sync")
+        return MessageView.Failure(type: details.errorType, message: details.message, handler: details.location)
+    }
+
+    /// `POST /api/messages`: 202 stored (200 when handled at once by a sync route, with status failed
+    /// and the error when its handler failed), 409 a duplicate, 422 an unknown type or a payload that
+    /// does not decode.
     func dispatch(_ request: inout Request) async throws -> Response {
         let body = try await request.decodeJSON(DispatchBody.self)
         if let delay = body.delayMs, delay < 0 || delay > 366 * 86_400_000 {
@@ -47,7 +56,14 @@ struct MessagesAPI: Sendable {
         var stamps: [any Stamp] = []
         if let delay = body.delayMs, delay > 0 { stamps.append(DelayStamp(milliseconds: delay)) }
         if let deduplicate = body.deduplicate { stamps.append(DeduplicateStamp(deduplicate.key, whileHandling: deduplicate.whileRunning ?? false)) }
-        let envelope = try await kernel.bus.dispatch(Envelope(message, stamps: stamps))
+        let envelope: Envelope
+        do {
+            envelope = try await kernel.bus.dispatch(Envelope(message, stamps: stamps))
+        } catch let failed as HandlerFailedError {
+            let id = failed.envelope.messageId ?? ""
+            return try Responses.json(Accepted(id: id, status: MessageStatus.failed.rawValue, statusUrl: MessageView.statusURL(id, basePath: options.basePath),
+                                               error: Self.failure(failed)))
+        }
         if let duplicate = envelope.last(DeduplicatedStamp.self) {
             let id = duplicate.existingId ?? duplicate.existingMessageId ?? ""
             let status = duplicate.existingStatus == .running ? "already_running" : "already_queued"
@@ -142,12 +158,7 @@ struct MessagesAPI: Sendable {
     /// The query of a listing's parameters (400 naming a bad one).
     static func query(from request: Request) throws -> (MessageRecordQuery, MessageFilter) {
         let filter = MessageFilter(status: request.query("status"), type: request.query("type"), queue: request.query("queue"), q: request.query("q"))
-        var limit = 50
-        if let text = request.query("limit") {
-            guard let value = Int(text), (1...1000).contains(value) else { throw HTTPProblem(.badRequest, "limit must be a whole number from 1 to 1000, got \"\(text)\"") }
-            limit = value
-        }
-        var query = try filter.query(limit: limit)
+        var query = try filter.query(limit: try request.integer("limit", in: 1...1000) ?? 50)
         if let text = request.query("cursor") {
             guard let cursor = MessageRecordCursor(text) else { throw HTTPProblem(.badRequest, "cursor \"\(text)\" is not one this API returned") }
             query.after = cursor
@@ -222,7 +233,7 @@ struct MessagesAPI: Sendable {
         let (_, parsed) = try Self.query(from: request)
         var filter = parsed
         filter.ids = request.query("ids").map { $0.split(separator: ",").map(String.init) }
-        filter.all = request.query("all") == "true"
+        filter.all = try request.flag("all") ?? false
         let records = try await targets(filter)
         var answer = BulkAnswer(matched: records.count)
         for record in records {

@@ -29,8 +29,9 @@ struct OperationsAPI: Sendable {
         let error: String?
     }
 
-    func queueViews() async throws -> [QueueView] {
-        try await kernel.transportOverviews().map { row in
+    /// The queues' counts (`shared`: at most a second old, as the pages show them).
+    func queueViews(shared: Bool) async throws -> [QueueView] {
+        try await monitor.transportOverviews(shared: shared).map { row in
             QueueView(transport: row.transport, queue: row.queue,
                       counts: row.statistics.map { QueueView.Counts(total: $0.total, ready: $0.ready, delayed: $0.delayed, inFlight: $0.inFlight) },
                       estimated: row.statistics?.estimated ?? false, oldestWaitingSeconds: row.statistics?.oldestAgeSeconds, paused: row.paused,
@@ -38,7 +39,7 @@ struct OperationsAPI: Sendable {
         }
     }
 
-    func queues() async throws -> Response { try Responses.json(["queues": try await queueViews()]) }
+    func queues() async throws -> Response { try Responses.json(["queues": try await queueViews(shared: false)]) }
 
     struct PauseAnswer: Encodable {
         let queue: String
@@ -52,6 +53,7 @@ struct OperationsAPI: Sendable {
         for control in found.controls {
             if paused { try await control.pause(queue: found.queue) } else { try await control.resume(queue: found.queue) }
         }
+        monitor.queues.invalidate("all")
         kernel.logger.notice("Queue \(paused ? "paused" : "resumed") from the HTTP API", metadata: ["queue": "\(found.queue)"])
         return try Responses.json(PauseAnswer(queue: found.queue, paused: paused))
     }
@@ -85,6 +87,7 @@ struct OperationsAPI: Sendable {
         let id: String?
         let status: String
         let statusUrl: String?
+        var error: MessageView.Failure?
     }
 
     /// `POST /api/schedules/{schedule}/{task}/run`: dispatched now, outside its schedule.
@@ -94,6 +97,9 @@ struct OperationsAPI: Sendable {
             run = try await kernel.runRecurringMessage("\(schedule)/\(task)")
         } catch let error as MessengerError where error.code == .unknownMessageType {
             throw HTTPProblem(.notFound, error.message)
+        } catch let failed as HandlerFailedError {
+            return try Responses.json(RunAnswer(schedule: schedule, name: task, id: failed.envelope.messageId, status: MessageStatus.failed.rawValue,
+                                                statusUrl: nil, error: MessagesAPI.failure(failed)))
         }
         let stored = !run.envelope.all(SentStamp.self).isEmpty
         let id = run.envelope.messageId
@@ -103,25 +109,20 @@ struct OperationsAPI: Sendable {
         ), status: stored ? .accepted : .ok)
     }
 
-    func workers() async throws -> Response { try Responses.json(["workers": try await monitor.workers()]) }
+    func workers() async throws -> Response { try Responses.json(["workers": try await monitor.workers(shared: false)]) }
 
     /// `GET /api/stats/throughput?window=3600&bucket=60`.
     func throughput(_ request: Request) async throws -> Response {
         let (window, bucket) = try Self.window(request)
-        return try Responses.json(try await monitor.throughput.report(window: window, bucket: bucket))
+        return try Responses.json(try await monitor.throughput(window: window, bucket: bucket))
     }
 
     static func window(_ request: Request) throws -> (Int, Int) {
-        func number(_ name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
-            guard let text = request.query(name) else { return value }
-            guard let parsed = Int(text), range.contains(parsed) else {
-                throw HTTPProblem(.badRequest, "\(name) must be a whole number of seconds from \(range.lowerBound) to \(range.upperBound), got \"\(text)\"")
-            }
-            return parsed
-        }
-        let window = try number("window", default: 3600, range: 60...(7 * 86_400))
-        let bucket = try number("bucket", default: 60, range: 10...86_400)
-        guard window / bucket <= 2000 else { throw HTTPProblem(.badRequest, "window / bucket must be at most 2000 buckets") }
+        let window = try request.integer("window", in: 60...(7 * 86_400), unit: " of seconds") ?? 3600
+        let bucket = try request.integer("bucket", in: 60...86_400, unit: " of seconds") ?? 60
+        // The workers count per minute.
+        guard bucket % 60 == 0 else { throw HTTPProblem(.badRequest, "bucket must be a whole number of minutes in seconds (60, 120, …), got \(bucket)") }
+        guard window / bucket <= 2000 else { throw HTTPProblem(.badRequest, "window / bucket must be at most 2000 buckets, got \(window / bucket)") }
         return (window, bucket)
     }
 

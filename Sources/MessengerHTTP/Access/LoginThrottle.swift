@@ -1,10 +1,19 @@
 import Foundation
 import Synchronization
 
-/// Slows password guessing: after `limit` failed logins for a user name within `window`, further
-/// attempts for it are refused (429) until the oldest failure leaves the window. Kept per process.
+/// Slows password guessing: after `limit` failed logins for a user name from one client address
+/// within `window`, further attempts for that pair are refused (403 with `Retry-After`) until the oldest failure leaves
+/// the window. Keyed by the pair, so that whoever guesses cannot lock the user out from elsewhere
+/// (behind a reverse proxy every client has the proxy's address: the key is then the name alone).
+/// Kept per process.
 final class LoginThrottle: Sendable {
-    private let failures = Mutex<[String: [Date]]>([:])
+    /// Who tries to log in, and from where.
+    struct Attempt: Hashable {
+        let name: String
+        let client: String?
+    }
+
+    private let failures = Mutex<[Attempt: [Date]]>([:])
     let limit: Int
     let window: TimeInterval
 
@@ -13,22 +22,22 @@ final class LoginThrottle: Sendable {
         self.window = window
     }
 
-    /// Seconds to wait before the next attempt for `name`, or nil when it may try now.
-    func retryAfter(_ name: String, now: Date = Date()) -> Int? {
+    /// Seconds to wait before the next attempt, or nil when it may be made now.
+    func retryAfter(_ attempt: Attempt, now: Date = Date()) -> Int? {
         failures.withLock { failures in
-            let recent = (failures[name] ?? []).filter { now.timeIntervalSince($0) < window }
-            failures[name] = recent.isEmpty ? nil : recent
+            let recent = (failures[attempt] ?? []).filter { now.timeIntervalSince($0) < window }
+            failures[attempt] = recent.isEmpty ? nil : recent
             guard recent.count >= limit, let oldest = recent.first else { return nil }
             return max(1, Int((window - now.timeIntervalSince(oldest)).rounded(.up)))
         }
     }
 
-    func failed(_ name: String, now: Date = Date()) {
+    func failed(_ attempt: Attempt, now: Date = Date()) {
         failures.withLock { failures in
-            failures[name, default: []].append(now)
+            failures[attempt, default: []].append(now)
             if failures.count > 10_000 { failures = failures.filter { now.timeIntervalSince($0.value.last ?? now) < window } }
         }
     }
 
-    func succeeded(_ name: String) { failures.withLock { $0[name] = nil } }
+    func succeeded(_ attempt: Attempt) { failures.withLock { $0[attempt] = nil } }
 }

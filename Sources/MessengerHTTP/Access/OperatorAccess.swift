@@ -16,6 +16,10 @@ public final class OperatorAccess: Sendable {
     /// polling with Basic does not pay bcrypt at every request; kept `verifiedFor` seconds.
     private let verified = Mutex<[String: (Operator, Date)]>([:])
     static let verifiedFor: TimeInterval = 60
+    /// API tokens looked up lately (digest → operator), so that a client polling at a high rate costs
+    /// no database query per request; a token deleted from the database stops working within this.
+    private let tokens = Mutex<[String: (Operator, Date)]>([:])
+    static let tokensVerifiedFor: TimeInterval = 10
     static let bcryptCost: UInt8 = 12
 
     public init(store: any OperatorCredentialStore, sessionLifetime: TimeInterval = 12 * 3600, loginAttempts: Int = 5, loginWindow: TimeInterval = 900, logger: Logger? = nil) {
@@ -44,18 +48,20 @@ public final class OperatorAccess: Sendable {
         case throttled(retryAfter: Int)
     }
 
-    /// Checks a user's password (throttled per user name).
-    public func verifyPassword(name: String, password: String) async throws -> Result<Operator, LoginRefusal> {
-        if let wait = throttle.retryAfter(name) { return .failure(.throttled(retryAfter: wait)) }
+    /// Checks a user's password, throttled per user name and client address (`client`, nil when
+    /// unknown): failures from one address do not lock the user out of the others.
+    public func verifyPassword(name: String, password: String, client: String? = nil) async throws -> Result<Operator, LoginRefusal> {
+        let attempt = LoginThrottle.Attempt(name: name, client: client)
+        if let wait = throttle.retryAfter(attempt) { return .failure(.throttled(retryAfter: wait)) }
         let cacheKey = SecretDigest.digest(name + "\u{0}" + password)
         let now = Date()
         if let (known, at) = verified.withLock({ $0[cacheKey] }), now.timeIntervalSince(at) < Self.verifiedFor { return .success(known) }
         guard let user = try await store.credential(kind: .user, key: name), let role = OperatorRole(rawValue: user.role),
               Bcrypt.verify(password, hash: user.secret) else {
-            throttle.failed(name)
+            throttle.failed(attempt)
             return .failure(.invalid)
         }
-        throttle.succeeded(name)
+        throttle.succeeded(attempt)
         let found = Operator(name: name, role: role, proof: .password)
         verified.withLock { verified in
             if verified.count > 1000 { verified = [:] }
@@ -66,9 +72,17 @@ public final class OperatorAccess: Sendable {
 
     /// The operator behind a bearer token, if it is one.
     public func verifyToken(_ token: String) async throws -> Operator? {
-        guard let credential = try await store.credential(kind: .token, key: SecretDigest.digest(token)),
+        let digest = SecretDigest.digest(token)
+        let now = Date()
+        if let (known, at) = tokens.withLock({ $0[digest] }), now.timeIntervalSince(at) < Self.tokensVerifiedFor { return known }
+        guard let credential = try await store.credential(kind: .token, key: digest),
               let role = OperatorRole(rawValue: credential.role) else { return nil }
-        return Operator(name: credential.name, role: role, proof: .token)
+        let found = Operator(name: credential.name, role: role, proof: .token)
+        tokens.withLock { tokens in
+            if tokens.count > 1000 { tokens = [:] }
+            tokens[digest] = (found, now)
+        }
+        return found
     }
 
     /// Opens a browser session for a verified user: returns the cookie value and the operator

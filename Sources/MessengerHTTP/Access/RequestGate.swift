@@ -18,8 +18,9 @@ struct RequestGate: Sendable {
     static func isUnsafe(_ method: HTTPRequest.Method) -> Bool { ![.get, .head, .options].contains(method) }
 
     /// The operator behind the request's credentials; nil when it carries none. Wrong credentials are
-    /// a 401 (429 once a user name has failed too often).
-    func identify(_ request: Request) async throws -> Operator? {
+    /// a 401; a 403 with `Retry-After` once a user name has failed too often from the client's address
+    /// (as GitHub's API answers: the credentials are refused, not the client's rate of requests).
+    func identify(_ request: Request, client: String?) async throws -> Operator? {
         if let authorization = request.headers[.authorization] {
             let parts = authorization.split(separator: " ", maxSplits: 1).map(String.init)
             guard parts.count == 2 else { throw unauthorized(request, "the Authorization header is malformed") }
@@ -28,11 +29,11 @@ struct RequestGate: Sendable {
                 guard let decoded = Data(base64Encoded: parts[1]).map({ String(decoding: $0, as: UTF8.self) }), let colon = decoded.firstIndex(of: ":") else {
                     throw unauthorized(request, "the Basic credentials are malformed")
                 }
-                switch try await access.verifyPassword(name: String(decoded[..<colon]), password: String(decoded[decoded.index(after: colon)...])) {
+                switch try await access.verifyPassword(name: String(decoded[..<colon]), password: String(decoded[decoded.index(after: colon)...]), client: client) {
                 case .success(let user): return user
                 case .failure(.invalid): throw unauthorized(request, "invalid user name or password")
                 case .failure(.throttled(let wait)):
-                    throw HTTPProblem(.tooManyRequests, "too many failed logins for this user; try again in \(wait) s", headers: [.retryAfter: "\(wait)"])
+                    throw HTTPProblem(.forbidden, "too many failed logins for this user from this address; try again in \(wait) s", headers: [.retryAfter: "\(wait)"])
                 }
             case "bearer":
                 guard let user = try await access.verifyToken(parts[1]) else { throw unauthorized(request, "invalid or revoked API token") }
@@ -48,8 +49,8 @@ struct RequestGate: Sendable {
     }
 
     /// The operator allowed to make this request with `needed`; throws the refusal otherwise.
-    func authorize(_ request: Request, needed: OperatorRole) async throws -> Operator {
-        guard let user = try await identify(request) else { throw unauthorized(request, "credentials are required") }
+    func authorize(_ request: Request, needed: OperatorRole, client: String?) async throws -> Operator {
+        guard let user = try await identify(request, client: client) else { throw unauthorized(request, "credentials are required") }
         if Self.isUnsafe(request.method) {
             try checkSameSite(request)
             if user.proof == .session {

@@ -39,7 +39,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let options = DashboardOptions(basePath: basePath, secureCookies: secureCookies)
         let dashboard = try MessengerDashboard(kernel: kernel, access: OperatorAccess(store: store, logger: logger), options: options, logger: logger)
-        let router = Router()
+        let router = Router(context: DashboardRequestContext.self, options: .autoGenerateHeadEndpoints)
         dashboard.addRoutes(to: router)
         let (base, host, port) = (options.basePath, host, port)
         let app = Application(

@@ -13,6 +13,8 @@ struct DashboardPages: Sendable {
     let renderer: PageRenderer
     let gate: RequestGate
     let options: DashboardOptions
+    /// The overview's main part, shared by every viewer (at most a second old, as its figures).
+    let overviewContent = SharedFigures<String>(maxAge: 1, staleFor: 10)
 
     func render(_ template: String, title: String, _ context: [String: Any], user: Operator?, current: String? = nil,
                 status: HTTPResponse.Status = .ok) -> Response {
@@ -35,11 +37,11 @@ struct DashboardPages: Sendable {
         render("login", title: "Log in", ["next": safeNext(request.query("next"))], user: nil)
     }
 
-    func login(_ request: inout Request) async throws -> Response {
+    func login(_ request: inout Request, client: String?) async throws -> Response {
         try gate.checkSameSite(request)
         let form = try await request.form()
         let (name, password, next) = (form["name"] ?? "", form["password"] ?? "", safeNext(form["next"]))
-        switch try await gate.access.verifyPassword(name: name, password: password) {
+        switch try await gate.access.verifyPassword(name: name, password: password, client: client) {
         case .success(let user):
             let (cookie, _) = try await gate.access.openSession(for: user)
             let secure = request.headers[HTTPField.Name("X-Forwarded-Proto")!] == "https"
@@ -48,8 +50,8 @@ struct DashboardPages: Sendable {
         case .failure(.invalid):
             return render("login", title: "Log in", ["next": next, "name": name, "error": "Invalid user name or password."], user: nil, status: .unauthorized)
         case .failure(.throttled(let wait)):
-            return render("login", title: "Log in", ["next": next, "name": name, "error": "Too many failed logins for this user: try again in \(wait) s."],
-                          user: nil, status: .tooManyRequests)
+            return render("login", title: "Log in", ["next": next, "name": name, "error": "Too many failed logins for this user from this address: try again in \(wait) s."],
+                          user: nil, status: .forbidden)
         }
     }
 
@@ -68,7 +70,7 @@ struct DashboardPages: Sendable {
     // MARK: Pages
 
     func queueRows() async throws -> [[String: Any]] {
-        try await operations.queueViews().map { queue in
+        try await operations.queueViews(shared: true).map { queue in
             let name = OperationsAPI.segment(queue.queue ?? queue.transport)
             return [
                 "transport": queue.transport, "queue": queue.queue ?? "—", "total": Self.count(queue.counts?.total, queue.estimated),
@@ -82,22 +84,29 @@ struct DashboardPages: Sendable {
 
     static func count(_ value: Int?, _ estimated: Bool) -> String { value.map { (estimated ? "~" : "") + "\($0)" } ?? "—" }
 
+    /// The overview is the same for every viewer: its main part is rendered once a second for all
+    /// (the charts alone cost milliseconds), inside each viewer's layout.
     func overview(user: Operator) async throws -> Response {
-        let queues = try await operations.queueViews()
-        let hour = try await monitor.throughput.report(window: 3600, bucket: 60)
-        let day = try await monitor.throughput.report(window: 86_400, bucket: 3600)
-        let workers = try await monitor.workerRecords()
+        let content = try await overviewContent.value("overview") { [self] in try await overviewMain() }
+        return Responses.html(renderer.page(content: content, title: "Overview", user: user, options: options, current: "overview"))
+    }
+
+    private func overviewMain() async throws -> String {
+        let queues = try await operations.queueViews(shared: true)
+        let hour = try await monitor.throughput(window: 3600, bucket: 60)
+        let day = try await monitor.throughput(window: 86_400, bucket: 3600)
+        let workers = try await monitor.workerRecords(shared: true)
         func percentiles(_ value: ThroughputReport.Percentiles) -> [String: String] {
             ["p50": Display.duration(value.p50), "p95": Display.duration(value.p95)]
         }
         let context: [String: Any] = [
             "waiting": queues.reduce(0) { $0 + ($1.counts?.ready ?? 0) }, "running": queues.reduce(0) { $0 + ($1.counts?.inFlight ?? 0) },
             "liveWorkers": workers.filter { $0.state() == "running" }.count, "queues": try await queueRows(),
-            "hour": ["completed": hour.completed, "failed": hour.failed, "chart": BarChart(report: hour, label: "Messages finished per minute over the last hour").context],
-            "day": ["completed": day.completed, "failed": day.failed, "chart": BarChart(report: day, label: "Messages finished per hour over the last day").context],
+            "hour": ["completed": hour.completed, "failed": hour.failed, "chart": BarChart(report: hour, label: "Attempts finished per minute over the last hour").context],
+            "day": ["completed": day.completed, "failed": day.failed, "chart": BarChart(report: day, label: "Attempts finished per hour over the last day").context],
             "wait": percentiles(hour.waitSeconds), "run": percentiles(hour.runSeconds),
         ]
-        return render("overview", title: "Overview", context, user: user, current: "overview")
+        return renderer.content("overview", context: context, options: options)
     }
 
     func queues(user: Operator) async throws -> Response {
@@ -156,7 +165,9 @@ struct DashboardPages: Sendable {
             context["progress"] = ["percent": Int(((record.progress ?? 0) * 100).rounded()), "note": Self.opt(record.progressNote)]
         }
         if record.errorType != nil || record.errorMessage != nil {
-            context["error"] = ["type": record.errorType ?? "error", "message": record.errorMessage ?? "", "handler": Self.opt(record.errorHandler)]
+            // A message retried since keeps its last failure: shown as such, not as its state.
+            context["error"] = ["type": record.errorType ?? "error", "message": record.errorMessage ?? "", "handler": Self.opt(record.errorHandler),
+                                "heading": record.status == .failed ? "Error" : "Last failure (before a retry)"]
         }
         if let result = record.result { context["result"] = Self.pretty(result) }
         return render("message", title: "Message \(record.id.suffix(12))", context, user: user, current: "messages")
@@ -176,12 +187,10 @@ struct DashboardPages: Sendable {
 
     func schedules(user: Operator) async throws -> Response {
         let rows = try await operations.scheduleViews().map { view -> [String: Any] in
-            let zone = TimeZone(identifier: view.timeZone) ?? .gmt
-            let style = Date.ISO8601FormatStyle(dateTimeSeparator: .space, timeZone: zone)
-            return [
+            [
                 "schedule": view.schedule, "name": view.name, "trigger": view.trigger, "messageType": view.messageType, "message": view.message,
-                "nextRuns": view.nextRuns.map { $0.formatted(style) + (view.timeZone == "UTC" || view.timeZone == "GMT" ? "Z" : " \(view.timeZone)") },
-                "lastRun": view.lastRun.map { $0.formatted(style) } ?? "never", "enabled": view.enabled ? "yes" : "no", "runUrl": view.runUrl,
+                "nextRuns": view.nextRuns.map { Display.time($0, in: view.timeZone) },
+                "lastRun": view.lastRun.map { Display.time($0, in: view.timeZone) } ?? "never", "enabled": view.enabled ? "yes" : "no", "runUrl": view.runUrl,
             ]
         }
         return render("schedules", title: "Schedules", ["schedules": rows], user: user, current: "schedules")
@@ -189,7 +198,7 @@ struct DashboardPages: Sendable {
 
     func workers(user: Operator) async throws -> Response {
         let now = Date()
-        let rows = try await monitor.workers().map { view -> [String: Any] in
+        let rows = try await monitor.workers(shared: true).map { view -> [String: Any] in
             [
                 "host": view.worker.host, "pid": view.worker.pid, "receivers": view.worker.receivers.joined(separator: ", "), "state": view.state,
                 "handled": view.worker.handled, "failed": view.worker.failed, "started": Display.time(view.worker.startedAt),

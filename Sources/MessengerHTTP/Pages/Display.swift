@@ -9,6 +9,15 @@ enum Display {
             .year().month().day().time(includingFractionalSeconds: false)) + " UTC"
     }
 
+    /// `2026-11-29 02:21 Europe/Paris`: a schedule's time, in the schedule's zone (`UTC` for UTC).
+    static func time(_ date: Date, in zoneName: String) -> String {
+        let zone = TimeZone(identifier: zoneName) ?? .gmt
+        let local = date.formatted(Date.ISO8601FormatStyle(dateTimeSeparator: .space, timeZone: zone).year().month().day().time(includingFractionalSeconds: false))
+        // Date and time to the minute; the zone's name follows instead of its offset.
+        let clock = local.prefix(16)
+        return clock + " " + (zone.secondsFromGMT(for: date) == 0 && ["UTC", "GMT", "Etc/UTC"].contains(zoneName) ? "UTC" : zoneName)
+    }
+
     /// `4 s`, `3 min`, `2 h 5 min`, `3 d 4 h`.
     static func age(_ seconds: Double?) -> String {
         guard let seconds else { return "—" }

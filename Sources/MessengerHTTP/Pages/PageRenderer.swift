@@ -18,7 +18,16 @@ struct PageRenderer: Sendable {
 
     /// A page: `template` rendered with `context` (every value HTML-escaped), inside the layout.
     func page(_ template: String, title: String, context: [String: Any], user: Operator?, options: DashboardOptions, current: String? = nil) -> String {
-        let content = library.render(context.merging(["base": options.basePath]) { $1 }, withTemplate: template) ?? ""
+        page(content: content(template, context: context, options: options), title: title, user: user, options: options, current: current)
+    }
+
+    /// A page's main part alone (to share it between viewers).
+    func content(_ template: String, context: [String: Any], options: DashboardOptions) -> String {
+        library.render(context.merging(["base": options.basePath]) { $1 }, withTemplate: template) ?? ""
+    }
+
+    /// Rendered `content` inside the layout (navigation, the user, the CSRF token).
+    func page(content: String, title: String, user: Operator?, options: DashboardOptions, current: String? = nil) -> String {
         let nav = [("overview", "Overview", "/"), ("queues", "Queues", "/queues"), ("messages", "Messages", "/messages"),
                    ("schedules", "Schedules", "/schedules"), ("workers", "Workers", "/workers")].map { key, label, path -> [String: Any] in
             ["href": options.basePath + path, "label": label, "current": key == current]

@@ -6,14 +6,25 @@ import MessengerConsole
 /// records by id or filter (pages merged across databases), workers with what they run, throughput.
 final class MessengerMonitor: Sendable {
     let kernel: MessengerKernel
-    let throughput: ThroughputCache
+    /// Throughput over a window, served stale while it is recomputed (a day of records takes long).
+    let throughputFigures: SharedFigures<ThroughputReport>
+    /// Every transport's counts: computed at most once a second whatever the number of viewers (a
+    /// pause from this process is seen at once: it invalidates them).
+    let queues = SharedFigures<[TransportOverview]>(maxAge: 1, staleFor: 10)
+    /// The workers' records (their heartbeats come every 2 s).
+    let workerFigures = SharedFigures<[WorkerRecord]>(maxAge: 1, staleFor: 10)
 
     /// Wait and run times are taken from this many of the latest records of each finished status.
     static let timingSamples = 2000
 
     init(kernel: MessengerKernel, statisticsMaxAge: TimeInterval) {
         self.kernel = kernel
-        throughput = ThroughputCache(maxAge: statisticsMaxAge) { window, bucket in
+        throughputFigures = SharedFigures(maxAge: statisticsMaxAge, staleFor: 60)
+    }
+
+    /// Finished counts per bucket and wait and run percentiles over the last `window` seconds.
+    func throughput(window: Int, bucket: Int) async throws -> ThroughputReport {
+        try await throughputFigures.value("\(window)/\(bucket)") { [kernel] in
             let until = Date()
             let since = until.addingTimeInterval(-Double(window))
             var counts: [FinishedCount] = []
@@ -24,6 +35,13 @@ final class MessengerMonitor: Sendable {
             }
             return ThroughputReport(since: since, until: until, bucketSeconds: bucket, counts: counts, timings: timings)
         }
+    }
+
+    /// Every storing transport's counts and paused state: read now (`shared`: false, the API's
+    /// answer to a script), or at most a second old, shared by every viewer (pages, metrics).
+    func transportOverviews(shared: Bool) async throws -> [TransportOverview] {
+        guard shared else { return try await kernel.transportOverviews() }
+        return try await queues.value("all") { [kernel] in try await kernel.transportOverviews() }
     }
 
     /// A record and the store that keeps it; nil when no store has it.
@@ -73,14 +91,18 @@ final class MessengerMonitor: Sendable {
     }
 
     /// The recorded workers, newest first (without what they run: one query per database).
-    func workerRecords() async throws -> [WorkerRecord] {
-        var workers: [WorkerRecord] = []
-        for registry in kernel.workerRegistries { workers += try await registry.workers() }
-        return workers.sorted { $0.startedAt > $1.startedAt }
+    /// Every database's workers, most recent first: read now, or shared (as `transportOverviews`).
+    func workerRecords(shared: Bool) async throws -> [WorkerRecord] {
+        let read: @Sendable () async throws -> [WorkerRecord] = { [kernel] in
+            var workers: [WorkerRecord] = []
+            for registry in kernel.workerRegistries { workers += try await registry.workers() }
+            return workers.sorted { $0.startedAt > $1.startedAt }
+        }
+        return shared ? try await workerFigures.value("all", compute: read) : try await read()
     }
 
-    func workers() async throws -> [WorkerView] {
-        let workers = try await workerRecords()
+    func workers(shared: Bool) async throws -> [WorkerView] {
+        let workers = try await workerRecords(shared: shared)
         let running = try await matching(MessageRecordQuery(status: .running), limit: 500)
         let byWorker = Dictionary(grouping: running, by: { $0.workerId ?? "" })
         let now = Date()

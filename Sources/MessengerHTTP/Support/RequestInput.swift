@@ -13,6 +13,23 @@ extension Request {
         return String(value)
     }
 
+    /// A whole-number query parameter within `range`; nil when absent. Present but empty or not such
+    /// a number is a 400 naming it.
+    func integer(_ name: String, in range: ClosedRange<Int>, unit: String = "") throws -> Int? {
+        guard let text = uri.queryParameters[Substring(name)].map(String.init) else { return nil }
+        guard let value = Int(text), range.contains(value) else {
+            throw HTTPProblem(.badRequest, "\(name) must be a whole number\(unit) from \(range.lowerBound) to \(range.upperBound), got \"\(text)\"")
+        }
+        return value
+    }
+
+    /// A `true`/`false` query parameter; nil when absent, a 400 naming it when it is anything else.
+    func flag(_ name: String) throws -> Bool? {
+        guard let text = uri.queryParameters[Substring(name)].map(String.init) else { return nil }
+        guard let value = Bool(text) else { throw HTTPProblem(.badRequest, "\(name) must be true or false, got \"\(text)\"") }
+        return value
+    }
+
     /// The body as bytes, at most `bodyLimit`.
     mutating func bodyData() async throws -> Data {
         do {

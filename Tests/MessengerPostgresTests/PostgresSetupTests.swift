@@ -1,0 +1,95 @@
+import Foundation
+import Messenger
+@testable import MessengerPostgres
+import MessengerTestSupport
+import Testing
+
+@Suite("PostgreSQL set-up", .timeLimit(.minutes(2)))
+struct PostgresSetupTests {
+    /// A database of its own on the test server (nothing set up in it yet); dropped by `body`'s end.
+    func withFreshDatabase(_ body: (String) async throws -> Void) async throws {
+        let name = "setup_\(UInt32.random(in: 0...UInt32.max))"
+        let admin = try PostgresConnection(url: try TestPostgres.url)
+        try await admin.execute("CREATE DATABASE \(name)")
+        var components = try #require(URLComponents(string: try TestPostgres.url))
+        components.path = "/" + name
+        do {
+            try await body(try #require(components.string))
+        } catch {
+            try? await admin.execute("DROP DATABASE \(name) WITH (FORCE)")
+            throw error
+        }
+        try await admin.execute("DROP DATABASE \(name) WITH (FORCE)")
+        await admin.close()
+    }
+
+    @Test("workers starting together on a new database queue their set-ups; those after the first create only their own table, even while other sessions write records")
+    func concurrentSetups() async throws {
+        try await withFreshDatabase { url in
+            let info = try PostgresConnectionInfo(dsn: try DSN(parsing: url))
+            // Another session holds the set-up lock: every transport's set-up waits behind it.
+            let other = PostgresConnection(info: info)
+            try await other.query("SELECT pg_advisory_lock(hashtext('messenger setup'))")
+            let transports = (0..<4).map { index in
+                var options = PostgresTransportOptions()
+                options.tableName = "queue_\(index)"
+                options.lockTimeoutMilliseconds = 1000
+                return PostgresTransport(name: "q\(index)", info: info, options: options, serializer: JSONSerializer(registry: .numbered))
+            }
+            let setups = Task {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for transport in transports { group.addTask { try await transport.setup() } }
+                    try await group.waitForAll()
+                }
+            }
+            while try await other.query("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted").rows[0][0] != "4" {
+                await Task.yield()
+            }
+            // Meanwhile the shared tables come into being and a session writes a record and keeps its
+            // transaction open: an index built now on messenger_records would wait for it.
+            try await other.execute(PostgresRecordSchema.create)
+            try await other.execute("""
+                BEGIN; INSERT INTO messenger_records (id, type, transport, queue_name, status, created_at, available_at)
+                VALUES ('r1', 'Test.Numbered', 'q0', 'q0', 'queued', now(), now())
+                """)
+            try await other.query("SELECT pg_advisory_unlock(hashtext('messenger setup'))")
+            // Every set-up completes while that transaction is still open (lock_timeout is 1 s).
+            try await setups.value
+            for transport in transports {
+                #expect(try await transport.statistics().total == 0)
+                await transport.close()
+            }
+            try await other.execute("ROLLBACK")
+            await other.close()
+        }
+    }
+
+    @Test("throughput: each heartbeat adds the attempts finished since the previous one, per minute and worker")
+    func throughputRollups() async throws {
+        try await withFreshDatabase { url in
+            var options = PostgresTransportOptions()
+            options.tableName = "queue_t"
+            let transport = PostgresTransport(name: "q", info: try PostgresConnectionInfo(dsn: try DSN(parsing: url)), options: options,
+                                              serializer: JSONSerializer(registry: .numbered))
+            let registry: any WorkerRegistry = transport
+            let records: any MessageRecordStore = transport
+            let (a, b) = (UUID().uuidString, UUID().uuidString)
+            var first = WorkerRecord(id: a, host: "h", pid: 1, receivers: ["async"], startedAt: Date(), heartbeatAt: Date(), handled: 3, failed: 1)
+            try await registry.heartbeat(first)
+            first.handled = 5
+            try await registry.heartbeat(first)
+            try await registry.heartbeat(first)
+            try await registry.heartbeat(WorkerRecord(id: b, host: "h", pid: 2, receivers: ["async"], startedAt: Date(), heartbeatAt: Date(), handled: 4, failed: 4))
+            try await registry.forgetWorkers(before: Date().addingTimeInterval(-86_400))
+            let counts = try await records.finishedCounts(since: Date().addingTimeInterval(-86_400), bucketSeconds: 3600)
+            #expect(counts.filter { $0.status == .completed }.reduce(0) { $0 + $1.count } == 4)
+            #expect(counts.filter { $0.status == .failed }.reduce(0) { $0 + $1.count } == 5)
+            #expect(counts.allSatisfy { $0.bucketStartMilliseconds % 3_600_000 == 0 })
+            // Older than FinishedCount.keptDays: gone at the next forgetting.
+            try await transport.connection.execute("UPDATE messenger_throughput SET minute = minute - interval '9 days'")
+            try await registry.forgetWorkers(before: Date().addingTimeInterval(-86_400))
+            #expect(try await transport.connection.query("SELECT count(*) FROM messenger_throughput").rows[0][0] == "0")
+            await transport.close()
+        }
+    }
+}
