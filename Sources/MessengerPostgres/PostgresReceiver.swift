@@ -82,13 +82,13 @@ final class PostgresReceiver: Sendable {
         return (try? await ahead.task.value)?.count
     }
 
-    /// Due rows, sorted by id. `firstStartsNow`: the worker starts the first of them as soon as it
-    /// has them (not so for a claim read ahead).
+    /// Due rows, in the order they are to be handled (due time, then id: the statement sorts them).
+    /// `firstStartsNow`: the worker starts the first of them as soon as it has them (not so for a
+    /// claim read ahead).
     private func claimReady(limit: Int, queues: [String], firstStartsNow: Bool) async throws -> [[String?]] {
-        let rows = try await claim(table.schema.claimReady(queues: queues.count), [
+        try await claim(table.schema.claimReady(queues: queues.count), [
             .int(Int64(limit)), PostgresSchema.queueParameter(queues), .text(firstStartsNow ? "true" : "false"),
         ])
-        return rows.sorted { (Int64($0[0] ?? "") ?? 0) < (Int64($1[0] ?? "") ?? 0) }
     }
 
     /// Runs a claim statement whose first parameters are the owner and the acknowledgements gathered
@@ -163,7 +163,7 @@ final class PostgresReceiver: Sendable {
               target.connection.info.databaseIdentity == table.connection.info.databaseIdentity else { return false }
         let item = Replacement(
             original: try table.claimOf(original), target: target.schema, queue: target.options.queueName,
-            encoded: try target.serializer.encode(replacement), delayMilliseconds: replacement.last(DelayStamp.self)?.milliseconds ?? 0,
+            encoded: try target.serializer.encode(replacement), delayMilliseconds: replacement.availabilityOffsetMilliseconds(priorityAgingMilliseconds: target.priorityAgingMilliseconds),
             deduplication: replacement.deduplication, messageId: replacement.messageId,
             record: RecordedMessage(replacement, options: target.options.records), transport: target.name)
         pendingReplacements.withLock { $0.append(item) }

@@ -67,7 +67,7 @@ enum PostgresRecordSchema {
         recorded AS (
             INSERT INTO messenger_records AS r (id, type, transport, queue_name, status, created_at, available_at, error_type, error_message,
                 error_handler, origin, row_id, body, attempts)
-            SELECT s.message_id, x.type, x.transport, s.queue_name, x.status, date_trunc('milliseconds', s.created_at), s.available_at, x.error_type, x.error_message,
+            SELECT s.message_id, x.type, x.transport, s.queue_name, x.status, date_trunc('milliseconds', s.created_at), greatest(s.available_at, s.created_at), x.error_type, x.error_message,
                 x.error_handler, x.origin, s.id, s.body, coalesce(x.attempts::int, 0)
             FROM \(source) s JOIN unnest($\(n)::text[], $\(n + 1)::text[], $\(n + 2)::text[], $\(n + 3)::text[], $\(n + 4)::text[],
                 $\(n + 5)::text[], $\(n + 6)::text[], $\(n + 7)::text[], $\(n + 8)::text[])

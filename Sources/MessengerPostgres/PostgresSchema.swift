@@ -187,30 +187,31 @@ struct PostgresSchema: Sendable {
     /// Claimed rows (CTE `claimed`, returning `returning` and message_id): the statement's answer,
     /// after their records start an attempt by worker `$worker` when `worker` is given (a claim by
     /// id; the worker's heartbeat marks what a worker's claims start).
-    private func answering(worker n: Int?) -> String {
-        guard tracked, let n else { return "SELECT \(Self.returning) FROM claimed" }
-        return ", \(PostgresRecordSchema.started(from: "claimed", worker: n)) SELECT \(Self.returning) FROM claimed"
+    private func answering(worker n: Int?, orderedBy order: String = "") -> String {
+        guard tracked, let n else { return "SELECT \(Self.returning) FROM claimed \(order)" }
+        return ", \(PostgresRecordSchema.started(from: "claimed", worker: n)) SELECT \(Self.returning) FROM claimed \(order)"
     }
 
     /// Deletes the acknowledged rows ($1 to $3), then claims up to $4 due rows of the queues $5 that no
-    /// other worker holds, none of a paused queue. With $6, the first row (the one the worker starts
-    /// at once) is marked as started on claim. With records: outcomes from $7. The claimed rows are
-    /// updated by primary key (an index look-up each), never by joining the whole table.
+    /// other worker holds, none of a paused queue, in the order they are handled (due time, in which a
+    /// priority counts, then id). With $6, the first row (the one the worker starts at once) is
+    /// marked as started on claim. With records: outcomes from $7. The claimed rows are updated by
+    /// primary key (an index look-up each), never by joining the whole table.
     func claimReady(queues: Int) -> String {
         """
         WITH \(deleteAckedSteps(outcomes: 7)),
         picked AS (
-            SELECT id FROM \(table) WHERE \(Self.queueFilter(5, queues: queues)) AND delivered_at IS NULL AND available_at <= now()
+            SELECT id, available_at FROM \(table) WHERE \(Self.queueFilter(5, queues: queues)) AND delivered_at IS NULL AND available_at <= now()
             AND \(PostgresRecordSchema.notPaused)
             ORDER BY available_at, id LIMIT $4 FOR UPDATE SKIP LOCKED
         ),
         claimed AS (
             UPDATE \(table) m SET delivered_at = now(), delivery_count = m.delivery_count + 1, claimed_by = $1,
-                started_on_claim = ($6::boolean AND m.id = (SELECT min(id) FROM picked))
+                started_on_claim = ($6::boolean AND m.id = (SELECT id FROM picked ORDER BY available_at, id LIMIT 1))
             WHERE m.id = ANY (ARRAY(SELECT id FROM picked))
-            RETURNING m.id, m.body, m.headers, m.delivery_count, m.abandoned_count, m.message_id
+            RETURNING m.id, m.body, m.headers, m.delivery_count, m.abandoned_count, m.message_id, m.available_at
         )
-        \(answering(worker: nil))
+        \(answering(worker: nil, orderedBy: "ORDER BY available_at, id"))
         """
     }
 

@@ -28,7 +28,7 @@ final class PostgresSender: Sendable {
     func send(_ envelope: Envelope) async throws -> Envelope {
         try await table.prepare()
         let encoded = try table.serializer.encode(envelope)
-        let delay = envelope.last(DelayStamp.self)?.milliseconds ?? 0
+        let delay = envelope.availabilityOffsetMilliseconds(priorityAgingMilliseconds: table.priorityAgingMilliseconds)
         let (schema, queue, name) = (table.schema, table.options.queueName, table.name)
         let record = RecordedMessage(envelope, options: table.options.records)
         let records = RecordArrays([(record, name)])
@@ -116,7 +116,7 @@ final class PostgresSender: Sendable {
 
     private func encode(_ envelopes: [Envelope]) throws -> [PostgresValue] {
         table.schema.insertManyParameters(try envelopes.map { try table.serializer.encode($0) }, queue: table.options.queueName,
-                                          delays: envelopes.map { $0.last(DelayStamp.self)?.milliseconds ?? 0 }, messageIds: envelopes.map(\.messageId),
+                                          delays: envelopes.map { $0.availabilityOffsetMilliseconds(priorityAgingMilliseconds: table.priorityAgingMilliseconds) }, messageIds: envelopes.map(\.messageId),
                                           records: table.recordArrays(envelopes))
     }
 

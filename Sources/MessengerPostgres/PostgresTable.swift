@@ -132,6 +132,9 @@ final class PostgresTable: Sendable {
                             DeliveryCountStamp(Int(row[3] ?? "0") ?? 0, abandonedStarts: Int(row[4] ?? "0") ?? 0))
     }
 
+    /// What a priority level is worth, in milliseconds of waiting.
+    var priorityAgingMilliseconds: Int64 { Int64(options.priorityAgingSeconds) * 1000 }
+
     /// The record arrays of envelopes stored by this transport.
     func recordArrays(_ envelopes: [Envelope]) -> RecordArrays {
         RecordArrays(envelopes.map { (RecordedMessage($0, options: options.records), name) })

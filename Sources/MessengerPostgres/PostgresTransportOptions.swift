@@ -24,10 +24,12 @@ public struct PostgresTransportOptions: Sendable, Equatable {
     public var lockTimeoutMilliseconds = 2000
     /// The longest a statement of the transport may run (milliseconds).
     public var statementTimeoutMilliseconds = 30_000
+    /// What a level of `PriorityStamp` is worth, in seconds of waiting (`priority_aging`).
+    public var priorityAgingSeconds = 60
     /// Status records: tracking mode and retention.
     public var records = RecordOptions()
 
-    public static let known: Set<String> = Set(["queue_name", "table_name", "redeliver_timeout", "auto_setup", "use_notify", "check_delayed_interval", "prefetch", "read_ahead", "lock_timeout", "statement_timeout"]).union(RecordOptions.known)
+    public static let known: Set<String> = Set(["queue_name", "table_name", "redeliver_timeout", "priority_aging", "auto_setup", "use_notify", "check_delayed_interval", "prefetch", "read_ahead", "lock_timeout", "statement_timeout"]).union(RecordOptions.known)
 
     public init() {}
 
@@ -46,6 +48,7 @@ public struct PostgresTransportOptions: Sendable, Equatable {
         queueName = try reader.queueName() ?? queueName
         tableName = try reader.tableName(isValid: Self.isIdentifier, rule: "lower-case letters, digits, underscore; not starting with a digit") ?? tableName
         redeliverTimeoutSeconds = try reader.int("redeliver_timeout", in: 1...31_536_000) ?? redeliverTimeoutSeconds
+        priorityAgingSeconds = try reader.int("priority_aging", in: 1...86_400) ?? priorityAgingSeconds
         autoSetup = try reader.bool("auto_setup") ?? autoSetup
         useNotify = try reader.bool("use_notify") ?? useNotify
         checkDelayedIntervalMilliseconds = try reader.int("check_delayed_interval", in: 10...3_600_000) ?? checkDelayedIntervalMilliseconds

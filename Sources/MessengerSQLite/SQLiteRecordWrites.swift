@@ -14,8 +14,10 @@ enum SQLiteRecordWrites {
     static func stored(_ row: StoredRow, rowId: Int64, on connection: isolated SQLiteConnection) throws {
         guard let record = row.record else { return }
         let values = row.values
+        // A prioritized message is ordered as if available earlier; its record says when it was.
+        let available = SQLiteValue.integer(max(values[3].int ?? 0, values[4].int ?? 0))
         try connection.query(SQLiteRecordSchema.upsert, [
-            .text(record.id), .text(record.type), .text(row.transport), values[2], .text(record.status.rawValue), values[3], values[4],
+            .text(record.id), .text(record.type), .text(row.transport), values[2], .text(record.status.rawValue), values[3], available,
             text(record.errorType), text(record.errorMessage), text(record.errorHandler), text(record.origin), .integer(rowId), values[0],
             record.attempts.map { .integer(Int64($0)) } ?? .null,
         ])

@@ -72,7 +72,7 @@ final class SQLiteTable: Sendable {
     /// public id.
     func insertValues(_ envelope: Envelope, createdAt created: Int64) throws -> [SQLiteValue] {
         let encoded = try serializer.encode(envelope)
-        let available = created + (envelope.last(DelayStamp.self)?.milliseconds ?? 0)
+        let available = created + envelope.availabilityOffsetMilliseconds(priorityAgingMilliseconds: Int64(options.priorityAgingSeconds) * 1000)
         let rule = envelope.deduplication
         return [.text(encoded.body), .text(encoded.headers), .text(options.queueName), .integer(created), .integer(available),
                 rule.map { .text($0.key) } ?? .null, .integer(rule?.whileHandling == true ? 1 : 0), envelope.messageId.map { .text($0) } ?? .null]

@@ -14,10 +14,12 @@ public struct SQLiteTransportOptions: Sendable, Equatable {
     /// the process but may lose the last commits on power loss; faster one-by-one dispatch).
     public var synchronous = "FULL"
 
+    /// What a level of `PriorityStamp` is worth, in seconds of waiting (`priority_aging`).
+    public var priorityAgingSeconds = 60
     /// Status records: tracking mode and retention.
     public var records = RecordOptions()
 
-    public static let known = ["queue_name", "table_name", "redeliver_timeout", "auto_setup", "busy_timeout", "synchronous"] + RecordOptions.known.sorted()
+    public static let known = ["queue_name", "table_name", "redeliver_timeout", "priority_aging", "auto_setup", "busy_timeout", "synchronous"] + RecordOptions.known.sorted()
 
     public init() {}
 
@@ -28,6 +30,7 @@ public struct SQLiteTransportOptions: Sendable, Equatable {
         queueName = try reader.queueName() ?? queueName
         tableName = try reader.tableName(isValid: Self.isIdentifier, rule: "letters, digits, underscore; not starting with a digit") ?? tableName
         redeliverTimeoutSeconds = try reader.int("redeliver_timeout", in: 1...31_536_000) ?? redeliverTimeoutSeconds
+        priorityAgingSeconds = try reader.int("priority_aging", in: 1...86_400) ?? priorityAgingSeconds
         busyTimeoutMilliseconds = try reader.int("busy_timeout", in: 0...3_600_000) ?? busyTimeoutMilliseconds
         autoSetup = try reader.bool("auto_setup") ?? autoSetup
         records = try RecordOptions(reader)

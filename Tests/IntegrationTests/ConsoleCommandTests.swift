@@ -62,4 +62,17 @@ struct ConsoleCommandTests {
         #expect(result.stdout.contains("handled now by MessengerConsole.ProbeHandler"))
         #expect(handledProbes(result.stderr) == ["now"])
     }
+
+    @Test("messenger:dispatch --priority: the prioritized probe is handled before those dispatched just before it; out of range is refused")
+    func priorityDispatch() async throws {
+        let project = try TestProject()
+        defer { project.remove() }
+        for label in ["first", "second"] { #expect(try await project.run("messenger:dispatch", "Messenger.Probe", #"{"label": "\#(label)"}"#).status == 0) }
+        #expect(try await project.run("messenger:dispatch", "Messenger.Probe", #"{"label": "urgent"}"#, "--priority", "3").status == 0)
+        let drained = try await project.run("messenger:consume", "async", "--stop-when-empty")
+        #expect(handledProbes(drained.stderr) == ["urgent", "first", "second"])
+        let refused = try await project.run("messenger:dispatch", "Messenger.Probe", #"{"label": "x"}"#, "--priority", "101")
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("--priority must be from 0 to 100, got 101"), "\(refused.stderr)")
+    }
 }

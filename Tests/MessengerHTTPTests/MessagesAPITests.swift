@@ -43,6 +43,12 @@ struct MessagesAPITests {
             #expect(try await dispatch(client, #"{"type": "#).status == .badRequest)
             #expect(try await dispatch(client, #"{"payload": {}}"#).status == .badRequest)
             #expect(try await dispatch(client, #"{"type": "Messenger.Probe", "delay_ms": -1}"#).status == .unprocessableContent)
+            #expect(try await dispatch(client, #"{"type": "Messenger.Probe", "payload": {"label": "p"}, "priority": 101}"#).status == .unprocessableContent)
+            let prioritized = try await dispatch(client, #"{"type": "Messenger.Probe", "payload": {"label": "p"}, "priority": 7}"#)
+            #expect(prioritized.status == .accepted)
+            let stored = try await fixture.kernel.findRecord(id: try #require(prioritized.object["id"] as? String))
+            // Ordered as if due earlier, but its record says when it was dispatched and available.
+            #expect(stored?.0.status == .queued && stored.map { $0.0.availableAt >= $0.0.createdAt } == true)
             try await client.execute(uri: "/api/messages/no-such-id", method: .get, headers: viewer) { #expect($0.status == .notFound) }
         }
         await fixture.close()

@@ -183,6 +183,43 @@ struct TransportConformanceTests {
         }
     }
 
+    @Test("priorities: higher first, ties in dispatch order; a level is worth a minute of waiting; a delayed message waits for its due time", arguments: Kind.allCases)
+    func priorities(kind: Kind) async throws {
+        try await withSubject(kind) { subject in
+            func send(_ number: Int, priority: Int? = nil, delay: Int? = nil) async throws {
+                _ = try await subject.transport.send(Envelope(Numbered(number: number), stamps: (priority.map { [PriorityStamp($0)] } ?? [])
+                    + (delay.map { [DelayStamp(milliseconds: $0)] } ?? [])))
+            }
+            try await send(1)
+            try await subject.advance(by: 1)
+            try await send(2)
+            try await send(3, priority: 2)
+            try await send(4, priority: 2)
+            try await send(5, priority: 1)
+            let first = try await subject.transport.get(limit: 10)
+            #expect(Self.numbers(first) == [3, 4, 5, 1, 2])
+            for envelope in first { try await subject.transport.ack(envelope) }
+            // Aging: a message that waited longer than a level (60 s) goes before a new priority-1 one.
+            try await send(6)
+            try await subject.advance(by: 90)
+            try await send(7, priority: 1)
+            try await send(8)
+            let aged = try await subject.transport.get(limit: 10)
+            #expect(Self.numbers(aged) == [6, 7, 8])
+            for envelope in aged { try await subject.transport.ack(envelope) }
+            // A priority does not make a delayed message due sooner.
+            try await send(9, priority: 5, delay: 30_000)
+            try await send(10)
+            let undelayed = try await subject.transport.get(limit: 10)
+            #expect(Self.numbers(undelayed) == [10])
+            for envelope in undelayed { try await subject.transport.ack(envelope) }
+            try await subject.advance(by: 31)
+            let due = try await subject.transport.get(limit: 10)
+            #expect(Self.numbers(due) == [9])
+            #expect(due.first?.last(PriorityStamp.self)?.priority == 5)
+        }
+    }
+
     @Test("released messages are available again at once, their delivery not counted", arguments: Kind.allCases)
     func release(kind: Kind) async throws {
         try await withSubject(kind) { subject in

@@ -34,17 +34,21 @@ public final class InMemoryTransport: ListableReceiver, MessageCountingTransport
     /// The name records give this transport, its queue's name, and its status-record options.
     public let name: String
     public let recordOptions: RecordOptions
+    /// What a level of `PriorityStamp` is worth, in seconds of waiting.
+    public let priorityAgingSeconds: Int
     private let instance = UUID().uuidString
 
-    public init(name: String = "in-memory", recordOptions: RecordOptions = RecordOptions(), now: @escaping @Sendable () -> Date = Date.init) {
+    public init(name: String = "in-memory", recordOptions: RecordOptions = RecordOptions(), priorityAgingSeconds: Int = 60,
+                now: @escaping @Sendable () -> Date = Date.init) {
         self.name = name
         self.recordOptions = recordOptions
+        self.priorityAgingSeconds = priorityAgingSeconds
         self.now = now
     }
 
     public func send(_ envelope: Envelope) async throws -> Envelope {
         let date = now()
-        let delay = Double(envelope.last(DelayStamp.self)?.milliseconds ?? 0) / 1000
+        let delay = Double(envelope.availabilityOffsetMilliseconds(priorityAgingMilliseconds: Int64(priorityAgingSeconds) * 1000)) / 1000
         return state.withLock { state in
             if let rule = envelope.deduplication {
                 let retried = Self.id(of: envelope)
@@ -75,7 +79,7 @@ public final class InMemoryTransport: ListableReceiver, MessageCountingTransport
                 var record = state.records[recorded.id] ?? MessageRecord(id: recorded.id, type: recorded.type, transport: name, queue: name,
                                                                          status: recorded.status, createdAt: date, availableAt: date, origin: recorded.origin)
                 record.status = recorded.status
-                record.availableAt = date.addingTimeInterval(delay)
+                record.availableAt = date.addingTimeInterval(max(0, delay))
                 record.rowId = String(id)
                 record.body = (try? JSONEncoder().encode(envelope.message)).map { String(decoding: $0, as: UTF8.self) }
                 record.finishedAt = recorded.status == .failed ? date : nil
@@ -96,7 +100,9 @@ public final class InMemoryTransport: ListableReceiver, MessageCountingTransport
         let date = now()
         return state.withLock { state in
             guard !state.paused else { return [] }
-            let due = state.messages.filter { !$0.value.claimed && $0.value.availableAt <= date }.keys.sorted().prefix(limit)
+            // Due time first (a prioritized message counts as due earlier), then dispatch order.
+            let due = state.messages.filter { !$0.value.claimed && $0.value.availableAt <= date }
+                .sorted { ($0.value.availableAt, $0.key) < ($1.value.availableAt, $1.key) }.map(\.key).prefix(limit)
             return due.map { id in
                 state.messages[id]!.claimed = true
                 state.messages[id]!.deliveries += 1

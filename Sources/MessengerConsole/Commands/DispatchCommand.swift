@@ -19,6 +19,9 @@ struct DispatchCommand: AsyncParsableCommand {
     @Option(help: "Make the message available only after this many seconds.")
     var delay: Double?
 
+    @Option(help: "Hand it out before the queue's others: 0 (default) to 100, each level worth the transport's priority_aging of waiting (60 s).")
+    var priority: Int?
+
     @Option(help: "Send to this transport instead of the routed ones (repeatable).")
     var transport: [String] = []
 
@@ -51,6 +54,7 @@ struct DispatchCommand: AsyncParsableCommand {
 
     func run() async throws {
         if let delay, delay < 0 { throw ValidationError("--delay cannot be negative") }
+        if let priority, !(0...PriorityStamp.highest).contains(priority) { throw ValidationError("--priority must be from 0 to \(PriorityStamp.highest), got \(priority)") }
         if deduplicate == nil && (whileHandling || debounce) { throw ValidationError("--while-handling and --debounce go with --deduplicate KEY") }
         let kernel = try MessengerKernel.boot(try ConsoleContext.current, logger: verbosity.logger("messenger.console"))
         let body = json == "-" ? String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self) : json
@@ -58,6 +62,7 @@ struct DispatchCommand: AsyncParsableCommand {
         var stamps: [any Stamp] = []
         if let delay { stamps.append(DelayStamp(milliseconds: Int(delay * 1000))) }
         if let deduplicate { stamps.append(DeduplicateStamp(deduplicate, whileHandling: whileHandling, debounce: debounce)) }
+        if let priority, priority > 0 { stamps.append(PriorityStamp(priority)) }
         if !transport.isEmpty {
             for name in transport { _ = try kernel.transport(named: name) }
             stamps.append(TransportNamesStamp(transport))

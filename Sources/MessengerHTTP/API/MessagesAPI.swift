@@ -18,6 +18,7 @@ struct MessagesAPI: Sendable {
         let type: String
         let payload: JSONValue?
         let delayMs: Int?
+        let priority: Int?
         let deduplicate: Deduplicate?
     }
 
@@ -43,6 +44,9 @@ struct MessagesAPI: Sendable {
         if let delay = body.delayMs, delay < 0 || delay > 366 * 86_400_000 {
             throw HTTPProblem(.unprocessableContent, "delay_ms must be from 0 to one year in milliseconds, got \(delay)")
         }
+        if let priority = body.priority, !(0...PriorityStamp.highest).contains(priority) {
+            throw HTTPProblem(.unprocessableContent, "priority must be from 0 to \(PriorityStamp.highest), got \(priority)")
+        }
         if let key = body.deduplicate?.key, key.isEmpty || key.count > 255 {
             throw HTTPProblem(.unprocessableContent, "deduplicate.key must be 1 to 255 characters")
         }
@@ -55,6 +59,7 @@ struct MessagesAPI: Sendable {
         }
         var stamps: [any Stamp] = []
         if let delay = body.delayMs, delay > 0 { stamps.append(DelayStamp(milliseconds: delay)) }
+        if let priority = body.priority, priority > 0 { stamps.append(PriorityStamp(priority)) }
         if let deduplicate = body.deduplicate { stamps.append(DeduplicateStamp(deduplicate.key, whileHandling: deduplicate.whileRunning ?? false)) }
         let envelope: Envelope
         do {

@@ -14,6 +14,7 @@ public struct StampTypes: Sendable {
         types.register(SentToFailureTransportStamp.self)
         types.register(DeduplicateStamp.self)
         types.register(MessageIdStamp.self)
+        types.register(PriorityStamp.self)
         return types
     }()
 
