@@ -71,23 +71,12 @@ struct PostgresSetupTests {
             options.tableName = "queue_t"
             let transport = PostgresTransport(name: "q", info: try PostgresConnectionInfo(dsn: try DSN(parsing: url)), options: options,
                                               serializer: JSONSerializer(registry: .numbered))
-            let registry: any WorkerRegistry = transport
-            let records: any MessageRecordStore = transport
-            let (a, b) = (UUID().uuidString, UUID().uuidString)
-            var first = WorkerRecord(id: a, host: "h", pid: 1, receivers: ["async"], startedAt: Date(), heartbeatAt: Date(), handled: 3, failed: 1)
-            try await registry.heartbeat(first)
-            first.handled = 5
-            try await registry.heartbeat(first)
-            try await registry.heartbeat(first)
-            try await registry.heartbeat(WorkerRecord(id: b, host: "h", pid: 2, receivers: ["async"], startedAt: Date(), heartbeatAt: Date(), handled: 4, failed: 4))
-            try await registry.forgetWorkers(before: Date().addingTimeInterval(-86_400))
-            let counts = try await records.finishedCounts(since: Date().addingTimeInterval(-86_400), bucketSeconds: 3600)
-            #expect(counts.filter { $0.status == .completed }.reduce(0) { $0 + $1.count } == 4)
-            #expect(counts.filter { $0.status == .failed }.reduce(0) { $0 + $1.count } == 5)
-            #expect(counts.allSatisfy { $0.bucketStartMilliseconds % 3_600_000 == 0 })
+            let outcome = try await ThroughputHeartbeats.run(registry: transport, records: transport, now: Date())
+            #expect((outcome.completed, outcome.failed) == (4, 5))
+            #expect(outcome.alignedToHours && outcome.later.isEmpty)
             // Older than FinishedCount.keptDays: gone at the next forgetting.
             try await transport.connection.execute("UPDATE messenger_throughput SET minute = minute - interval '9 days'")
-            try await registry.forgetWorkers(before: Date().addingTimeInterval(-86_400))
+            try await transport.forgetWorkers(before: Date().addingTimeInterval(-86_400))
             #expect(try await transport.connection.query("SELECT count(*) FROM messenger_throughput").rows[0][0] == "0")
             await transport.close()
         }

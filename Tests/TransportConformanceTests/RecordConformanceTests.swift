@@ -280,26 +280,9 @@ extension TransportConformanceTests {
     @Test("throughput: each heartbeat adds the attempts finished since the previous one; a day reads back from per-minute counts", arguments: [Kind.inMemory, .sqlite])
     func throughputRollups(kind: Kind) async throws {
         try await withSubject(kind) { subject in
-            try await Self.checkThroughputRollups(registry: subject.transport as! any WorkerRegistry, records: subject.records, now: subject.clock.now)
+            let outcome = try await ThroughputHeartbeats.run(registry: subject.transport as! any WorkerRegistry, records: subject.records, now: subject.clock.now)
+            #expect((outcome.completed, outcome.failed) == (4, 5))
+            #expect(outcome.alignedToHours && outcome.later.isEmpty)
         }
-    }
-
-    /// The contract, on a store whose clock reads `now`.
-    static func checkThroughputRollups(registry: any WorkerRegistry, records: any MessageRecordStore, now: Date) async throws {
-        let (a, b) = (UUID().uuidString, UUID().uuidString)
-        var first = WorkerRecord(id: a, host: "h", pid: 1, receivers: ["async"], startedAt: now, heartbeatAt: now, handled: 3, failed: 1)
-        try await registry.heartbeat(first)
-        first.heartbeatAt = now
-        first.handled = 5
-        try await registry.heartbeat(first)
-        // The same totals again (a beat with nothing new, or a second database's registry) add nothing.
-        try await registry.heartbeat(first)
-        try await registry.heartbeat(WorkerRecord(id: b, host: "h", pid: 2, receivers: ["async"], startedAt: now, heartbeatAt: now, handled: 4, failed: 4))
-        try await registry.forgetWorkers(before: now.addingTimeInterval(-86_400))
-        let counts = try await records.finishedCounts(since: now.addingTimeInterval(-86_400), bucketSeconds: 3600)
-        #expect(counts.filter { $0.status == .completed }.reduce(0) { $0 + $1.count } == 4)
-        #expect(counts.filter { $0.status == .failed }.reduce(0) { $0 + $1.count } == 5)
-        #expect(counts.allSatisfy { $0.bucketStartMilliseconds % 3_600_000 == 0 })
-        #expect(try await records.finishedCounts(since: now.addingTimeInterval(120), bucketSeconds: 60).isEmpty)
     }
 }

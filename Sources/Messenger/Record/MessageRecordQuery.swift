@@ -23,6 +23,14 @@ public struct MessageRecordQuery: Sendable, Equatable {
         self.limit = limit
         self.after = after
     }
+
+    /// Whether `record` passes the filter (every field but `limit`): what a store's query selects.
+    public func matches(_ record: MessageRecord) -> Bool {
+        (status.map { record.status == $0 } ?? true) && (type.map { record.type == $0 } ?? true)
+            && (queue.map { record.queue == $0 } ?? true) && (since.map { record.createdAt >= $0 } ?? true)
+            && (search.map { record.body?.contains($0) == true } ?? true)
+            && (after.map { MessageRecordCursor(after: record) < $0 } ?? true)
+    }
 }
 
 /// A position in the newest-first order of records: creation time in milliseconds, then id.

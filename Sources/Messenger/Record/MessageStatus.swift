@@ -25,4 +25,10 @@ public enum MessageStatus: String, Sendable, Codable, CaseIterable {
         if let delay = envelope.last(DelayStamp.self), delay.milliseconds > 0 { return .scheduled }
         return .queued
     }
+
+    /// The status of a message the bus just dispatched: as stored, or `completed` when no transport
+    /// stored it (a sync route handled it at once).
+    public static func dispatched(_ envelope: Envelope) -> MessageStatus {
+        envelope.all(SentStamp.self).isEmpty ? .completed : stored(envelope)
+    }
 }

@@ -1,7 +1,8 @@
 import Foundation
 
-/// Finished messages over a window: how many completed and failed in each bucket of time, and the
-/// wait (available → started) and run (started → finished) times of the latest ones.
+/// Finished attempts over a window: how many completed and failed in each bucket of time (as the
+/// workers count them), and the wait (available → started) and run (started → finished) times of
+/// the latest finished records.
 public struct ThroughputReport: Sendable, Codable, Equatable {
     /// One bucket of the window: its start and what finished in it.
     public struct Bucket: Sendable, Codable, Equatable {

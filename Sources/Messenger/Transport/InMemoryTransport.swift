@@ -247,12 +247,7 @@ public final class InMemoryTransport: ListableReceiver, MessageCountingTransport
     public func records(matching query: MessageRecordQuery) async throws -> [MessageRecord] {
         state.withLock { state in
             let ordered = state.records.values.sorted { ($0.createdAt, $0.id) > ($1.createdAt, $1.id) }
-            return Array(ordered.filter { record in
-                (query.status.map { record.status == $0 } ?? true) && (query.type.map { record.type == $0 } ?? true)
-                    && (query.queue.map { record.queue == $0 } ?? true) && (query.since.map { record.createdAt >= $0 } ?? true)
-                    && (query.search.map { record.body?.contains($0) == true } ?? true)
-                    && (query.after.map { MessageRecordCursor(after: record) < $0 } ?? true)
-            }.prefix(max(1, query.limit)))
+            return Array(ordered.filter(query.matches).prefix(max(1, query.limit)))
         }
     }
 

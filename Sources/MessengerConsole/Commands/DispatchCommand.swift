@@ -70,7 +70,7 @@ struct DispatchCommand: AsyncParsableCommand {
         let envelope = try await kernel.bus.dispatch(Envelope(message, stamps: stamps))
         await kernel.close()
         let deduplicated = envelope.last(DeduplicatedStamp.self)
-        let status: MessageStatus = deduplicated?.existingStatus ?? (envelope.all(SentStamp.self).isEmpty ? .completed : MessageStatus.stored(envelope))
+        let status = deduplicated?.existingStatus ?? MessageStatus.dispatched(envelope)
         let result = Result(
             id: deduplicated.map { $0.existingId } ?? envelope.messageId, status: status.rawValue, type: type, sentTo: envelope.all(SentStamp.self).map(\.transportName),
             ids: envelope.all(TransportMessageIdStamp.self).map(\.id), handledBy: envelope.all(HandledStamp.self).map(\.handlerName),

@@ -45,8 +45,8 @@ struct HealthAPI: Sendable {
         gauge("messenger_worker_handled_messages", "Messages handled by the recorded workers since they started").set(Double(workers.reduce(0) { $0 + $1.handled }))
         gauge("messenger_worker_failed_messages", "Messages that failed in the recorded workers since they started").set(Double(workers.reduce(0) { $0 + $1.failed }))
         let day = try await monitor.throughput(window: 86_400, bucket: 3600)
-        gauge("messenger_messages_completed_last_day", "Messages completed over the last 24 hours (status records)").set(Double(day.completed))
-        gauge("messenger_messages_failed_last_day", "Messages failed over the last 24 hours (status records)").set(Double(day.failed))
+        gauge("messenger_messages_completed_last_day", "Attempts completed over the last 24 hours (the workers' counts)").set(Double(day.completed))
+        gauge("messenger_messages_failed_last_day", "Attempts failed over the last 24 hours (the workers' counts)").set(Double(day.failed))
         return Responses.text(registry.emitToString(), contentType: "text/plain; version=0.0.4; charset=utf-8")
     }
 }

@@ -75,10 +75,9 @@ struct MessagesAPI: Sendable {
             return try Responses.json(Accepted(id: id, status: status, statusUrl: MessageView.statusURL(id, basePath: options.basePath)), status: .conflict)
         }
         let id = envelope.messageId ?? ""
-        let stored = !envelope.all(SentStamp.self).isEmpty
-        let status = stored ? MessageStatus.stored(envelope).rawValue : MessageStatus.completed.rawValue
-        return try Responses.json(Accepted(id: id, status: status, statusUrl: MessageView.statusURL(id, basePath: options.basePath)),
-                                  status: stored ? .accepted : .ok)
+        let status = MessageStatus.dispatched(envelope)
+        return try Responses.json(Accepted(id: id, status: status.rawValue, statusUrl: MessageView.statusURL(id, basePath: options.basePath)),
+                                  status: status == .completed ? .ok : .accepted)
     }
 
     /// `GET /api/messages/{id}`.
@@ -105,23 +104,17 @@ struct MessagesAPI: Sendable {
         }
     }
 
-    struct RetryAnswer: Encodable {
-        let id: String
-        let status: String
-        let statusUrl: String
-    }
-
     /// `POST /api/messages/{id}/retry`: a failed (parked) message handled again now, here.
     func retry(_ id: String) async throws -> Response {
         guard let (record, _) = try await monitor.record(id: id) else { throw HTTPProblem(.notFound, "no message with id \(id)") }
+        let status: MessageStatus
         switch try await retry(record) {
-        case .handled:
-            return try Responses.json(RetryAnswer(id: id, status: MessageStatus.completed.rawValue, statusUrl: MessageView.statusURL(id, basePath: options.basePath)))
-        case .failedAgain:
-            return try Responses.json(RetryAnswer(id: id, status: MessageStatus.failed.rawValue, statusUrl: MessageView.statusURL(id, basePath: options.basePath)))
+        case .handled: status = .completed
+        case .failedAgain: status = .failed
         case .held: throw HTTPProblem(.conflict, "message \(id) is being retried or handled by another process", fields: ["id": .string(id), "status": .string("running")])
         case .missing: throw HTTPProblem(.conflict, "message \(id) is no longer parked (retried or removed already)", fields: ["id": .string(id)])
         }
+        return try Responses.json(Accepted(id: id, status: status.rawValue, statusUrl: MessageView.statusURL(id, basePath: options.basePath)))
     }
 
     /// Retries a record's parked message; a record that is not failed-and-parked is a 409.
@@ -191,11 +184,7 @@ struct MessagesAPI: Sendable {
             let query = try filter.query()
             var found: [MessageRecord] = []
             for id in ids {
-                guard let (record, _) = try await monitor.record(id: id) else { continue }
-                if query.status.map({ record.status == $0 }) ?? true, query.type.map({ record.type == $0 }) ?? true,
-                   query.queue.map({ record.queue == $0 }) ?? true, query.search.map({ record.body?.contains($0) == true }) ?? true {
-                    found.append(record)
-                }
+                if let (record, _) = try await monitor.record(id: id), query.matches(record) { found.append(record) }
             }
             return found
         }

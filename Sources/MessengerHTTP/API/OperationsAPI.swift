@@ -53,7 +53,7 @@ struct OperationsAPI: Sendable {
         for control in found.controls {
             if paused { try await control.pause(queue: found.queue) } else { try await control.resume(queue: found.queue) }
         }
-        monitor.queues.invalidate("all")
+        monitor.queuesChanged()
         kernel.logger.notice("Queue \(paused ? "paused" : "resumed") from the HTTP API", metadata: ["queue": "\(found.queue)"])
         return try Responses.json(PauseAnswer(queue: found.queue, paused: paused))
     }
@@ -101,12 +101,10 @@ struct OperationsAPI: Sendable {
             return try Responses.json(RunAnswer(schedule: schedule, name: task, id: failed.envelope.messageId, status: MessageStatus.failed.rawValue,
                                                 statusUrl: nil, error: MessagesAPI.failure(failed)))
         }
-        let stored = !run.envelope.all(SentStamp.self).isEmpty
-        let id = run.envelope.messageId
+        let (id, status) = (run.envelope.messageId, MessageStatus.dispatched(run.envelope))
         return try Responses.json(RunAnswer(
-            schedule: run.schedule, name: run.name, id: id, status: stored ? MessageStatus.stored(run.envelope).rawValue : MessageStatus.completed.rawValue,
-            statusUrl: id.map { MessageView.statusURL($0, basePath: options.basePath) }
-        ), status: stored ? .accepted : .ok)
+            schedule: run.schedule, name: run.name, id: id, status: status.rawValue, statusUrl: id.map { MessageView.statusURL($0, basePath: options.basePath) }
+        ), status: status == .completed ? .ok : .accepted)
     }
 
     func workers() async throws -> Response { try Responses.json(["workers": try await monitor.workers(shared: false)]) }

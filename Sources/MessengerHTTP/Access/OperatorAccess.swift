@@ -2,7 +2,6 @@ import Foundation
 import Logging
 import HummingbirdBcrypt
 import Messenger
-import Synchronization
 
 /// Users, API tokens and browser sessions: created by the console commands, checked at every
 /// request. Passwords are bcrypt hashes; tokens and sessions are stored as SHA-256 digests.
@@ -12,14 +11,11 @@ public final class OperatorAccess: Sendable {
     let sessionLifetime: TimeInterval
     /// Where logins are reported (nil: nowhere).
     let logger: Logger?
-    /// Basic credentials verified lately (digest of name and password → user), so that a script
-    /// polling with Basic does not pay bcrypt at every request; kept `verifiedFor` seconds.
-    private let verified = Mutex<[String: (Operator, Date)]>([:])
-    static let verifiedFor: TimeInterval = 60
-    /// API tokens looked up lately (digest → operator), so that a client polling at a high rate costs
-    /// no database query per request; a token deleted from the database stops working within this.
-    private let tokens = Mutex<[String: (Operator, Date)]>([:])
-    static let tokensVerifiedFor: TimeInterval = 10
+    /// Basic credentials verified lately (by a digest of name and password): a minute.
+    private let verified = RecentlyVerified(lifetime: 60)
+    /// API tokens looked up lately (by their digest): a token deleted from the database stops
+    /// working within 10 s.
+    private let tokens = RecentlyVerified(lifetime: 10)
     static let bcryptCost: UInt8 = 12
 
     public init(store: any OperatorCredentialStore, sessionLifetime: TimeInterval = 12 * 3600, loginAttempts: Int = 5, loginWindow: TimeInterval = 900, logger: Logger? = nil) {
@@ -32,7 +28,7 @@ public final class OperatorAccess: Sendable {
     /// Creates or replaces a user with a password.
     public func saveUser(_ name: String, password: String, role: OperatorRole) async throws {
         try await store.saveCredential(OperatorCredential(kind: .user, key: name, name: name, role: role.rawValue, secret: Bcrypt.hash(password, cost: Self.bcryptCost)))
-        verified.withLock { $0 = [:] }
+        verified.forgetAll()
     }
 
     /// Creates an API token and returns it: it is shown once; only its digest is kept.
@@ -54,8 +50,7 @@ public final class OperatorAccess: Sendable {
         let attempt = LoginThrottle.Attempt(name: name, client: client)
         if let wait = throttle.retryAfter(attempt) { return .failure(.throttled(retryAfter: wait)) }
         let cacheKey = SecretDigest.digest(name + "\u{0}" + password)
-        let now = Date()
-        if let (known, at) = verified.withLock({ $0[cacheKey] }), now.timeIntervalSince(at) < Self.verifiedFor { return .success(known) }
+        if let known = verified.known(cacheKey) { return .success(known) }
         guard let user = try await store.credential(kind: .user, key: name), let role = OperatorRole(rawValue: user.role),
               Bcrypt.verify(password, hash: user.secret) else {
             throttle.failed(attempt)
@@ -63,25 +58,18 @@ public final class OperatorAccess: Sendable {
         }
         throttle.succeeded(attempt)
         let found = Operator(name: name, role: role, proof: .password)
-        verified.withLock { verified in
-            if verified.count > 1000 { verified = [:] }
-            verified[cacheKey] = (found, now)
-        }
+        verified.remember(found, as: cacheKey)
         return .success(found)
     }
 
     /// The operator behind a bearer token, if it is one.
     public func verifyToken(_ token: String) async throws -> Operator? {
         let digest = SecretDigest.digest(token)
-        let now = Date()
-        if let (known, at) = tokens.withLock({ $0[digest] }), now.timeIntervalSince(at) < Self.tokensVerifiedFor { return known }
+        if let known = tokens.known(digest) { return known }
         guard let credential = try await store.credential(kind: .token, key: digest),
               let role = OperatorRole(rawValue: credential.role) else { return nil }
         let found = Operator(name: credential.name, role: role, proof: .token)
-        tokens.withLock { tokens in
-            if tokens.count > 1000 { tokens = [:] }
-            tokens[digest] = (found, now)
-        }
+        tokens.remember(found, as: digest)
         return found
     }
 

@@ -69,8 +69,8 @@ struct DashboardPages: Sendable {
 
     // MARK: Pages
 
-    func queueRows() async throws -> [[String: Any]] {
-        try await operations.queueViews(shared: true).map { queue in
+    func queueRows(_ queues: [OperationsAPI.QueueView]) -> [[String: Any]] {
+        queues.map { queue in
             let name = OperationsAPI.segment(queue.queue ?? queue.transport)
             return [
                 "transport": queue.transport, "queue": queue.queue ?? "—", "total": Self.count(queue.counts?.total, queue.estimated),
@@ -101,7 +101,7 @@ struct DashboardPages: Sendable {
         }
         let context: [String: Any] = [
             "waiting": queues.reduce(0) { $0 + ($1.counts?.ready ?? 0) }, "running": queues.reduce(0) { $0 + ($1.counts?.inFlight ?? 0) },
-            "liveWorkers": workers.filter { $0.state() == "running" }.count, "queues": try await queueRows(),
+            "liveWorkers": workers.filter { $0.state() == "running" }.count, "queues": queueRows(queues),
             "hour": ["completed": hour.completed, "failed": hour.failed, "chart": BarChart(report: hour, label: "Attempts finished per minute over the last hour").context],
             "day": ["completed": day.completed, "failed": day.failed, "chart": BarChart(report: day, label: "Attempts finished per hour over the last day").context],
             "wait": percentiles(hour.waitSeconds), "run": percentiles(hour.runSeconds),
@@ -110,7 +110,7 @@ struct DashboardPages: Sendable {
     }
 
     func queues(user: Operator) async throws -> Response {
-        render("queues", title: "Queues", ["queues": try await queueRows()], user: user, current: "queues")
+        render("queues", title: "Queues", ["queues": queueRows(try await operations.queueViews(shared: true))], user: user, current: "queues")
     }
 
     func messages(_ request: Request, user: Operator) async throws -> Response {
@@ -130,7 +130,7 @@ struct DashboardPages: Sendable {
                     "id": record.id, "shortId": String(record.id.suffix(12)), "href": "\(options.basePath)/messages/\(OperationsAPI.segment(record.id))",
                     "type": record.type, "queue": record.queue, "status": record.status.rawValue, "attempts": record.attempts,
                     "created": Display.time(record.createdAt), "finished": Display.time(record.finishedAt),
-                    "progress": record.status == .running ? Self.opt(record.progress.map { Int(($0 * 100).rounded()) }) : false,
+                    "progress": record.status == .running ? Self.opt(record.progress.map { Display.percent($0) }) : false,
                 ]
             },
             "matching": records.count < query.limit && query.after == nil ? "\(records.count)" : "the",
@@ -162,7 +162,7 @@ struct DashboardPages: Sendable {
             "cancellable": !record.status.isFinished && !record.cancelRequested, "retryable": record.status == .failed && record.rowId != nil,
         ]
         if record.status == .running || record.progress != nil {
-            context["progress"] = ["percent": Int(((record.progress ?? 0) * 100).rounded()), "note": Self.opt(record.progressNote)]
+            context["progress"] = ["percent": Display.percent(record.progress ?? 0), "note": Self.opt(record.progressNote)]
         }
         if record.errorType != nil || record.errorMessage != nil {
             // A message retried since keeps its last failure: shown as such, not as its state.
@@ -205,7 +205,7 @@ struct DashboardPages: Sendable {
                 "heartbeat": Display.age(now.timeIntervalSince(view.worker.heartbeatAt)),
                 "running": view.running.map { running -> [String: Any] in
                     ["type": running.type, "href": "\(options.basePath)/messages/\(OperationsAPI.segment(running.id))",
-                     "progress": Self.opt(running.progress.map { Int(($0 * 100).rounded()) })]
+                     "progress": Self.opt(running.progress.map { Display.percent($0) })]
                 },
             ]
         }

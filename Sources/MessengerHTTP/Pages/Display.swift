@@ -18,6 +18,9 @@ enum Display {
         return clock + " " + (zone.secondsFromGMT(for: date) == 0 && ["UTC", "GMT", "Etc/UTC"].contains(zoneName) ? "UTC" : zoneName)
     }
 
+    /// A progress fraction as a whole percentage.
+    static func percent(_ fraction: Double) -> Int { Int((fraction * 100).rounded()) }
+
     /// `4 s`, `3 min`, `2 h 5 min`, `3 d 4 h`.
     static func age(_ seconds: Double?) -> String {
         guard let seconds else { return "—" }

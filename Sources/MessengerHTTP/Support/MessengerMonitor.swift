@@ -41,8 +41,13 @@ final class MessengerMonitor: Sendable {
     /// answer to a script), or at most a second old, shared by every viewer (pages, metrics).
     func transportOverviews(shared: Bool) async throws -> [TransportOverview] {
         guard shared else { return try await kernel.transportOverviews() }
-        return try await queues.value("all") { [kernel] in try await kernel.transportOverviews() }
+        return try await queues.value(Self.allKey) { [kernel] in try await kernel.transportOverviews() }
     }
+
+    /// After a change this process made (a pause): the next page shows it.
+    func queuesChanged() { queues.invalidate(Self.allKey) }
+
+    private static let allKey = "all"
 
     /// A record and the store that keeps it; nil when no store has it.
     func record(id: String) async throws -> (MessageRecord, any MessageRecordStore)? { try await kernel.findRecord(id: id) }
@@ -90,7 +95,6 @@ final class MessengerMonitor: Sendable {
         let progress: Double?
     }
 
-    /// The recorded workers, newest first (without what they run: one query per database).
     /// Every database's workers, most recent first: read now, or shared (as `transportOverviews`).
     func workerRecords(shared: Bool) async throws -> [WorkerRecord] {
         let read: @Sendable () async throws -> [WorkerRecord] = { [kernel] in
@@ -98,7 +102,7 @@ final class MessengerMonitor: Sendable {
             for registry in kernel.workerRegistries { workers += try await registry.workers() }
             return workers.sorted { $0.startedAt > $1.startedAt }
         }
-        return shared ? try await workerFigures.value("all", compute: read) : try await read()
+        return shared ? try await workerFigures.value(Self.allKey, compute: read) : try await read()
     }
 
     func workers(shared: Bool) async throws -> [WorkerView] {
