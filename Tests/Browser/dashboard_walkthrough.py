@@ -15,6 +15,7 @@ from selenium import webdriver
 from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -66,9 +67,8 @@ class Walkthrough:
         self.driver.get(BASE + "/")
         self.until("the redirection to the login form", expected_conditions.url_contains("/login"))
         self.shot("login")
-        self.driver.find_element(By.ID, "name").send_keys(USER)
-        self.driver.find_element(By.ID, "password").send_keys(PASSWORD)
-        self.click("form button[type=submit]")
+        # With the keyboard alone: the name field has the focus, Tab goes to the password, Enter sends.
+        self.driver.switch_to.active_element.send_keys(USER, Keys.TAB, PASSWORD, Keys.ENTER)
         self.until("the overview after logging in", expected_conditions.text_to_be_present_in_element((By.CSS_SELECTOR, "#main h1"), "Overview"))
         self.shot("overview")
 
@@ -91,6 +91,8 @@ class Walkthrough:
         self.until("the running probe's progress", expected_conditions.presence_of_element_located((By.ID, "progress")))
         self.shot("message-running")
         self.click("#main button[data-done='Cancel sent']", confirm=True)
+        # The API answered 202: the worker was asked to stop it while it ran.
+        self.until("the notice of the cancel", expected_conditions.text_to_be_present_in_element((By.ID, "notice"), "Cancel sent (running)"))
         self.until("the probe cancelled", self.badge_is("cancelled"))
         self.shot("message-cancelled")
 
@@ -123,6 +125,19 @@ class Walkthrough:
         self.until("the notice of the dispatch", expected_conditions.text_to_be_present_in_element((By.ID, "notice"), "Dispatched heartbeat"))
         self.shot("schedule-run")
 
+    def phone_and_dark(self):
+        self.driver.set_window_size(390, 844)
+        self.driver.get(BASE + "/")
+        self.until("the overview on a phone", expected_conditions.text_to_be_present_in_element((By.CSS_SELECTOR, "#main h1"), "Overview"))
+        width = self.driver.execute_script("return [document.documentElement.scrollWidth, window.innerWidth]")
+        assert width[0] <= width[1], f"the page is wider than a phone's screen: {width}"
+        self.shot("overview-phone")
+        light = self.driver.execute_script("return getComputedStyle(document.body).backgroundColor")
+        self.driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "dark"}]})
+        dark = self.driver.execute_script("return getComputedStyle(document.body).backgroundColor")
+        assert dark != light, f"the page ignores a dark colour scheme ({light})"
+        self.shot("overview-dark")
+
     def workers(self):
         self.driver.get(BASE + "/workers")
         self.until("the worker in the list", expected_conditions.text_to_be_present_in_element((By.ID, "main"), "async"))
@@ -140,6 +155,7 @@ def main():
         walkthrough.pause_and_resume()
         walkthrough.run_schedule()
         walkthrough.workers()
+        walkthrough.phone_and_dark()
     except (TimeoutException, AssertionError, StopIteration) as error:
         walkthrough.shot("failure")
         print(f"FAILED at {walkthrough.step}: {type(error).__name__} {error}; page {driver.current_url}", file=sys.stderr)

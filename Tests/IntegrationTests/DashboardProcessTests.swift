@@ -65,7 +65,7 @@ struct DashboardProcessTests {
         return (server, "http://127.0.0.1:\(port)")
     }
 
-    @Test("a browser logs in, retries a failed message and sees it complete, cancels a running probe, pauses and resumes a queue, runs a schedule now")
+    @Test("a browser logs in by keyboard, retries a failed message and sees it complete, cancels a running probe, pauses and resumes a queue, runs a schedule now; phone width and dark scheme")
     func browser() async throws {
         let project = try project()
         let (user, password) = ("ada", "a-long-admin-password")
@@ -87,9 +87,9 @@ struct DashboardProcessTests {
             directory: project.directory.path, timeout: .seconds(240), executable: try Self.tool("python")
         )
         #expect(browser.status == 0, "the browser walkthrough failed:\n\(browser.stdout)\(browser.stderr)\nserver:\n\(server.standardError.text)")
-        #expect(browser.stdout.contains("OK 12 screenshots"))
+        #expect(browser.stdout.contains("OK 14 screenshots"))
         let pictures = try FileManager.default.contentsOfDirectory(atPath: shots).filter { $0.hasSuffix(".png") }
-        #expect(pictures.count == 12, "\(pictures.sorted())")
+        #expect(pictures.count == 14, "\(pictures.sorted())")
 
         // What the browser did, seen from outside it: the retried message completed in the serving
         // process, the worker stopped the long probe, the queue runs again and took the scheduled run.

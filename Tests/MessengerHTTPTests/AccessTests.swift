@@ -215,4 +215,37 @@ struct AccessTests {
         }
         await fixture.close()
     }
+
+    @Test("mounted under a base path: every route and redirect carries it, nothing answers outside it")
+    func basePath() async throws {
+        let fixture = try await DashboardFixture(options: DashboardOptions(basePath: "/messenger"))
+        try await fixture.application.test(.router) { client in
+            try await client.execute(uri: "/messenger/healthz", method: .get) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/messenger/api/queues", method: .get, headers: viewer) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/messenger", method: .get) { response in
+                #expect(response.status == .seeOther)
+                #expect(response.headers[.location]?.hasPrefix("/messenger/login?next=") == true)
+            }
+            try await client.execute(uri: "/healthz", method: .get) { #expect($0.status == .notFound) }
+            try await client.execute(uri: "/api/queues", method: .get, headers: viewer) { #expect($0.status == .notFound) }
+        }
+        await fixture.close()
+    }
+
+    @Test("/readyz is 503 naming the transport whose database cannot be reached, never its DSN")
+    func readiness() async throws {
+        let fixture = try await DashboardFixture(extraTransports: """
+                archive:
+                  dsn: 'sqlite:///proc/messenger-unreachable/archive.sqlite'
+                  options: { queue_name: archive }
+            """)
+        try await fixture.application.test(.router) { client in
+            try await client.execute(uri: "/readyz", method: .get, headers: viewer) { response in
+                #expect(response.status == .serviceUnavailable)
+                #expect(response.object["error"] as? String == "cannot reach the database of archive")
+                #expect(!response.text.contains("/proc/messenger-unreachable"))
+            }
+        }
+        await fixture.close()
+    }
 }

@@ -29,7 +29,8 @@ struct DashboardFixture {
     }
 
     /// `probeRoute`: the transport probes are routed to; nil handles them at once (sync).
-    init(options: DashboardOptions = DashboardOptions(), probeRoute: String? = "async") async throws {
+    /// `extraTransports`: more transports' YAML, indented by four spaces as the others.
+    init(options: DashboardOptions = DashboardOptions(), probeRoute: String? = "async", extraTransports: String = "") async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("dashboard-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory.appendingPathComponent("config"), withIntermediateDirectories: true)
         try """
@@ -43,6 +44,7 @@ struct DashboardFixture {
                 failed:
                   dsn: 'sqlite://var/messenger.sqlite'
                   options: { queue_name: failed }
+            \(extraTransports)
               routing:
                 \(probeRoute.map { "Messenger.Probe: \($0)" } ?? "{}")
             """.write(to: directory.appendingPathComponent("config/messenger.yaml"), atomically: true, encoding: .utf8)
