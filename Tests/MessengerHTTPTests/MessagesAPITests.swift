@@ -71,7 +71,7 @@ struct MessagesAPITests {
         await fixture.close()
     }
 
-    @Test("a duplicate of a pending message is 409 already_queued with the pending message's id")
+    @Test("a duplicate of a pending message is 409 already_queued, of a running one (while_running) 409 already_running, with the pending message's id")
     func duplicate() async throws {
         let fixture = try await DashboardFixture()
         try await fixture.application.test(.router) { client in
@@ -82,6 +82,15 @@ struct MessagesAPITests {
             #expect(second.status == .conflict)
             #expect(second.object["status"] as? String == "already_queued")
             #expect(second.object["id"] as? String == first.object["id"] as? String)
+            // While running, with while_running: a worker holds the message (claimed here as one would).
+            let running = #"{"type": "Messenger.Probe", "payload": {"label": "r"}, "deduplicate": {"key": "sync-7", "while_running": true}}"#
+            let started = try await dispatch(client, running)
+            let worker = try #require(fixture.kernel.transports["async"])
+            #expect(try await worker.get(limit: 10).count == 2)
+            let again = try await dispatch(client, running)
+            #expect(again.status == .conflict)
+            #expect(again.object["status"] as? String == "already_running")
+            #expect(again.object["id"] as? String == started.object["id"] as? String)
         }
         await fixture.close()
     }
