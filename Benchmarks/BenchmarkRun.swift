@@ -26,6 +26,7 @@ enum BenchmarkRun {
         if environment["BENCH_ONLY_SERIALIZER"] != nil { return print(table.render()) }
         if environment["BENCH_ONLY_RECORDS"] != nil { return try await recordSection(environment: environment, directory: directory) }
         if environment["BENCH_ONLY_DASHBOARD"] != nil { return try await dashboardSection(environment: environment, directory: directory) }
+        if environment["BENCH_ONLY_FLOW"] != nil { return try await flowSection(environment: environment) }
         let onlyPostgres = environment["BENCH_ONLY_POSTGRES"] != nil
         if !onlyPostgres {
             SchedulerBenchmarks.add(try await SchedulerBenchmarks.sqlite(count: 10_000, directory: directory), count: 10_000, to: &table)
@@ -89,8 +90,33 @@ enum BenchmarkRun {
         pg.add("dispatch → handler start, idle worker", "300 messages, 20 ms apart, LISTEN/NOTIFY", String(format: "p50 %.2f ms, p99 %.2f ms", latency.p50, latency.p99))
         pg.add("worker peak RSS (VmHWM)", "during the consume runs above", String(format: "%.1f MB", Double(pgPeak) / 1_048_576))
         print(pg.render())
+        try await flowSection(environment: environment)
         try await recordSection(environment: environment, directory: directory)
         try await dashboardSection(environment: environment, directory: directory)
+    }
+
+    /// Flow control on PostgreSQL: the other types under a concurrency limit on one, a rate limit.
+    static func flowSection(environment: [String: String]) async throws {
+        guard let url = environment["MESSENGER_BENCH_POSTGRES_URL"] else { return }
+        let (others, limited) = (20_000, 2_000)
+        print("\nFlow control (limits:), PostgreSQL, \(FlowBenchmarks.workers) worker processes at --concurrency 4, handlers that sleep 1 ms\n")
+        var table = BenchmarkTable()
+        var figures: [String: [Double]] = [:]
+        // In turn, twice: the spread between runs of the same setting shows the noise.
+        for _ in 0..<2 {
+            for mode in ["none", "concurrency"] {
+                figures[mode, default: []].append(try await FlowBenchmarks.otherTypes(url: url, mode: mode, others: others, limited: limited))
+            }
+        }
+        let spread = { (values: [Double]) in String(format: "%.0f–%.0f /s", values.min() ?? 0, values.max() ?? 0) }
+        table.add("other type, no limit", "\(others) + \(limited) of a second type, unlimited", spread(figures["none"] ?? []))
+        let ratio = (figures["concurrency"] ?? []).reduce(0, +) / max(1, (figures["none"] ?? []).reduce(0, +)) * 100
+        table.add("other type, the second limited to concurrency: 1", "same, same run", spread(figures["concurrency"] ?? []) + String(format: " (%.0f %% of unlimited)", ratio))
+        let seconds = Int(environment["BENCH_FLOW_RATE_SECONDS"] ?? "") ?? 30
+        let rated = try await FlowBenchmarks.rate(url: url, seconds: seconds)
+        table.add("rate_limit 100 per 1 s, starts", "over \(seconds) s from the first, full bucket included",
+                  String(format: "%.1f /s (%d starts, %+.1f %%)", rated.perSecond, rated.total, (rated.perSecond / 100 - 1) * 100))
+        print(table.render())
     }
 
     /// `app serve` under load while a worker consumes (needs the release `app`: `BENCH_APP_BINARY`).

@@ -43,7 +43,7 @@ public enum MessengerConfigLoader {
     }
 
     private static func parseMessenger(_ node: ConfigNode, environment: Environment) throws -> MessengerConfiguration {
-        let keys = try node.entries(allowed: ["transports", "routing", "failure_transport", "default_bus"])
+        let keys = try node.entries(allowed: ["transports", "routing", "failure_transport", "default_bus", "limits"])
         var configuration = MessengerConfiguration()
         if let bus = keys["default_bus"] { configuration.busName = try bus.string(environment) }
         var transportNodes: [String: ConfigNode] = [:]
@@ -73,6 +73,7 @@ public enum MessengerConfigLoader {
             for name in names { try requireTransport(name, at: target) }
             configuration.routing[message] = names
         }
+        if let limits = keys["limits"] { configuration.limits = try LimitsConfigParser.parse(limits, environment: environment) }
         return configuration
     }
 

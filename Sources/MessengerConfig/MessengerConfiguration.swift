@@ -9,6 +9,8 @@ public struct MessengerConfiguration: Sendable {
     public var failureTransport: String?
     /// The name of the bus.
     public var busName: String
+    /// `limits:`: concurrency and rate per message type, prefix or queue, across all workers.
+    public var limits = FlowLimits()
 
     public init(transports: [String: TransportConfiguration] = [:], routing: [String: [String]] = [:], failureTransport: String? = nil, busName: String = "messenger.bus.default") {
         self.transports = transports
@@ -40,5 +42,8 @@ public struct TransportConfiguration: Sendable {
         self.failureTransport = failureTransport
     }
 
-    public var definition: TransportDefinition { TransportDefinition(name: name, dsn: dsn, options: options) }
+    public var definition: TransportDefinition { definition(limits: FlowLimits()) }
+
+    /// The definition a factory builds the transport from, with the configuration's limits.
+    public func definition(limits: FlowLimits) -> TransportDefinition { TransportDefinition(name: name, dsn: dsn, options: options, limits: limits) }
 }

@@ -26,8 +26,10 @@ public struct TransportOverview: Sendable, Encodable {
     public var paused = false
     /// The transport could not be read (as opposed to not counting messages at all).
     public var failed = false
+    /// Due messages that flow control holds back (transports that enforce `limits:` and groups).
+    public var heldBack: HeldBackCounts?
 
-    private enum CodingKeys: String, CodingKey { case transport, queue, statistics, error, paused }
+    private enum CodingKeys: String, CodingKey { case transport, queue, statistics, error, paused, heldBack }
 }
 
 /// A recurring message as `scheduler:list` and the dashboard show it.
@@ -84,6 +86,7 @@ extension MessengerKernel {
             do {
                 var row = TransportOverview(transport: name, queue: control?.queueName, statistics: try await counting.statistics(), error: nil)
                 if let control { row.paused = try await control.pausedQueues().contains(control.queueName) }
+                if let flow = transport as? any FlowControlledTransport { row.heldBack = try await flow.heldBack() }
                 rows.append(row)
             } catch {
                 rows.append(TransportOverview(transport: name, queue: control?.queueName, statistics: nil, error: String(describing: error), failed: true))

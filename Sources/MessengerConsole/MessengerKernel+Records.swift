@@ -15,9 +15,19 @@ extension MessengerKernel {
     /// A message's record and the store that keeps it; nil when no store has it.
     public func findRecord(id: String) async throws -> (MessageRecord, any MessageRecordStore)? {
         for store in recordStores {
-            if let record = try await store.record(id: id) { return (record, store) }
+            if var record = try await store.record(id: id) {
+                record.waitingOn = await waitingReason(record)
+                return (record, store)
+            }
         }
         return nil
+    }
+
+    /// Why a waiting message is not started yet, from its transport (nil when it cannot tell).
+    public func waitingReason(_ record: MessageRecord) async -> String? {
+        guard record.status == .queued || record.status == .retrying, let rowId = record.rowId,
+              let transport = transports[record.transport] as? any FlowControlledTransport else { return nil }
+        return try? await transport.waitingReason(rowId: rowId)
     }
 
     /// A message's record and the store that keeps it; an error naming the id when no store has it.

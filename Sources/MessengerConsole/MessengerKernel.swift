@@ -39,7 +39,7 @@ public final class MessengerKernel: Sendable {
         serializer = JSONSerializer(registry: registry, stampTypes: stampTypes)
         var transports: [String: any Transport] = [:]
         for (name, transport) in configuration.transports {
-            transports[name] = try factories.makeTransport(transport.definition, serializer: serializer, logger: logger)
+            transports[name] = try factories.makeTransport(transport.definition(limits: configuration.limits), serializer: serializer, logger: logger)
         }
         self.transports = transports
         senders = SendersLocator(routing: configuration.routing, senders: transports)

@@ -15,6 +15,7 @@ final class InsertCoalescer: Sendable {
         let delayMilliseconds: Int64
         var messageId: String? = nil
         var record: RecordedMessage? = nil
+        var flow = FlowFields()
     }
 
     private struct Waiting: Sendable {

@@ -17,6 +17,34 @@ final class PostgresReceiver: Sendable {
     private let lastAbandonedCheck = Mutex<ContinuousClock.Instant?>(nil)
     /// The claim started ahead of the next `get`, and the queues it is for.
     private let readAhead = Mutex<ReadAhead?>(nil)
+    /// When the claim looks at rows under flow control.
+    private let flowPace = Mutex(FlowPace())
+    /// Whether waiting rows were brought under the current rules (`PostgresFlowClaim.adoptWaitingRows`).
+    private let adopted = Mutex(false)
+
+    /// Rows under flow control are looked at by a claim of their own (a transaction under the table's
+    /// flow lock): at every claim while some start, at the time they said when all wait, when the
+    /// plain claim finds nothing (at most every 250 ms while some wait), and at least once a second.
+    private struct FlowPace: Sendable {
+        var active = false
+        /// Epoch ms on the server's clock.
+        var nextLook: Int64?
+        var lastLook: ContinuousClock.Instant?
+
+        func isDue(now: ContinuousClock.Instant) -> Bool {
+            if active { return true }
+            if let nextLook, Double(nextLook) / 1000 <= Date().timeIntervalSince1970 { return true }
+            guard let lastLook else { return true }
+            return now - lastLook >= .seconds(1)
+        }
+
+        /// When the plain claim found nothing: new rows under flow control may have come (a wake-up),
+        /// unless the last look found some waiting, not long ago.
+        func isDueWhenIdle(now: ContinuousClock.Instant) -> Bool {
+            guard nextLook != nil, let lastLook else { return true }
+            return now - lastLook >= .milliseconds(Int(FlowSelection.recheckMilliseconds)) || isDue(now: now)
+        }
+    }
 
     private struct ReadAhead: Sendable {
         let queues: [String]
@@ -35,6 +63,9 @@ final class PostgresReceiver: Sendable {
         /// The record written with the replacement (nil when untracked), and its transport.
         let record: RecordedMessage?
         let transport: String
+        let flow: FlowFields
+        /// A retry of a message in an ordered group that holds the group's place (`group_failure: hold`).
+        let holdsGroup: Bool
     }
 
     init(table: PostgresTable) { self.table = table }
@@ -44,6 +75,11 @@ final class PostgresReceiver: Sendable {
     /// Claims up to `limit` due messages; a message taken back from a dead worker comes alone.
     func get(limit: Int, fromQueues queues: [String]) async throws -> [Envelope] {
         try await table.prepare()
+        if !adopted.withLock({ $0 }) {
+            let (limits, schema) = (table.limits, table.schema)
+            try await table.connection.transaction { connection in try PostgresFlowClaim.adoptWaitingRows(limits, schema: schema, on: connection) }
+            adopted.withLock { $0 = true }
+        }
         let limit = max(1, min(limit, table.options.prefetch))
         if shouldCheckAbandoned() {
             let recovered = try await claim(table.schema.claimAbandoned(queues: queues.count), [
@@ -55,6 +91,12 @@ final class PostgresReceiver: Sendable {
                 lastAbandonedCheck.withLock { $0 = nil }
                 return [table.envelope(from: row)]
             }
+        }
+        let hasReadAhead = readAhead.withLock { $0 != nil }
+        var lookedAtFlow = false
+        if !hasReadAhead, flowPace.withLock({ $0.isDue(now: .now) }) {
+            lookedAtFlow = true
+            if let rows = try await claimUnderFlowControl(limit: limit, queues: queues) { return rows.map(table.envelope(from:)) }
         }
         var rows: [[String?]]
         if let ahead = takeReadAhead(), let claimed = try? await ahead.task.value {
@@ -69,11 +111,34 @@ final class PostgresReceiver: Sendable {
         } else {
             rows = try await claimReady(limit: limit, queues: queues, firstStartsNow: true)
         }
+        if rows.isEmpty, !lookedAtFlow, flowPace.withLock({ $0.isDueWhenIdle(now: .now) }), let flowRows = try await claimUnderFlowControl(limit: limit, queues: queues) {
+            return flowRows.map(table.envelope(from:))
+        }
         if table.options.readAhead, limit > 1, rows.count == limit {
             let task = Task { try await self.claimReady(limit: limit, queues: queues, firstStartsNow: false) }
             readAhead.withLock { $0 = ReadAhead(queues: queues, task: task) }
         }
         return rows.map(table.envelope(from:))
+    }
+
+    /// Claims rows under flow control with free ones (see `PostgresFlowClaim`), after writing the
+    /// acknowledgements gathered so far (a group's next message heads it once the previous is
+    /// deleted); nil when none under flow control may start.
+    private func claimUnderFlowControl(limit: Int, queues: [String]) async throws -> [[String?]]? {
+        try await writeAcknowledgements()
+        let flow = table.flowClaim(queues: queues)
+        let outcome = try await table.connection.transaction { connection in try flow.claim(limit: limit, firstStartsNow: true, on: connection) }
+        flowPace.withLock { pace in
+            pace.active = outcome.rows != nil
+            pace.nextLook = outcome.nextLook
+            pace.lastLook = .now
+        }
+        return outcome.rows
+    }
+
+    /// When rows under flow control that could not start at the last look may, for an idle worker.
+    func nextFlowLook() -> Date? {
+        flowPace.withLock { $0.nextLook }.map { Date(timeIntervalSince1970: Double($0) / 1000) }
     }
 
     /// How many rows the claim read ahead holds, once it has finished; nil when none was started.
@@ -165,7 +230,8 @@ final class PostgresReceiver: Sendable {
             original: try table.claimOf(original), target: target.schema, queue: target.options.queueName,
             encoded: try target.serializer.encode(replacement), delayMilliseconds: replacement.availabilityOffsetMilliseconds(priorityAgingMilliseconds: target.priorityAgingMilliseconds),
             deduplication: replacement.deduplication, messageId: replacement.messageId,
-            record: RecordedMessage(replacement, options: target.options.records), transport: target.name)
+            record: RecordedMessage(replacement, options: target.options.records), transport: target.name, flow: target.flowFields(replacement),
+            holdsGroup: replacement.groupKey != nil && target.limits.holdsGroupOnFailure(type: replacement.messageName, queue: target.options.queueName))
         pendingReplacements.withLock { $0.append(item) }
         return true
     }
@@ -174,6 +240,11 @@ final class PostgresReceiver: Sendable {
     /// (the worker flushes when it goes idle, turns to another receiver or stops).
     func flush() async throws {
         try await endReadAhead()
+        try await writeAcknowledgements()
+    }
+
+    /// Writes the pending replacements and acknowledgements.
+    private func writeAcknowledgements() async throws {
         try await writeReplacements()
         let (owner, held, sql, tracked) = (table.owner, table.held, table.schema.deleteAcked, table.schema.tracked)
         try await withPendingAcks { acks in
@@ -259,7 +330,8 @@ final class PostgresReceiver: Sendable {
             stored += try connection.query(statement.replaceClaims(into: target), PostgresSchema.claimParameters(owner: owner, originals) + [
                 .integers(originals.map(\.id)), .array(group.map(\.encoded.body)), .array(group.map(\.encoded.headers)),
                 .array(group.map(\.queue)), .integers(group.map(\.delayMilliseconds)), .optionalArray(group.map(\.messageId)),
-            ] + (statement.tracked ? records.parameters : [])).count
+            ] + (statement.tracked ? records.parameters : []) + FlowFields.arrays(group.map(\.flow))
+              + [.array(group.map { $0.holdsGroup ? "true" : "false" })]).count
         }
         for replacement in replacements {
             guard let rule = replacement.deduplication else { continue }
@@ -269,7 +341,8 @@ final class PostgresReceiver: Sendable {
             // Nil: a pending message with the same key stands for this one.
             let records = RecordArrays([(replacement.record, replacement.transport)])
             if try PostgresSender.insertDeduplicated(replacement.encoded, delay: replacement.delayMilliseconds, rule: rule, queue: replacement.queue,
-                                                     messageId: replacement.messageId, records: records, schema: replacement.target, on: connection) == nil,
+                                                     messageId: replacement.messageId, records: records, flow: replacement.flow,
+                                                     schema: replacement.target, on: connection) == nil,
                let id = replacement.messageId, replacement.target.tracked {
                 try connection.query(PostgresRecordSchema.cancelledById, [.text(id)])
             }

@@ -23,6 +23,9 @@ struct RecordArrays: Sendable {
         attempts.append(record?.attempts.map(String.init))
     }
 
+    /// How many parameters (arrays) they take.
+    static let count = 9
+
     var parameters: [PostgresValue] {
         [ids, types, transports, statuses, origins, errorTypes, errorMessages, errorHandlers, attempts].map { .optionalArray($0) }
     }

@@ -39,7 +39,6 @@ struct PostgresSchema: Sendable {
             autovacuum_analyze_scale_factor = 0.02,
             autovacuum_vacuum_cost_delay = 0
         );
-        CREATE INDEX IF NOT EXISTS \(table)_ready ON \(table) (queue_name, available_at, id) WHERE delivered_at IS NULL;
         CREATE INDEX IF NOT EXISTS \(table)_claimed ON \(table) (queue_name, delivered_at) WHERE delivered_at IS NOT NULL;
         CREATE OR REPLACE FUNCTION \(table)_notify() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
@@ -56,6 +55,10 @@ struct PostgresSchema: Sendable {
         ALTER TABLE \(table) ADD COLUMN IF NOT EXISTS abandoned_count INT NOT NULL DEFAULT 0;
         ALTER TABLE \(table) ADD COLUMN IF NOT EXISTS started_on_claim BOOLEAN NOT NULL DEFAULT false;
         ALTER TABLE \(table) ADD COLUMN IF NOT EXISTS message_id TEXT NULL;
+        ALTER TABLE \(table) ADD COLUMN IF NOT EXISTS flow_type TEXT NULL;
+        ALTER TABLE \(table) ADD COLUMN IF NOT EXISTS flow_group TEXT NULL;
+        ALTER TABLE \(table) ADD COLUMN IF NOT EXISTS flow_order BIGINT NULL;
+        \(createFlowIndexes)
         """
     }
 
@@ -64,7 +67,8 @@ struct PostgresSchema: Sendable {
     /// never locked again by a table's set-up while other transports write records).
     static let isSetUp = """
         SELECT to_regclass($1) IS NOT NULL AND EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = $2) AND to_regclass($3) IS NOT NULL
-        AND EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = 'message_id' AND NOT attisdropped),
+        AND EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = 'flow_order' AND NOT attisdropped)
+        AND to_regclass('messenger_flow_rules') IS NOT NULL,
         to_regclass('messenger_records_type') IS NOT NULL AND to_regclass('messenger_paused_queues') IS NOT NULL
         AND to_regclass('messenger_workers') IS NOT NULL AND to_regclass('messenger_credentials') IS NOT NULL
         AND to_regclass('messenger_throughput') IS NOT NULL
@@ -83,8 +87,8 @@ struct PostgresSchema: Sendable {
     /// $7 the public id, then the record's arrays.
     var insertDeduplicated: String {
         storing("""
-        INSERT INTO \(table) (body, headers, queue_name, available_at, dedup_key, dedup_handling, message_id)
-        VALUES ($1, $2, $3, now() + $4 * interval '1 millisecond', $5, $6, $7)
+        INSERT INTO \(table) (body, headers, queue_name, available_at, dedup_key, dedup_handling, message_id, flow_type, flow_group)
+        VALUES ($1, $2, $3, now() + $4 * interval '1 millisecond', $5, $6, $7, $\(flowParameter(after: 8)), $\(flowParameter(after: 8) + 1))
         ON CONFLICT (queue_name, dedup_key) WHERE dedup_key IS NOT NULL AND (delivered_at IS NULL OR dedup_handling) DO NOTHING
         """, recordsFrom: 8)
     }
@@ -113,36 +117,47 @@ struct PostgresSchema: Sendable {
 
     /// One message ($5 its public id), then its record's arrays.
     var insert: String {
-        storing("INSERT INTO \(table) (body, headers, queue_name, available_at, message_id) VALUES ($1, $2, $3, now() + $4 * interval '1 millisecond', $5)",
-                recordsFrom: 6)
+        let flow = flowParameter(after: 6)
+        return storing("""
+            INSERT INTO \(table) (body, headers, queue_name, available_at, message_id, flow_type, flow_group)
+            VALUES ($1, $2, $3, now() + $4 * interval '1 millisecond', $5, $\(flow), $\(flow + 1))
+            """, recordsFrom: 6)
     }
+
+    /// The first of the flow parameters (type, group) of a statement whose record arrays, when
+    /// records are written, start at `recordsFrom`: they come after them.
+    func flowParameter(after recordsFrom: Int) -> Int { recordsFrom + (tracked ? RecordArrays.count : 0) }
 
     /// Many messages in one statement: parallel arrays of bodies, headers, delays and public ids;
     /// then their records' arrays (parallel too). Row ids are drawn from the table's sequence first,
     /// so that rows and records are written from one source without joining them back.
     var insertMany: String {
+        let flow = flowParameter(after: 6)
         guard tracked else {
             return """
-                INSERT INTO \(table) (body, headers, queue_name, available_at, message_id)
-                SELECT b, h, $3, now() + d * interval '1 millisecond', i FROM unnest($1::text[], $2::text[], $4::bigint[], $5::text[]) AS m(b, h, d, i)
+                INSERT INTO \(table) (body, headers, queue_name, available_at, message_id, flow_type, flow_group)
+                SELECT b, h, $3, now() + d * interval '1 millisecond', i, ft, fg
+                FROM unnest($1::text[], $2::text[], $4::bigint[], $5::text[], $\(flow)::text[], $\(flow + 1)::text[]) AS m(b, h, d, i, ft, fg)
                 RETURNING id
                 """
         }
         return """
             WITH src AS (
                 SELECT nextval('\(table)_id_seq'::regclass) AS id, u.*, $3::text AS q FROM unnest($1::text[], $2::text[], $4::bigint[], $5::text[],
-                    \(PostgresRecordSchema.recordArguments(first: 6))) WITH ORDINALITY AS u(b, h, d, i, \(PostgresRecordSchema.recordColumns), n)
+                    \(PostgresRecordSchema.recordArguments(first: 6)), $\(flow)::text[], $\(flow + 1)::text[])
+                    WITH ORDINALITY AS u(b, h, d, i, \(PostgresRecordSchema.recordColumns), ft, fg, n)
             ),
-            m AS (INSERT INTO \(table) (id, body, headers, queue_name, available_at, message_id)
-                SELECT id, b, h, q, now() + d * interval '1 millisecond', i FROM src ORDER BY n RETURNING id),
+            m AS (INSERT INTO \(table) (id, body, headers, queue_name, available_at, message_id, flow_type, flow_group)
+                SELECT id, b, h, q, now() + d * interval '1 millisecond', i, ft, fg FROM src ORDER BY n RETURNING id),
             \(PostgresRecordSchema.storedFromSource)
             SELECT id FROM src ORDER BY n
             """
     }
 
     /// The parameters of `insert`.
-    func insertParameters(_ encoded: EncodedEnvelope, queue: String, delay: Int64, messageId: String?, record: RecordArrays) -> [PostgresValue] {
+    func insertParameters(_ encoded: EncodedEnvelope, queue: String, delay: Int64, messageId: String?, record: RecordArrays, flow: FlowFields) -> [PostgresValue] {
         [.text(encoded.body), .text(encoded.headers), .text(queue), .int(delay), messageId.map { .text($0) } ?? .null] + (tracked ? record.parameters : [])
+            + flow.parameters
     }
 
     /// The first parameters of the statements that act on an owner's claims: the owner, the claims'
@@ -157,9 +172,10 @@ struct PostgresSchema: Sendable {
     }
 
     /// The parameters of `insertMany`.
-    func insertManyParameters(_ encoded: [EncodedEnvelope], queue: String, delays: [Int64], messageIds: [String?], records: RecordArrays) -> [PostgresValue] {
+    func insertManyParameters(_ encoded: [EncodedEnvelope], queue: String, delays: [Int64], messageIds: [String?], records: RecordArrays,
+                              flows: [FlowFields]) -> [PostgresValue] {
         [.array(encoded.map(\.body)), .array(encoded.map(\.headers)), .text(queue), .integers(delays), .optionalArray(messageIds)]
-            + (tracked ? records.parameters : [])
+            + (tracked ? records.parameters : []) + FlowFields.arrays(flows)
     }
 
     /// The queue filter on parameter `$n`: `= $n` for one queue, so that the planner walks the
@@ -192,8 +208,8 @@ struct PostgresSchema: Sendable {
         return ", \(PostgresRecordSchema.started(from: "claimed", worker: n)) SELECT \(Self.returning) FROM claimed \(order)"
     }
 
-    /// Deletes the acknowledged rows ($1 to $3), then claims up to $4 due rows of the queues $5 that no
-    /// other worker holds, none of a paused queue, in the order they are handled (due time, in which a
+    /// Deletes the acknowledged rows ($1 to $3), then claims up to $4 due free rows (none under flow
+    /// control) of the queues $5 that no other worker holds, none of a paused queue, in the order they are handled (due time, in which a
     /// priority counts, then id). With $6, the first row (the one the worker starts at once) is
     /// marked as started on claim. With records: outcomes from $7. The claimed rows are updated by
     /// primary key (an index look-up each), never by joining the whole table.
@@ -202,7 +218,7 @@ struct PostgresSchema: Sendable {
         WITH \(deleteAckedSteps(outcomes: 7)),
         picked AS (
             SELECT id, available_at FROM \(table) WHERE \(Self.queueFilter(5, queues: queues)) AND delivered_at IS NULL AND available_at <= now()
-            AND \(PostgresRecordSchema.notPaused)
+            AND flow_type IS NULL AND \(PostgresRecordSchema.notPaused)
             ORDER BY available_at, id LIMIT $4 FOR UPDATE SKIP LOCKED
         ),
         claimed AS (
@@ -246,24 +262,30 @@ struct PostgresSchema: Sendable {
     /// Removes claimed rows ($1 owner, $2 ids, $3 delivery counts) and stores the rows that replace
     /// them in table `target` (parallel arrays: $4 the original's id, $5 bodies, $6 headers, $7
     /// queues, $8 delays in ms, $9 public ids; with records, their arrays from $10): a replacement
-    /// is stored only if its original was removed.
+    /// is stored only if its original was removed. Then the replacements' flow arrays: types, groups,
+    /// and whether each holds its group's place.
     func replaceClaims(into target: String) -> String {
+        let flow = flowParameter(after: 10)
+        let flowArguments = "$\(flow)::text[], $\(flow + 1)::text[], $\(flow + 2)::text[]"
+        // A retry that holds its group keeps its original's place there (see `PostgresSchema.groupHead`).
+        let order = "CASE WHEN r.hold = 'true' AND r.fg = g.flow_group THEN g.place END"
+        let gone = "gone AS (DELETE FROM \(table) WHERE \(Self.heldByClaims) RETURNING id, flow_group, coalesce(flow_order, id) AS place)"
         let insert = """
-            INSERT INTO \(target) (body, headers, queue_name, available_at, message_id)
-            SELECT r.b, r.h, r.q, now() + r.d * interval '1 millisecond', r.i
-            FROM unnest($4::bigint[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::text[]) AS r(o, b, h, q, d, i)
-            WHERE r.o IN (SELECT id FROM gone)
+            INSERT INTO \(target) (body, headers, queue_name, available_at, message_id, flow_type, flow_group, flow_order)
+            SELECT r.b, r.h, r.q, now() + r.d * interval '1 millisecond', r.i, r.ft, r.fg, \(order)
+            FROM unnest($4::bigint[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::text[], \(flowArguments)) AS r(o, b, h, q, d, i, ft, fg, hold)
+            JOIN gone g ON g.id = r.o
             """
-        guard tracked else { return "WITH gone AS (DELETE FROM \(table) WHERE \(Self.heldByClaims) RETURNING id) \(insert) RETURNING id" }
+        guard tracked else { return "WITH \(gone) \(insert) RETURNING id" }
         return """
-            WITH gone AS (DELETE FROM \(table) WHERE \(Self.heldByClaims) RETURNING id),
+            WITH \(gone),
             src AS (
-                SELECT nextval('\(target)_id_seq'::regclass) AS id, u.* FROM unnest($4::bigint[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::text[],
-                    \(PostgresRecordSchema.recordArguments(first: 10))) AS u(o, b, h, q, d, i, \(PostgresRecordSchema.recordColumns))
-                WHERE u.o IN (SELECT id FROM gone)
+                SELECT nextval('\(target)_id_seq'::regclass) AS id, r.*, \(order) AS fo FROM unnest($4::bigint[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::text[],
+                    \(PostgresRecordSchema.recordArguments(first: 10)), \(flowArguments)) AS r(o, b, h, q, d, i, \(PostgresRecordSchema.recordColumns), ft, fg, hold)
+                JOIN gone g ON g.id = r.o
             ),
-            m AS (INSERT INTO \(target) (id, body, headers, queue_name, available_at, message_id)
-                SELECT id, b, h, q, now() + d * interval '1 millisecond', i FROM src RETURNING id),
+            m AS (INSERT INTO \(target) (id, body, headers, queue_name, available_at, message_id, flow_type, flow_group, flow_order)
+                SELECT id, b, h, q, now() + d * interval '1 millisecond', i, ft, fg, fo FROM src RETURNING id),
             \(PostgresRecordSchema.storedFromSource)
             SELECT id FROM m
             """
@@ -341,8 +363,10 @@ struct PostgresSchema: Sendable {
             SELECT count(*) FROM back
             """
     }
+    /// The earliest due time of waiting free rows (those under flow control say themselves when
+    /// to look again: `PostgresFlowClaim`).
     var nextAvailable: String {
-        "SELECT (extract(epoch FROM min(available_at)) * 1000)::bigint FROM \(table) WHERE queue_name = $1 AND delivered_at IS NULL"
+        "SELECT (extract(epoch FROM min(available_at)) * 1000)::bigint FROM \(table) WHERE queue_name = $1 AND delivered_at IS NULL AND flow_type IS NULL"
     }
     var list: String { "SELECT \(Self.returning) FROM \(table) WHERE queue_name = $1 ORDER BY id LIMIT $2" }
     var find: String { "SELECT \(Self.returning) FROM \(table) WHERE queue_name = $1 AND id = $2" }

@@ -18,9 +18,9 @@ final class PostgresSender: Sendable {
             let records = RecordArrays(rows.map { ($0.record, table.name) })
             let result = rows.count == 1
                 ? try await connection.query(schema.insert, schema.insertParameters(rows[0].encoded, queue: queue, delay: rows[0].delayMilliseconds,
-                                                                                    messageId: rows[0].messageId, record: records))
+                                                                                    messageId: rows[0].messageId, record: records, flow: rows[0].flow))
                 : try await connection.query(schema.insertMany, schema.insertManyParameters(rows.map(\.encoded), queue: queue, delays: rows.map(\.delayMilliseconds),
-                                                                                           messageIds: rows.map(\.messageId), records: records))
+                                                                                           messageIds: rows.map(\.messageId), records: records, flows: rows.map(\.flow)))
             return result.rows.map { $0.first.flatMap { $0 } ?? "?" }
         }
     }
@@ -32,13 +32,14 @@ final class PostgresSender: Sendable {
         let (schema, queue, name) = (table.schema, table.options.queueName, table.name)
         let record = RecordedMessage(envelope, options: table.options.records)
         let records = RecordArrays([(record, name)])
+        let flow = table.flowFields(envelope)
         guard let rule = envelope.deduplication else {
             guard PostgresTransactionContext.current == nil else {
                 let rows = try await table.target().query(schema.insert, schema.insertParameters(encoded, queue: queue, delay: delay, messageId: envelope.messageId,
-                                                                                                  record: records))
+                                                                                                  record: records, flow: flow))
                 return envelope.with(TransportMessageIdStamp(rows.rows.first?.first.flatMap { $0 } ?? "?"))
             }
-            let row = InsertCoalescer.Row(encoded: encoded, delayMilliseconds: delay, messageId: envelope.messageId, record: record)
+            let row = InsertCoalescer.Row(encoded: encoded, delayMilliseconds: delay, messageId: envelope.messageId, record: record, flow: flow)
             return envelope.with(TransportMessageIdStamp(try await coalescer.insert(row)))
         }
         let retried = envelope.last(TransportMessageIdStamp.self).flatMap { Int64($0.id) }
@@ -48,7 +49,7 @@ final class PostgresSender: Sendable {
             // then insert again.
             for _ in 0..<3 {
                 if let id = try Self.insertDeduplicated(encoded, delay: delay, rule: rule, queue: queue, messageId: envelope.messageId, records: records,
-                                                        schema: schema, on: connection) {
+                                                        flow: flow, schema: schema, on: connection) {
                     return envelope.with(TransportMessageIdStamp(id))
                 }
                 guard let pending = try connection.query(schema.pendingWithKey, [.text(queue), .text(rule.key)]).rows.first, let id = pending[0] else { continue }
@@ -70,11 +71,11 @@ final class PostgresSender: Sendable {
 
     /// Inserts a message unless one with its key is pending; its id, or nil when one is.
     static func insertDeduplicated(_ encoded: EncodedEnvelope, delay: Int64, rule: DeduplicateStamp, queue: String, messageId: String?, records: RecordArrays,
-                                   schema: PostgresSchema, on connection: isolated PostgresConnection) throws -> String? {
+                                   flow: FlowFields, schema: PostgresSchema, on connection: isolated PostgresConnection) throws -> String? {
         let inserted = try connection.query(schema.insertDeduplicated, [
             .text(encoded.body), .text(encoded.headers), .text(queue), .int(delay), .text(rule.key), .text(rule.whileHandling ? "true" : "false"),
             messageId.map { .text($0) } ?? .null,
-        ] + (schema.tracked ? records.parameters : []))
+        ] + (schema.tracked ? records.parameters : []) + flow.parameters)
         return inserted.rows.first?.first ?? nil
     }
 
@@ -117,7 +118,7 @@ final class PostgresSender: Sendable {
     private func encode(_ envelopes: [Envelope]) throws -> [PostgresValue] {
         table.schema.insertManyParameters(try envelopes.map { try table.serializer.encode($0) }, queue: table.options.queueName,
                                           delays: envelopes.map { $0.availabilityOffsetMilliseconds(priorityAgingMilliseconds: table.priorityAgingMilliseconds) }, messageIds: envelopes.map(\.messageId),
-                                          records: table.recordArrays(envelopes))
+                                          records: table.recordArrays(envelopes), flows: envelopes.map(table.flowFields))
     }
 
     private func insert(_ envelopes: [Envelope], _ parameters: [PostgresValue], on target: PostgresConnection) async throws -> [Envelope] {

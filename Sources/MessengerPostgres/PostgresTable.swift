@@ -12,6 +12,8 @@ final class PostgresTable: Sendable {
     let schema: PostgresSchema
     let serializer: any Serializer
     let logger: Logger
+    /// The configuration's limits this table's claims enforce.
+    let limits: FlowLimits
     /// This transport's claims, and the advisory lock that proves its worker alive (two positive int4,
     /// high and low half).
     let owner: Int64
@@ -29,8 +31,9 @@ final class PostgresTable: Sendable {
     let held: HeldClaims
     private let setUp = Mutex(false)
 
-    init(name: String, info: PostgresConnectionInfo, options: PostgresTransportOptions, serializer: any Serializer, logger: Logger) {
+    init(name: String, info: PostgresConnectionInfo, options: PostgresTransportOptions, serializer: any Serializer, limits: FlowLimits, logger: Logger) {
         self.name = name
+        self.limits = limits
         self.options = options
         self.serializer = serializer
         self.logger = logger
@@ -134,6 +137,19 @@ final class PostgresTable: Sendable {
 
     /// What a priority level is worth, in milliseconds of waiting.
     var priorityAgingMilliseconds: Int64 { Int64(options.priorityAgingSeconds) * 1000 }
+
+    /// What a row of the envelope records for flow control: its type when it is in a group or a rule
+    /// limits it here.
+    func flowFields(_ envelope: Envelope) -> FlowFields {
+        let group = envelope.groupKey
+        let controlled = limits.controls(type: envelope.messageName, queue: options.queueName, grouped: group != nil)
+        return FlowFields(type: controlled ? envelope.messageName : nil, group: group)
+    }
+
+    /// Flow control of the given queues.
+    func flowClaim(queues: [String]) -> PostgresFlowClaim {
+        PostgresFlowClaim(schema: schema, rules: limits.startRules(forQueues: queues), queues: queues, owner: owner, held: held)
+    }
 
     /// The record arrays of envelopes stored by this transport.
     func recordArrays(_ envelopes: [Envelope]) -> RecordArrays {

@@ -12,7 +12,7 @@ import Synchronization
 /// claimed again within seconds. LISTEN/NOTIFY wakes idle workers. The transport composes a sender,
 /// a receiver and an admin part that share one table (connections, schema, options, owner key).
 public final class PostgresTransport: SetupableTransport, QueueReceiver, ListableReceiver, ReplacingReceiver, MessageCountingTransport,
-    ClosableTransport, StopSignalStore, WakeUpSource, DelayAwareReceiver, StartupCheckedTransport, BatchSender, MessageRecordStore,
+    ClosableTransport, StopSignalStore, WakeUpSource, DelayAwareReceiver, FlowControlledTransport, StartupCheckedTransport, BatchSender, MessageRecordStore,
     WorkerRegistry, QueuePauseControl, OperatorCredentialStore
 {
     public let name: String
@@ -24,9 +24,11 @@ public final class PostgresTransport: SetupableTransport, QueueReceiver, Listabl
     private let listener = Mutex<PostgresListener?>(nil)
 
     /// A transport with a connection of its own, which holds this transport's liveness lock.
-    public init(name: String, info: PostgresConnectionInfo, options: PostgresTransportOptions, serializer: any Serializer, logger: Logger = Logger(label: "messenger.postgres")) {
+    /// `limits`: the configuration's `limits:`, enforced by its claims across every worker.
+    public init(name: String, info: PostgresConnectionInfo, options: PostgresTransportOptions, serializer: any Serializer, limits: FlowLimits = FlowLimits(),
+                logger: Logger = Logger(label: "messenger.postgres")) {
         self.name = name
-        let table = PostgresTable(name: name, info: info, options: options, serializer: serializer, logger: logger)
+        let table = PostgresTable(name: name, info: info, options: options, serializer: serializer, limits: limits, logger: logger)
         self.table = table
         sender = PostgresSender(table: table)
         receiver = PostgresReceiver(table: table)
@@ -104,9 +106,25 @@ public final class PostgresTransport: SetupableTransport, QueueReceiver, Listabl
         listener.withLock { $0?.isListening == true } ? .milliseconds(options.checkDelayedIntervalMilliseconds) : nil
     }
 
+    public func heldBack() async throws -> HeldBackCounts {
+        try await table.prepare()
+        let flow = table.flowClaim(queues: [options.queueName])
+        return try await table.explainingTimeouts { try await table.statisticsConnection.run { connection in try flow.heldBack(on: connection) } }
+    }
+
+    public func waitingReason(rowId: String) async throws -> String? {
+        guard let id = Int64(rowId) else { return nil }
+        try await table.prepare()
+        let flow = table.flowClaim(queues: [options.queueName])
+        return try await table.explainingTimeouts { try await table.connection.run { connection in try flow.waitingReason(id: id, on: connection) } }
+    }
+
+    /// The next due time of a delayed message, or when messages under flow control that wait on a
+    /// limit, a rate or their group may start, whichever comes first.
     public func nextAvailableDate() async throws -> Date? {
         let rows = try await connection.query(table.schema.nextAvailable, [.text(options.queueName)])
-        return rows.rows.first?.first.flatMap { $0 }.flatMap(Double.init).map { Date(timeIntervalSince1970: $0 / 1000) }
+        let delayed = rows.rows.first?.first.flatMap { $0 }.flatMap(Double.init).map { Date(timeIntervalSince1970: $0 / 1000) }
+        return [delayed, receiver.nextFlowLook()].compactMap { $0 }.min()
     }
 
     // MARK: Listing, statistics, signals

@@ -13,6 +13,6 @@ public struct PostgresTransportFactory: TransportFactory {
         let info = try PostgresConnectionInfo(dsn: definition.dsn, strippingOptions: PostgresTransportOptions.known, parameters: definition.options)
         var transportLogger = logger
         transportLogger[metadataKey: "transport"] = .string(definition.name)
-        return PostgresTransport(name: definition.name, info: info, options: options, serializer: serializer, logger: transportLogger)
+        return PostgresTransport(name: definition.name, info: info, options: options, serializer: serializer, limits: definition.limits, logger: transportLogger)
     }
 }

@@ -13,6 +13,10 @@ final class SQLiteReceiver: Sendable {
     let table: SQLiteTable
     let logger: Logger
     private let pending = Mutex(PendingWrites())
+    /// When rows under flow control that could not start may (epoch ms); nil when none waits.
+    private let flowNextLook = Mutex<Int64?>(nil)
+    /// Whether waiting rows were brought under the current rules (`SQLiteFlowClaim.adoptWaitingRows`).
+    private let adopted = Mutex(false)
 
     /// Writes that wait for the next transaction.
     struct PendingWrites: Sendable {
@@ -33,6 +37,8 @@ final class SQLiteReceiver: Sendable {
         let target: SQLiteSchema
         let row: StoredRow
         let deduplicationKey: String?
+        /// A retry of a message in an ordered group that holds the group's place (`group_failure: hold`).
+        let holdsGroup: Bool
     }
 
     init(table: SQLiteTable, logger: Logger) {
@@ -45,29 +51,43 @@ final class SQLiteReceiver: Sendable {
     /// is counted against the poison-message check only when its start is certain.
     func get(limit: Int, fromQueues queues: [String]) async throws -> [Envelope] {
         try await table.prepare()
+        if !adopted.withLock({ $0 }) {
+            let (limits, schema) = (table.limits, table.schema)
+            try await table.connection.transaction { connection in try SQLiteFlowClaim.adoptWaitingRows(limits, schema: schema, on: connection) }
+            adopted.withLock { $0 = true }
+        }
         let writes = takePending()
         let current = table.nowMilliseconds
         let (schema, token, expired) = (table.schema, table.claimToken, table.expiredClaimLimit(now: current))
         let queueValues = queues.map { SQLiteValue.text($0) }
         let bounded = Int64(max(1, limit))
-        let result: (rows: [[SQLiteValue]], lost: Int)
+        let flow = table.flowClaim(queues: queues)
+        let result: (rows: [[SQLiteValue]], lost: Int, nextLook: Int64?)
         do {
             result = try await table.connection.transaction { connection in
                 let lost = try Self.write(writes, schema: schema, now: current, on: connection)
                 let recovered = try connection.query(schema.claimRecovered(queueCount: queues.count), [.integer(current), .text(token), .integer(expired)] + queueValues)
-                if !recovered.isEmpty { return (recovered, lost) }
-                var rows = try connection.query(schema.claimReady(queueCount: queues.count), [.integer(current), .text(token), .integer(bounded)] + queueValues)
+                if !recovered.isEmpty { return (recovered, lost, nil) }
+                let outcome = try flow.claim(limit: Int(bounded), on: connection)
+                var rows = try outcome.rows
+                    ?? connection.query(schema.claimReady(queueCount: queues.count), [.integer(current), .text(token), .integer(bounded)] + queueValues)
                 rows.sort { ($0[4].int ?? 0, $0[0].int ?? 0) < ($1[4].int ?? 0, $1[0].int ?? 0) }
                 // The worker starts the first message of a batch as soon as it has it.
                 if let first = rows.first { try connection.query(schema.markStartedOnClaim, [first[0], .text(token)]) }
-                return (rows, lost)
+                return (rows, lost, outcome.nextLook)
             }
         } catch {
             restore(writes)
             throw error
         }
+        flowNextLook.withLock { $0 = result.nextLook }
         reportLost(result.lost)
         return result.rows.map(table.envelope(from:))
+    }
+
+    /// When rows under flow control that could not start at the last claim may, for an idle worker.
+    func nextFlowLook() -> Date? {
+        flowNextLook.withLock { $0 }.map { Date(timeIntervalSince1970: Double($0) / 1000) }
     }
 
     func ack(_ envelope: Envelope) throws { try scheduleRemoval(of: envelope) }
@@ -77,8 +97,9 @@ final class SQLiteReceiver: Sendable {
     func replace(_ original: Envelope, with replacement: Envelope, via sender: any Sender) throws -> Bool {
         guard let target = (sender as? SQLiteTransport)?.table, target.connection.path == table.connection.path else { return false }
         let row = try target.storedRow(replacement, createdAt: table.nowMilliseconds)
+        let holdsGroup = replacement.groupKey != nil && target.limits.holdsGroupOnFailure(type: replacement.messageName, queue: target.options.queueName)
         let item = Replacement(original: try table.claimReference(original), target: target.schema, row: row,
-                               deduplicationKey: replacement.deduplication?.key)
+                               deduplicationKey: replacement.deduplication?.key, holdsGroup: holdsGroup)
         pending.withLock { $0.replacements.append(item) }
         return true
     }
@@ -129,12 +150,14 @@ final class SQLiteReceiver: Sendable {
         }
         var lost = 0
         for replacement in writes.replacements {
-            try connection.query(schema.deleteClaimed, replacement.original.bindings)
-            guard connection.changes == 1 else {
+            guard let removed = try connection.query(schema.deleteClaimedKeepingOrder, replacement.original.bindings).first else {
                 lost += 1
                 continue
             }
-            let stored = try SQLiteSender.store(replacement.row, key: replacement.deduplicationKey, debounce: false, schema: replacement.target, on: connection)
+            var row = replacement.row
+            // values[10] is flow_order: a retry that holds its group keeps its original's place.
+            if replacement.holdsGroup, removed[0] != .null, removed[0] == row.values[9] { row = row.keepingOrder(removed[1]) }
+            let stored = try SQLiteSender.store(row, key: replacement.deduplicationKey, debounce: false, schema: replacement.target, on: connection)
             if case .duplicate = stored {
                 try SQLiteRecordWrites.cancelled(replacement.original.messageId, now: now, why: "superseded by a newer message with the same deduplication key", on: connection)
             }

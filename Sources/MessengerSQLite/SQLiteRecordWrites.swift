@@ -6,6 +6,13 @@ struct StoredRow: Sendable {
     let values: [SQLiteValue]
     let record: RecordedMessage?
     let transport: String
+
+    /// The same row, ordered in its group at `order` (`flow_order`, values[10]).
+    func keepingOrder(_ order: SQLiteValue) -> StoredRow {
+        var values = self.values
+        values[10] = order
+        return StoredRow(values: values, record: record, transport: transport)
+    }
 }
 
 /// The status-record writes that go with the transport's own, inside its transaction.

@@ -23,16 +23,21 @@ struct SQLiteSchema: Sendable {
             dedup_handling INTEGER NOT NULL DEFAULT 0,
             abandoned_count INTEGER NOT NULL DEFAULT 0,
             started_on_claim INTEGER NOT NULL DEFAULT 0,
-            message_id TEXT
+            message_id TEXT,
+            flow_type TEXT,
+            flow_group TEXT,
+            flow_order INTEGER
         );
-        CREATE INDEX IF NOT EXISTS \(table)_ready ON \(table) (queue_name, available_at, id) WHERE delivered_at IS NULL;
         CREATE INDEX IF NOT EXISTS \(table)_claimed ON \(table) (queue_name, delivered_at) WHERE delivered_at IS NOT NULL;
         CREATE TABLE IF NOT EXISTS messenger_worker_signals (name TEXT PRIMARY KEY, requested_at INTEGER NOT NULL);
         """
     }
 
     var insert: String {
-        "INSERT INTO \(table) (body, headers, queue_name, created_at, available_at, dedup_key, dedup_handling, message_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+        """
+        INSERT INTO \(table) (body, headers, queue_name, created_at, available_at, dedup_key, dedup_handling, message_id, flow_type, flow_group, flow_order)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+        """
     }
 
     /// Tables made before deduplication get its columns; every table gets its unique index over
@@ -73,14 +78,15 @@ struct SQLiteSchema: Sendable {
     /// Rows of paused queues are not claimed.
     static let notPaused = "queue_name NOT IN (SELECT queue_name FROM messenger_paused_queues)"
 
-    /// Claims up to ?3 due, free rows of the given queues (?4...), oldest due first.
+    /// Claims up to ?3 due, free rows (none under flow control) of the given queues (?4...), oldest
+    /// due first.
     func claimReady(queueCount: Int) -> String {
         let queues = (0..<queueCount).map { "?\($0 + 4)" }.joined(separator: ", ")
         return """
         UPDATE \(table) SET delivered_at = ?1, delivery_count = delivery_count + 1, claimed_by = ?2, started_on_claim = 0
         WHERE id IN (
-            SELECT id FROM \(table) WHERE queue_name IN (\(queues)) AND delivered_at IS NULL AND available_at <= ?1 AND \(Self.notPaused)
-            ORDER BY available_at, id LIMIT ?3
+            SELECT id FROM \(table) WHERE queue_name IN (\(queues)) AND delivered_at IS NULL AND available_at <= ?1 AND flow_type IS NULL
+            AND \(Self.notPaused) ORDER BY available_at, id LIMIT ?3
         )
         RETURNING \(Self.returning)
         """
@@ -134,12 +140,18 @@ struct SQLiteSchema: Sendable {
     }
     var list: String { "SELECT \(Self.returning) FROM \(table) WHERE queue_name = ?1 ORDER BY id LIMIT ?2" }
     var find: String { "SELECT \(Self.returning) FROM \(table) WHERE queue_name = ?1 AND id = ?2" }
-    /// Counts that read only the queue's index entries (the ready index holds every waiting row;
-    /// the claimed index every claimed one), and the creation time of its first row: ?1 queue, ?2 now.
+    /// Counts that read only the queue's index entries (the two ready indexes hold every waiting row,
+    /// free or under flow control; the claimed index every claimed one), and the creation time of its
+    /// first row: ?1 queue, ?2 now.
     var indexedStatistics: String {
-        """
-        SELECT (SELECT count(*) FROM \(table) WHERE queue_name = ?1 AND delivered_at IS NULL AND available_at <= ?2),
-               (SELECT count(*) FROM \(table) WHERE queue_name = ?1 AND delivered_at IS NULL AND available_at > ?2),
+        func waiting(_ comparison: String) -> String {
+            ["IS NULL", "IS NOT NULL"].map {
+                "(SELECT count(*) FROM \(table) WHERE queue_name = ?1 AND delivered_at IS NULL AND flow_type \($0) AND available_at \(comparison) ?2)"
+            }.joined(separator: " + ")
+        }
+        return """
+        SELECT \(waiting("<=")),
+               \(waiting(">")),
                (SELECT count(*) FROM \(table) WHERE queue_name = ?1 AND delivered_at IS NOT NULL),
                (SELECT created_at FROM \(table) WHERE queue_name = ?1 ORDER BY id LIMIT 1)
         """

@@ -15,13 +15,17 @@ final class SQLiteTable: Sendable {
     let schema: SQLiteSchema
     let serializer: any Serializer
     let now: @Sendable () -> Date
+    /// The configuration's limits this table's claims enforce.
+    let limits: FlowLimits
     /// Identifies this transport instance's claims: the process's worker id (so that a claim whose
     /// worker stopped renewing its record is taken back), then a suffix of this instance's own.
     let claimToken = WorkerIdentity.id + "/" + UUID().uuidString.prefix(8).lowercased()
     private let setUp = Mutex(false)
 
-    init(name: String, connection: SQLiteConnection, options: SQLiteTransportOptions, serializer: any Serializer, now: @escaping @Sendable () -> Date) {
+    init(name: String, connection: SQLiteConnection, options: SQLiteTransportOptions, serializer: any Serializer, limits: FlowLimits,
+         now: @escaping @Sendable () -> Date) {
         self.name = name
+        self.limits = limits
         self.connection = connection
         let separate = !connection.path.isEmpty && connection.path != ":memory:" && !connection.path.hasPrefix("file::memory:")
         statisticsConnection = separate
@@ -43,6 +47,8 @@ final class SQLiteTable: Sendable {
                 if !columns.contains("dedup_key") { try connection.execute(schema.addDeduplicationColumns) }
                 if !columns.contains("abandoned_count") { try connection.execute(schema.addAbandonedColumns) }
                 if !columns.contains("message_id") { try connection.execute(schema.addMessageIdColumn) }
+                if !columns.contains("flow_type") { try connection.execute(schema.addFlowColumns) }
+                try connection.execute(schema.createFlowIndexes)
                 try connection.execute(SQLiteRecordSchema.create)
                 try connection.execute(schema.createDeduplicationIndex)
             }
@@ -69,13 +75,20 @@ final class SQLiteTable: Sendable {
     }
 
     /// The values of one row to insert: body, headers, queue, created and due times, deduplication,
-    /// public id.
+    /// public id; under flow control, its type and group (`flow_order` stays null: its id orders it).
     func insertValues(_ envelope: Envelope, createdAt created: Int64) throws -> [SQLiteValue] {
         let encoded = try serializer.encode(envelope)
         let available = created + envelope.availabilityOffsetMilliseconds(priorityAgingMilliseconds: Int64(options.priorityAgingSeconds) * 1000)
         let rule = envelope.deduplication
         return [.text(encoded.body), .text(encoded.headers), .text(options.queueName), .integer(created), .integer(available),
-                rule.map { .text($0.key) } ?? .null, .integer(rule?.whileHandling == true ? 1 : 0), envelope.messageId.map { .text($0) } ?? .null]
+                rule.map { .text($0.key) } ?? .null, .integer(rule?.whileHandling == true ? 1 : 0), envelope.messageId.map { .text($0) } ?? .null,
+                flowType(envelope).map { .text($0) } ?? .null, envelope.groupKey.map { .text($0) } ?? .null, .null]
+    }
+
+    /// The wire type a row under flow control records: set when the message is in a group or a rule
+    /// limits it here.
+    func flowType(_ envelope: Envelope) -> String? {
+        limits.controls(type: envelope.messageName, queue: options.queueName, grouped: envelope.groupKey != nil) ? envelope.messageName : nil
     }
 
     /// A row to insert and the status record to write with it (nil when not tracked).
@@ -88,6 +101,11 @@ final class SQLiteTable: Sendable {
         let id = row[0].int ?? 0
         let decoded = serializer.decodeOrQuarantine(EncodedEnvelope(body: row[1].string ?? "", headers: row[2].string ?? ""))
         return decoded.with(TransportMessageIdStamp(String(id)), DeliveryCountStamp(Int(row[3].int ?? 0), abandonedStarts: Int(row[5].int ?? 0)))
+    }
+
+    /// Flow control of the given queues, now.
+    func flowClaim(queues: [String]) -> SQLiteFlowClaim {
+        SQLiteFlowClaim(schema: schema, rules: limits.startRules(forQueues: queues), queues: queues, now: nowMilliseconds, token: claimToken)
     }
 
     /// The claim a received envelope stands for.

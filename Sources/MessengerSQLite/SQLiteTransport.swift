@@ -8,7 +8,7 @@ import Messenger
 /// exactly one worker. Acknowledgements are batched and written in the same transaction as the next
 /// claim (or on `flush()`), so one fsync serves a whole batch. The transport composes a sender, a
 /// receiver and an admin part that share one table (connection, schema, options).
-public final class SQLiteTransport: SetupableTransport, QueueReceiver, ListableReceiver, ReplacingReceiver, MessageCountingTransport,
+public final class SQLiteTransport: SetupableTransport, QueueReceiver, ListableReceiver, ReplacingReceiver, DelayAwareReceiver, FlowControlledTransport, MessageCountingTransport,
     ClosableTransport, StopSignalStore, BatchSender, StartupCheckedTransport, MessageRecordStore, WorkerRegistry, QueuePauseControl, OperatorCredentialStore
 {
     public let name: String
@@ -18,10 +18,12 @@ public final class SQLiteTransport: SetupableTransport, QueueReceiver, ListableR
     private let admin: SQLiteAdmin
     private let records: SQLiteRecords
 
-    public init(name: String, connection: SQLiteConnection, options: SQLiteTransportOptions, serializer: any Serializer,
+    /// `limits`: the configuration's `limits:`, enforced by this transport's claims across every
+    /// worker on the file.
+    public init(name: String, connection: SQLiteConnection, options: SQLiteTransportOptions, serializer: any Serializer, limits: FlowLimits = FlowLimits(),
                 now: @escaping @Sendable () -> Date = Date.init, logger: Logger = Logger(label: "messenger.sqlite")) {
         self.name = name
-        let table = SQLiteTable(name: name, connection: connection, options: options, serializer: serializer, now: now)
+        let table = SQLiteTable(name: name, connection: connection, options: options, serializer: serializer, limits: limits, now: now)
         self.table = table
         sender = SQLiteSender(table: table)
         receiver = SQLiteReceiver(table: table, logger: logger)
@@ -56,6 +58,22 @@ public final class SQLiteTransport: SetupableTransport, QueueReceiver, ListableR
     public func get(limit: Int) async throws -> [Envelope] { try await receiver.get(limit: limit, fromQueues: [options.queueName]) }
     public func get(limit: Int, fromQueues queues: [String]) async throws -> [Envelope] { try await receiver.get(limit: limit, fromQueues: queues) }
     public func ack(_ envelope: Envelope) async throws { try receiver.ack(envelope) }
+    public func heldBack() async throws -> HeldBackCounts {
+        try await table.prepare()
+        let flow = table.flowClaim(queues: [options.queueName])
+        return try await table.statisticsConnection.run { connection in try flow.heldBack(on: connection) }
+    }
+
+    public func waitingReason(rowId: String) async throws -> String? {
+        guard let id = Int64(rowId) else { return nil }
+        try await table.prepare()
+        let flow = table.flowClaim(queues: [options.queueName])
+        return try await table.connection.run { connection in try flow.waitingReason(id: id, on: connection) }
+    }
+
+    /// When messages under flow control that wait on a limit, a rate or their group may start (an
+    /// idle worker looks again then); delayed messages are found by polling (`--sleep`).
+    public func nextAvailableDate() async throws -> Date? { receiver.nextFlowLook() }
     public func reject(_ envelope: Envelope) async throws { try receiver.reject(envelope) }
     public func replace(_ original: Envelope, with replacement: Envelope, via sender: any Sender) throws -> Bool {
         try receiver.replace(original, with: replacement, via: sender)

@@ -29,7 +29,7 @@ public final class SQLiteTransportFactory: TransportFactory {
         }
         var transportLogger = logger
         transportLogger[metadataKey: "transport"] = .string(definition.name)
-        return SQLiteTransport(name: definition.name, connection: connection, options: options, serializer: serializer, logger: transportLogger)
+        return SQLiteTransport(name: definition.name, connection: connection, options: options, serializer: serializer, limits: definition.limits, logger: transportLogger)
     }
 
     func resolvePath(_ definition: TransportDefinition) throws -> String {

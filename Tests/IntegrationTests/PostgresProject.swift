@@ -30,22 +30,24 @@ struct PostgresProject {
 
     /// `extra` is added to the DSN's query, e.g. `check_delayed_interval=60000`.
     /// `failedQueue` names the failure transport's queue (tests that prune records keep theirs apart).
-    init(url: String? = nil, extra: String = "", maxRetries: Int = 2, failedQueue: String = "failed") throws {
+    /// `config` replaces the whole configuration (its transports' DSN: `%env(MESSENGER_TRANSPORT_DSN)%`).
+    init(url: String? = nil, extra: String = "", maxRetries: Int = 2, failedQueue: String = "failed", config: String? = nil) throws {
         self.url = try url ?? TestPostgres.url
-        let config = Self.config(maxRetries: maxRetries).replacingOccurrences(of: "queue_name: failed", with: "queue_name: \(failedQueue)")
+        let config = config ?? Self.config(maxRetries: maxRetries).replacingOccurrences(of: "queue_name: failed", with: "queue_name: \(failedQueue)")
         var project = try TestProject(config: config, dotenv: "")
         project.environment["MESSENGER_TRANSPORT_DSN"] = "\(self.url)?table_name=\(table)\(extra.isEmpty ? "" : "&" + extra)"
         self.project = project
     }
 
     /// The project's queue, seen from the test.
-    func transport(queue: String = "default") throws -> PostgresTransport {
+    func transport(queue: String = "default", limits: FlowLimits = FlowLimits()) throws -> PostgresTransport {
         var registry = MessageRegistry()
         registry.register(ProbeHandler())
         var options = PostgresTransportOptions()
         options.tableName = table
         options.queueName = queue
-        return PostgresTransport(name: queue, info: try PostgresConnectionInfo(dsn: try DSN(parsing: url)), options: options, serializer: JSONSerializer(registry: registry))
+        return PostgresTransport(name: queue, info: try PostgresConnectionInfo(dsn: try DSN(parsing: url)), options: options, serializer: JSONSerializer(registry: registry),
+                                 limits: limits)
     }
 
     func start(_ arguments: String...) throws -> AppProcess {

@@ -45,12 +45,13 @@ struct TestProject {
     }
 
     /// A transport on the project's SQLite file, for dispatching from code and checking from outside.
-    func transport(queue: String = "default") throws -> SQLiteTransport {
+    func transport(queue: String = "default", limits: FlowLimits = FlowLimits()) throws -> SQLiteTransport {
         var registry = MessageRegistry()
         registry.register(ProbeHandler())
         var options = SQLiteTransportOptions()
         options.queueName = queue
-        return SQLiteTransport(name: queue, connection: SQLiteConnection(path: databasePath), options: options, serializer: JSONSerializer(registry: registry))
+        return SQLiteTransport(name: queue, connection: SQLiteConnection(path: databasePath), options: options, serializer: JSONSerializer(registry: registry),
+                               limits: limits)
     }
 
     func remove() { directory.remove() }

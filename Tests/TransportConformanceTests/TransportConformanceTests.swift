@@ -30,7 +30,7 @@ struct TransportConformanceTests {
         /// The transport's name in its status records (unique per subject on the shared PostgreSQL).
         let name: String
 
-        init(_ kind: Kind, records: RecordOptions = RecordOptions(), queue: String? = nil) throws {
+        init(_ kind: Kind, records: RecordOptions = RecordOptions(), queue: String? = nil, limits: FlowLimits = FlowLimits()) throws {
             clock = TestClock()
             directory = try TemporaryDirectory("conformance")
             switch kind {
@@ -43,8 +43,8 @@ struct TransportConformanceTests {
                 let info = try PostgresConnectionInfo(dsn: try DSN(parsing: try TestPostgres.url))
                 let serializer = JSONSerializer(registry: .numbered)
                 name = options.tableName
-                let first = PostgresTransport(name: name, info: info, options: options, serializer: serializer)
-                (transport, other, postgres) = (first, PostgresTransport(name: name, info: info, options: options, serializer: serializer), first)
+                let first = PostgresTransport(name: name, info: info, options: options, serializer: serializer, limits: limits)
+                (transport, other, postgres) = (first, PostgresTransport(name: name, info: info, options: options, serializer: serializer, limits: limits), first)
                 options.queueName = options.tableName + "_failed"
                 failure = PostgresTransport(name: name + "_failed", info: info, options: options, serializer: serializer)
             case .inMemory:
@@ -60,12 +60,24 @@ struct TransportConformanceTests {
                 if let queue { options.queueName = queue }
                 let path = directory.file("queue.sqlite")
                 name = "async"
-                transport = SQLiteTransport(name: name, connection: SQLiteConnection(path: path), options: options, serializer: serializer, now: clock.closure)
-                other = SQLiteTransport(name: name, connection: SQLiteConnection(path: path), options: options, serializer: serializer, now: clock.closure)
+                transport = SQLiteTransport(name: name, connection: SQLiteConnection(path: path), options: options, serializer: serializer, limits: limits, now: clock.closure)
+                other = SQLiteTransport(name: name, connection: SQLiteConnection(path: path), options: options, serializer: serializer, limits: limits, now: clock.closure)
                 options.queueName = "failed"
                 failure = SQLiteTransport(name: "failed", connection: SQLiteConnection(path: path), options: options, serializer: serializer, now: clock.closure)
                 postgres = nil
             }
+        }
+
+        /// Another transport instance on the subject's store and queue, with other limits (a worker
+        /// started with a new configuration).
+        func reopened(limits: FlowLimits) throws -> any Receiver {
+            let serializer = JSONSerializer(registry: .numbered)
+            if let postgres {
+                return PostgresTransport(name: name, info: postgres.connection.info, options: postgres.options, serializer: serializer, limits: limits)
+            }
+            let sqlite = try #require(transport as? SQLiteTransport)
+            return SQLiteTransport(name: name, connection: SQLiteConnection(path: sqlite.connection.path), options: sqlite.options, serializer: serializer,
+                                   limits: limits, now: clock.closure)
         }
 
         /// The subject's queue as its records name it.
@@ -84,6 +96,7 @@ struct TransportConformanceTests {
             try await postgres.connection.execute("""
                 UPDATE \(postgres.options.tableName) SET created_at = created_at - interval '\(shift)',
                 available_at = available_at - interval '\(shift)', delivered_at = delivered_at - interval '\(shift)';
+                UPDATE messenger_rate_limits SET updated_at = updated_at - interval '\(shift)' WHERE name = 'queue:\(postgres.options.queueName)';
                 UPDATE messenger_records SET created_at = created_at - interval '\(shift)', available_at = available_at - interval '\(shift)',
                 started_at = started_at - interval '\(shift)', finished_at = finished_at - interval '\(shift)'
                 WHERE transport IN ('\(name)', '\(name)_failed')
@@ -96,6 +109,7 @@ struct TransportConformanceTests {
                 try? await postgres.connection.execute("""
                     DROP TABLE IF EXISTS \(postgres.options.tableName); DELETE FROM messenger_records WHERE transport IN ('\(name)', '\(name)_failed')
                     """)
+                try? await postgres.connection.execute("DELETE FROM messenger_rate_limits WHERE name = 'queue:\(postgres.options.queueName)'")
             }
         }
 
@@ -119,8 +133,9 @@ struct TransportConformanceTests {
     }
 
     /// Runs `body` on a fresh subject and removes its store afterwards, whether `body` throws or not.
-    func withSubject(_ kind: Kind, records: RecordOptions = RecordOptions(), queue: String? = nil, _ body: (Subject) async throws -> Void) async throws {
-        let subject = try Subject(kind, records: records, queue: queue)
+    func withSubject(_ kind: Kind, records: RecordOptions = RecordOptions(), queue: String? = nil, limits: FlowLimits = FlowLimits(),
+                     _ body: (Subject) async throws -> Void) async throws {
+        let subject = try Subject(kind, records: records, queue: queue, limits: limits)
         do {
             try await body(subject)
             await subject.cleanUp()

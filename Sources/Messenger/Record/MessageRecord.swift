@@ -36,6 +36,9 @@ public struct MessageRecord: Sendable, Codable, Equatable {
     public var rowId: String?
     /// The message body as stored (searched by `messenger:history --search`).
     public var body: String?
+    /// Why a due message waits (its ordered group, a full concurrency limit, a spent rate): read
+    /// from its transport when the record is looked up, never stored.
+    public var waitingOn: String?
 
     public init(id: String, type: String, transport: String, queue: String, status: MessageStatus, attempts: Int = 0,
                 createdAt: Date, availableAt: Date, startedAt: Date? = nil, finishedAt: Date? = nil, workerId: String? = nil,

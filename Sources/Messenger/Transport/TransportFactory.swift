@@ -6,10 +6,13 @@ public struct TransportDefinition: Sendable {
     public let dsn: DSN
     /// Options from the configuration, merged over the DSN's query parameters.
     public let options: [String: String]
+    /// The configuration's `limits:`, which a database transport enforces across its workers.
+    public let limits: FlowLimits
 
-    public init(name: String, dsn: DSN, options: [String: String] = [:]) {
+    public init(name: String, dsn: DSN, options: [String: String] = [:], limits: FlowLimits = FlowLimits()) {
         self.name = name
         self.dsn = dsn
+        self.limits = limits
         var merged = Dictionary(dsn.query, uniquingKeysWith: { _, last in last })
         merged.merge(options) { _, configured in configured }
         self.options = merged

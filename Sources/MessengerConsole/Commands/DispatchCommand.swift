@@ -22,6 +22,9 @@ struct DispatchCommand: AsyncParsableCommand {
     @Option(help: "Hand it out before the queue's others: 0 (default) to 100, each level worth the transport's priority_aging of waiting (60 s).")
     var priority: Int?
 
+    @Option(help: "Put it in an ordered group (e.g. a student's id): a group's messages run one at a time, in dispatch order, on every worker.")
+    var group: String?
+
     @Option(help: "Send to this transport instead of the routed ones (repeatable).")
     var transport: [String] = []
 
@@ -55,6 +58,7 @@ struct DispatchCommand: AsyncParsableCommand {
     func run() async throws {
         if let delay, delay < 0 { throw ValidationError("--delay cannot be negative") }
         if let priority, !(0...PriorityStamp.highest).contains(priority) { throw ValidationError("--priority must be from 0 to \(PriorityStamp.highest), got \(priority)") }
+        if let group, group.isEmpty || group.count > GroupStamp.maximumLength { throw ValidationError("--group must be 1 to \(GroupStamp.maximumLength) characters") }
         if deduplicate == nil && (whileHandling || debounce) { throw ValidationError("--while-handling and --debounce go with --deduplicate KEY") }
         let kernel = try MessengerKernel.boot(try ConsoleContext.current, logger: verbosity.logger("messenger.console"))
         let body = json == "-" ? String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self) : json
@@ -63,6 +67,7 @@ struct DispatchCommand: AsyncParsableCommand {
         if let delay { stamps.append(DelayStamp(milliseconds: Int(delay * 1000))) }
         if let deduplicate { stamps.append(DeduplicateStamp(deduplicate, whileHandling: whileHandling, debounce: debounce)) }
         if let priority, priority > 0 { stamps.append(PriorityStamp(priority)) }
+        if let group { stamps.append(GroupStamp(group)) }
         if !transport.isEmpty {
             for name in transport { _ = try kernel.transport(named: name) }
             stamps.append(TransportNamesStamp(transport))

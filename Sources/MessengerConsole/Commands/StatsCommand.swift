@@ -13,22 +13,31 @@ struct StatsCommand: AsyncParsableCommand {
 
     @OptionGroup var verbosity: Verbosity
 
+    /// `group 3, limit 2, rate 40`, or `-`.
+    static func heldBack(_ counts: HeldBackCounts?) -> String {
+        guard let counts, counts.total > 0 else { return "-" }
+        return [("group", counts.group), ("limit", counts.limit), ("rate", counts.rate)].filter { $0.1 > 0 }.map { "\($0.0) \($0.1)" }.joined(separator: ", ")
+    }
+
     func run() async throws {
         let kernel = try MessengerKernel.boot(try ConsoleContext.current, logger: verbosity.logger("messenger.console"))
         let rows = try await kernel.transportOverviews(transports.isEmpty ? nil : transports)
         if format == .json { return try printJSON(rows) }
-        var table = TextTable("Transport", "Total", "Ready", "Delayed", "In flight", "Oldest", "Paused")
+        var table = TextTable("Transport", "Total", "Ready", "Delayed", "In flight", "Oldest", "Held back", "Paused")
         for row in rows {
             if let s = row.statistics {
                 // Estimates (a queue too large to count at once) are marked with a tilde.
                 let about = s.estimated ? "~" : ""
                 table.add(row.transport, "\(about)\(s.total)", "\(about)\(s.ready)", "\(about)\(s.delayed)", "\(s.inFlight)",
-                          s.oldestAgeSeconds.map(Formatting.age) ?? "-", row.paused ? "yes" : "no")
+                          s.oldestAgeSeconds.map(Formatting.age) ?? "-", Self.heldBack(row.heldBack), row.paused ? "yes" : "no")
             } else {
-                table.add(row.transport, "-", "-", "-", "-", row.error ?? "", "-")
+                table.add(row.transport, "-", "-", "-", "-", row.error ?? "", "-", "-")
             }
         }
         print(table.render())
+        if rows.contains(where: { ($0.heldBack?.total ?? 0) > 0 }) {
+            print("Held back: ready messages waiting on their ordered group, a full concurrency limit or a spent rate (limits: in config/messenger.yaml).")
+        }
         if rows.contains(where: \.failed) {
             throw ExitCode(1)
         }

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
 import Messenger
 
 /// `Messenger.Probe`: a message that checks the whole pipeline end to end, from a shell:
@@ -17,13 +22,18 @@ public struct Probe: Message, Equatable {
     /// Only the first deliveries of the stored message sleep (a handler that hangs until its worker
     /// is killed, then runs through on the next worker); all of them when nil.
     public var slowDeliveries: Int?
+    /// A file the handler appends `start LABEL MICROSECONDS PID` and `end …` lines to (wall clock),
+    /// so that when and where probes ran can be checked from outside (limits, groups, overlaps).
+    public var journal: String?
 
-    public init(label: String, sleepMilliseconds: Int? = nil, failAttempts: Int? = nil, unrecoverable: Bool? = nil, slowDeliveries: Int? = nil) {
+    public init(label: String, sleepMilliseconds: Int? = nil, failAttempts: Int? = nil, unrecoverable: Bool? = nil, slowDeliveries: Int? = nil,
+                journal: String? = nil) {
         self.label = label
         self.sleepMilliseconds = sleepMilliseconds
         self.failAttempts = failAttempts
         self.unrecoverable = unrecoverable
         self.slowDeliveries = slowDeliveries
+        self.journal = journal
     }
 }
 
@@ -49,6 +59,7 @@ public struct ProbeHandler: MessageHandler {
     public func handle(_ probe: Probe, context: HandlerContext) async throws -> ProbeResult {
         let metadata: [String: Logging.Logger.MetadataValue] = ["probe.label": .string(probe.label), "probe.attempt": .stringConvertible(context.attempt)]
         context.logger.notice("Probe started", metadata: metadata)
+        ProbeJournal.append("start", probe)
         let delivery = context.envelope.last(DeliveryCountStamp.self)?.count ?? 1
         let sleeps = probe.slowDeliveries.map { delivery <= $0 } ?? true
         let total = sleeps ? min(max(probe.sleepMilliseconds ?? 0, 0), 3_600_000) : 0
@@ -64,9 +75,26 @@ public struct ProbeHandler: MessageHandler {
             if probe.unrecoverable == true { throw UnrecoverableMessageError(failure.description) }
             throw failure
         }
+        ProbeJournal.append("end", probe)
         context.logger.notice("Probe handled", metadata: metadata)
         return ProbeResult(label: probe.label, attempt: context.attempt, sleptMilliseconds: slept)
     }
 }
 
 import Logging
+
+/// Appends one line per event to a probe's journal file, in one `write` on a descriptor opened with
+/// `O_APPEND`, so that lines from concurrent handlers and processes never interleave.
+enum ProbeJournal {
+    static func append(_ event: String, _ probe: Probe) {
+        guard let path = probe.journal else { return }
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        let microseconds = Int64(now.tv_sec) * 1_000_000 + Int64(now.tv_nsec) / 1000
+        let line = "\(event) \(probe.label) \(microseconds) \(getpid())\n"
+        let descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT, 0o644)
+        guard descriptor >= 0 else { return }
+        defer { close(descriptor) }
+        _ = line.utf8CString.withUnsafeBufferPointer { write(descriptor, $0.baseAddress, $0.count - 1) }
+    }
+}

@@ -8,6 +8,7 @@ enum RecordFormatting {
         table.add("Id", record.id)
         table.add("Type", record.type)
         table.add("Status", record.status.rawValue + (record.cancelRequested && !record.status.isFinished ? " (cancellation asked)" : ""))
+        if let waiting = record.waitingOn { table.add("Waiting on", waiting) }
         table.add("Transport", "\(record.transport) (queue \(record.queue))")
         table.add("Attempts", "\(record.attempts)")
         table.add("Queued at", Formatting.date(record.createdAt))

@@ -23,6 +23,8 @@ struct MessageView: Encodable {
     let workerId: String?
     let progress: Double?
     let progressNote: String?
+    /// Why a due message waits: its ordered group, a full concurrency limit, a spent rate.
+    let waitingOn: String?
     /// The handlers' result, as the JSON they returned.
     let result: JSONValue?
     let error: Failure?
@@ -46,6 +48,7 @@ struct MessageView: Encodable {
         workerId = record.workerId
         progress = record.progress
         progressNote = record.progressNote
+        waitingOn = record.waitingOn
         result = record.result.flatMap { try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) } ?? record.result.map(JSONValue.string)
         error = record.errorType == nil && record.errorMessage == nil ? nil
             : Failure(type: record.errorType, message: record.errorMessage, handler: record.errorHandler)

@@ -19,6 +19,7 @@ struct MessagesAPI: Sendable {
         let payload: JSONValue?
         let delayMs: Int?
         let priority: Int?
+        let group: String?
         let deduplicate: Deduplicate?
     }
 
@@ -47,6 +48,9 @@ struct MessagesAPI: Sendable {
         if let priority = body.priority, !(0...PriorityStamp.highest).contains(priority) {
             throw HTTPProblem(.unprocessableContent, "priority must be from 0 to \(PriorityStamp.highest), got \(priority)")
         }
+        if let group = body.group, group.isEmpty || group.count > GroupStamp.maximumLength {
+            throw HTTPProblem(.unprocessableContent, "group must be 1 to \(GroupStamp.maximumLength) characters")
+        }
         if let key = body.deduplicate?.key, key.isEmpty || key.count > 255 {
             throw HTTPProblem(.unprocessableContent, "deduplicate.key must be 1 to 255 characters")
         }
@@ -60,6 +64,7 @@ struct MessagesAPI: Sendable {
         var stamps: [any Stamp] = []
         if let delay = body.delayMs, delay > 0 { stamps.append(DelayStamp(milliseconds: delay)) }
         if let priority = body.priority, priority > 0 { stamps.append(PriorityStamp(priority)) }
+        if let group = body.group { stamps.append(GroupStamp(group)) }
         if let deduplicate = body.deduplicate { stamps.append(DeduplicateStamp(deduplicate.key, whileHandling: deduplicate.whileRunning ?? false)) }
         let envelope: Envelope
         do {

@@ -26,6 +26,9 @@ struct OperationsAPI: Sendable {
         let estimated: Bool
         let oldestWaitingSeconds: Double?
         let paused: Bool
+        /// Ready messages held back by flow control: behind their ordered group, a full
+        /// concurrency limit, a spent rate.
+        let heldBack: HeldBackCounts?
         let error: String?
     }
 
@@ -35,7 +38,7 @@ struct OperationsAPI: Sendable {
             QueueView(transport: row.transport, queue: row.queue,
                       counts: row.statistics.map { QueueView.Counts(total: $0.total, ready: $0.ready, delayed: $0.delayed, inFlight: $0.inFlight) },
                       estimated: row.statistics?.estimated ?? false, oldestWaitingSeconds: row.statistics?.oldestAgeSeconds, paused: row.paused,
-                      error: row.failed ? "cannot be read" : row.error)
+                      heldBack: row.heldBack, error: row.failed ? "cannot be read" : row.error)
         }
     }
 

@@ -15,6 +15,7 @@ public struct StampTypes: Sendable {
         types.register(DeduplicateStamp.self)
         types.register(MessageIdStamp.self)
         types.register(PriorityStamp.self)
+        types.register(GroupStamp.self)
         return types
     }()
 

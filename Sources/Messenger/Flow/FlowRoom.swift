@@ -1,0 +1,66 @@
+import Foundation
+
+/// What each rule allows now, as a claim or an inspection reads it from the database: messages
+/// running under it, whole tokens of its rate, and the room left (the least of both).
+public struct FlowRoom: Sendable {
+    public let rules: [FlowRule]
+    public let running: [Int]
+    /// Tokens in the bucket of each rule with a rate, refilled to now.
+    public let tokens: [Int: Double]
+
+    public init(rules: [FlowRule], running: [Int], tokens: [Int: Double]) {
+        self.rules = rules
+        self.running = running
+        self.tokens = tokens
+    }
+
+    public var room: [Int] { rules.indices.map { FlowSelection.room(rules[$0], running: running[$0], tokens: tokens[$0]) } }
+
+    /// The rules with no room left because of their running count, and because of their rate.
+    public var full: [FlowRule] { rules.indices.filter { index in rules[index].concurrency.map { running[index] >= $0 } ?? false }.map { rules[$0] } }
+    public var spent: [FlowRule] { rules.indices.filter { (tokens[$0] ?? 1) < 1 }.map { rules[$0] } }
+
+    /// Why a due message is not started, in words; nil when nothing holds it back.
+    public func reason(type: String?, queue: String, group: String?, earlierInGroup: Int) -> String? {
+        if let group, earlierInGroup > 0 {
+            return "ordered group \"\(group)\": \(earlierInGroup) earlier message(s) of the group first"
+        }
+        for index in rules.indices where rules[index].matches(type: type, queue: queue) {
+            let rule = rules[index]
+            if let concurrency = rule.concurrency, running[index] >= concurrency {
+                return "concurrency limit of \(rule.key): \(running[index]) of \(concurrency) running"
+            }
+            if let rate = rule.rateLimit, let available = tokens[index], available < 1 {
+                let seconds = rate.millisecondsUntilToken(available) / 1000
+                return "rate limit of \(rule.key) (\(rate)): next start in \(seconds < 10 ? String(format: "%.1f", seconds) : String(Int(seconds))) s"
+            }
+        }
+        return nil
+    }
+}
+
+/// Due messages that flow control holds back now, by cause (`messenger:stats`, the dashboard).
+public struct HeldBackCounts: Sendable, Encodable, Equatable {
+    /// Behind an earlier message of their ordered group.
+    public var group = 0
+    /// Under a concurrency limit that is full.
+    public var limit = 0
+    /// Under a rate limit whose tokens are spent.
+    public var rate = 0
+
+    public init(group: Int = 0, limit: Int = 0, rate: Int = 0) {
+        self.group = group
+        self.limit = limit
+        self.rate = rate
+    }
+
+    public var total: Int { group + limit + rate }
+}
+
+/// A transport that enforces `limits:` and ordered groups, and says what they hold back.
+public protocol FlowControlledTransport: Transport {
+    /// The due messages of its queue held back now, by cause.
+    func heldBack() async throws -> HeldBackCounts
+    /// Why a waiting message (its transport row id) is not started yet; nil when nothing holds it back.
+    func waitingReason(rowId: String) async throws -> String?
+}
