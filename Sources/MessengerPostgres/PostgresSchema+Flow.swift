@@ -8,6 +8,9 @@ struct FlowFields: Sendable {
 
     var parameters: [PostgresValue] { [type.map { .text($0) } ?? .null, group.map { .text($0) } ?? .null] }
 
+    /// Whether any row of a batch is under flow control or in a group.
+    static func any(_ fields: [FlowFields]) -> Bool { fields.contains { $0.type != nil || $0.group != nil } }
+
     static func arrays(_ fields: [FlowFields]) -> [PostgresValue] { [.optionalArray(fields.map(\.type)), .optionalArray(fields.map(\.group))] }
 }
 

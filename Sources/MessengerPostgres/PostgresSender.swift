@@ -19,7 +19,7 @@ final class PostgresSender: Sendable {
             let result = rows.count == 1
                 ? try await connection.query(schema.insert, schema.insertParameters(rows[0].encoded, queue: queue, delay: rows[0].delayMilliseconds,
                                                                                     messageId: rows[0].messageId, record: records, flow: rows[0].flow))
-                : try await connection.query(schema.insertMany, schema.insertManyParameters(rows.map(\.encoded), queue: queue, delays: rows.map(\.delayMilliseconds),
+                : try await connection.query(schema.insertMany(flow: FlowFields.any(rows.map(\.flow))), schema.insertManyParameters(rows.map(\.encoded), queue: queue, delays: rows.map(\.delayMilliseconds),
                                                                                            messageIds: rows.map(\.messageId), records: records, flows: rows.map(\.flow)))
             return result.rows.map { $0.first.flatMap { $0 } ?? "?" }
         }
@@ -122,7 +122,8 @@ final class PostgresSender: Sendable {
     }
 
     private func insert(_ envelopes: [Envelope], _ parameters: [PostgresValue], on target: PostgresConnection) async throws -> [Envelope] {
-        let rows = try await target.query(table.schema.insertMany, parameters)
+        let flow = FlowFields.any(envelopes.map(table.flowFields))
+        let rows = try await target.query(table.schema.insertMany(flow: flow), parameters)
         return zip(envelopes, rows.rows).map { $0.with(TransportMessageIdStamp($1.first.flatMap { $0 } ?? "?")) }
     }
 }

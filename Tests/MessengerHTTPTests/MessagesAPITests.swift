@@ -18,6 +18,34 @@ struct MessagesAPITests {
         return try await client.execute(uri: "/api/messages", method: .post, headers: headers, body: DashboardFixture.json(body))
     }
 
+    @Test("\"group\" puts messages in an ordered group: the queue counts the one held back, its record and page say why it waits; a bad group is 422")
+    func groups() async throws {
+        let fixture = try await DashboardFixture()
+        try await fixture.application.test(.router) { client in
+            var ids: [String] = []
+            for label in ["first", "second"] {
+                let response = try await dispatch(client, #"{"type": "Messenger.Probe", "payload": {"label": "\#(label)"}, "group": "student-42"}"#)
+                #expect(response.status == .accepted)
+                ids.append(try #require(response.object["id"] as? String))
+            }
+            let bad = try await dispatch(client, #"{"type": "Messenger.Probe", "payload": {"label": "x"}, "group": ""}"#)
+            #expect(bad.status == .unprocessableContent)
+            try await client.execute(uri: "/api/queues", method: .get, headers: admin) { response in
+                let async = (response.object["queues"] as? [[String: Any]])?.first { $0["transport"] as? String == "async" }
+                #expect(async?["held_back"] as? [String: Int] == ["group": 1, "limit": 0, "rate": 0])
+            }
+            try await client.execute(uri: "/api/messages/\(ids[1])", method: .get, headers: admin) { response in
+                #expect(response.object["waiting_on"] as? String == #"ordered group "student-42": 1 earlier message(s) of the group first"#)
+            }
+            try await client.execute(uri: "/api/messages/\(ids[0])", method: .get, headers: admin) { #expect($0.object["waiting_on"] == nil) }
+            try await client.execute(uri: "/queues", method: .get, headers: admin) { #expect($0.text.contains("<td>group 1</td>")) }
+            try await client.execute(uri: "/messages/\(ids[1])", method: .get, headers: admin) { response in
+                #expect(response.text.contains("Waiting on ordered group &quot;student-42&quot;") || response.text.contains("Waiting on ordered group \"student-42\""))
+            }
+        }
+        await fixture.close()
+    }
+
     @Test("dispatch returns 202 with the id and status URL; the record reads back; unknown types and bad payloads are 422, bad JSON 400")
     func dispatchAndRead() async throws {
         let fixture = try await DashboardFixture()

@@ -55,6 +55,12 @@ public struct HeldBackCounts: Sendable, Encodable, Equatable {
     }
 
     public var total: Int { group + limit + rate }
+
+    /// `group 2, limit 1, rate 40` (the causes that hold some back); nil when none is.
+    public var summary: String? {
+        let parts = [("group", group), ("limit", limit), ("rate", rate)].filter { $0.1 > 0 }.map { "\($0.0) \($0.1)" }
+        return parts.isEmpty ? nil : parts.joined(separator: ", ")
+    }
 }
 
 /// A transport that enforces `limits:` and ordered groups, and says what they hold back.

@@ -13,12 +13,6 @@ struct StatsCommand: AsyncParsableCommand {
 
     @OptionGroup var verbosity: Verbosity
 
-    /// `group 3, limit 2, rate 40`, or `-`.
-    static func heldBack(_ counts: HeldBackCounts?) -> String {
-        guard let counts, counts.total > 0 else { return "-" }
-        return [("group", counts.group), ("limit", counts.limit), ("rate", counts.rate)].filter { $0.1 > 0 }.map { "\($0.0) \($0.1)" }.joined(separator: ", ")
-    }
-
     func run() async throws {
         let kernel = try MessengerKernel.boot(try ConsoleContext.current, logger: verbosity.logger("messenger.console"))
         let rows = try await kernel.transportOverviews(transports.isEmpty ? nil : transports)
@@ -29,7 +23,7 @@ struct StatsCommand: AsyncParsableCommand {
                 // Estimates (a queue too large to count at once) are marked with a tilde.
                 let about = s.estimated ? "~" : ""
                 table.add(row.transport, "\(about)\(s.total)", "\(about)\(s.ready)", "\(about)\(s.delayed)", "\(s.inFlight)",
-                          s.oldestAgeSeconds.map(Formatting.age) ?? "-", Self.heldBack(row.heldBack), row.paused ? "yes" : "no")
+                          s.oldestAgeSeconds.map(Formatting.age) ?? "-", row.heldBack?.summary ?? "-", row.paused ? "yes" : "no")
             } else {
                 table.add(row.transport, "-", "-", "-", "-", row.error ?? "", "-", "-")
             }

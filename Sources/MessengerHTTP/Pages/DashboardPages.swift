@@ -76,6 +76,7 @@ struct DashboardPages: Sendable {
                 "transport": queue.transport, "queue": queue.queue ?? "—", "total": Self.count(queue.counts?.total, queue.estimated),
                 "ready": Self.count(queue.counts?.ready, queue.estimated), "delayed": Self.count(queue.counts?.delayed, queue.estimated),
                 "inFlight": queue.counts.map { "\($0.inFlight)" } ?? "—", "oldest": Display.age(queue.oldestWaitingSeconds),
+                "heldBack": queue.heldBack?.summary ?? "—",
                 "paused": queue.paused, "pausable": queue.queue != nil, "state": queue.error ?? "active",
                 "pauseUrl": "\(options.basePath)/api/queues/\(name)/pause", "resumeUrl": "\(options.basePath)/api/queues/\(name)/resume",
             ]
@@ -170,6 +171,7 @@ struct DashboardPages: Sendable {
                                 "heading": record.status == .failed ? "Error" : "Last failure (before a retry)"]
         }
         if let result = record.result { context["result"] = Self.pretty(result) }
+        if let waiting = record.waitingOn { context["waitingOn"] = waiting }
         return render("message", title: "Message \(record.id.suffix(12))", context, user: user, current: "messages")
     }
 
