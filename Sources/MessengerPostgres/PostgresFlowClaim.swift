@@ -17,6 +17,8 @@ struct PostgresFlowClaim {
     struct Outcome: Sendable {
         var rows: [[String?]]?
         var nextLook: Int64?
+        /// Due rows wait on a group, a full limit or a spent rate (not only on their due time).
+        var blocked = false
     }
 
     /// Brings waiting free rows stored before the current rules under them (once per change of the
@@ -91,7 +93,9 @@ struct PostgresFlowClaim {
         guard !picked.ids.isEmpty else {
             let due = try connection.query(schema.nextFlowDue(queues: queues.count), [queueParameter]).rows.first
             let now = due?[1].flatMap { Int64($0) } ?? 0
-            return Outcome(rows: nil, nextLook: FlowSelection.nextLook(earliestDue: due?[0].flatMap { Int64($0) }, now: now, rules: rules, room: room, tokens: tokens))
+            let earliest = due?[0].flatMap { Int64($0) }
+            return Outcome(rows: nil, nextLook: FlowSelection.nextLook(earliestDue: earliest, now: now, rules: rules, room: room, tokens: tokens),
+                           blocked: earliest.map { $0 <= now } ?? false)
         }
         held.claiming()
         let rows = try connection.query(schema.claimFlow(queues: queues.count), [

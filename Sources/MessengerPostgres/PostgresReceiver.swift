@@ -30,6 +30,8 @@ final class PostgresReceiver: Sendable {
         /// Epoch ms on the server's clock.
         var nextLook: Int64?
         var lastLook: ContinuousClock.Instant?
+        /// The last look found due rows it could not start.
+        var blocked = false
 
         func isDue(now: ContinuousClock.Instant) -> Bool {
             if active { return true }
@@ -39,9 +41,9 @@ final class PostgresReceiver: Sendable {
         }
 
         /// When the plain claim found nothing: new rows under flow control may have come (a wake-up),
-        /// unless the last look found some waiting, not long ago.
+        /// unless the last look, not long ago, found due ones it could not start.
         func isDueWhenIdle(now: ContinuousClock.Instant) -> Bool {
-            guard nextLook != nil, let lastLook else { return true }
+            guard blocked, let lastLook else { return true }
             return now - lastLook >= .milliseconds(Int(FlowSelection.recheckMilliseconds)) || isDue(now: now)
         }
     }
@@ -131,6 +133,7 @@ final class PostgresReceiver: Sendable {
         flowPace.withLock { pace in
             pace.active = outcome.rows != nil
             pace.nextLook = outcome.nextLook
+            pace.blocked = outcome.blocked
             pace.lastLook = .now
         }
         return outcome.rows
@@ -336,12 +339,14 @@ final class PostgresReceiver: Sendable {
         for replacement in replacements {
             guard let rule = replacement.deduplication else { continue }
             let original = replacement.original
-            guard try connection.query(schema.deleteClaim, [.int(owner), .int(original.id), .int(original.deliveries)]).count == 1 else { continue }
+            guard let removed = try connection.query(schema.deleteClaim, [.int(owner), .int(original.id), .int(original.deliveries)]).rows.first else { continue }
             stored += 1
+            // A retry that holds its group keeps its original's place there.
+            let order = replacement.holdsGroup && removed[1] != nil && removed[1] == replacement.flow.group ? removed[2].flatMap { Int64($0) } : nil
             // Nil: a pending message with the same key stands for this one.
             let records = RecordArrays([(replacement.record, replacement.transport)])
             if try PostgresSender.insertDeduplicated(replacement.encoded, delay: replacement.delayMilliseconds, rule: rule, queue: replacement.queue,
-                                                     messageId: replacement.messageId, records: records, flow: replacement.flow,
+                                                     messageId: replacement.messageId, records: records, flow: replacement.flow, order: order,
                                                      schema: replacement.target, on: connection) == nil,
                let id = replacement.messageId, replacement.target.tracked {
                 try connection.query(PostgresRecordSchema.cancelledById, [.text(id)])

@@ -57,7 +57,9 @@ extension PostgresSchema {
 
     /// The buckets named $1 (locked until the claim commits): name, tokens, milliseconds since their
     /// last update.
-    static let readBuckets = "SELECT name, tokens, extract(epoch FROM now() - updated_at) * 1000 FROM messenger_rate_limits WHERE name = ANY($1::text[])"
+    /// Read with the clock, not the transaction's start: a claim may have waited for the flow lock
+    /// while another spent tokens, and must not count that time twice.
+    static let readBuckets = "SELECT name, tokens, extract(epoch FROM clock_timestamp() - updated_at) * 1000 FROM messenger_rate_limits WHERE name = ANY($1::text[])"
 
     /// No earlier message of the row's group (`m`) is still stored: waiting, running or waiting for
     /// its retry.
@@ -86,10 +88,10 @@ extension PostgresSchema {
         FROM \(table) m WHERE m.id = $1 AND m.delivered_at IS NULL AND m.available_at <= now() AND m.flow_type IS NOT NULL
         """
     }
-    static let createBucket = "INSERT INTO messenger_rate_limits (name, tokens, updated_at) VALUES ($1, $2::double precision, now()) ON CONFLICT (name) DO NOTHING"
+    static let createBucket = "INSERT INTO messenger_rate_limits (name, tokens, updated_at) VALUES ($1, $2::double precision, clock_timestamp()) ON CONFLICT (name) DO NOTHING"
     static let writeBucket = """
-        INSERT INTO messenger_rate_limits (name, tokens, updated_at) VALUES ($1, $2::double precision, now())
-        ON CONFLICT (name) DO UPDATE SET tokens = excluded.tokens, updated_at = excluded.updated_at
+        INSERT INTO messenger_rate_limits (name, tokens, updated_at) VALUES ($1, $2::double precision, clock_timestamp())
+        ON CONFLICT (name) DO UPDATE SET tokens = excluded.tokens, updated_at = greatest(messenger_rate_limits.updated_at, excluded.updated_at)
         """
 
     /// Due rows under flow control of the queues $1 that head their group and that no blocked rule

@@ -84,11 +84,12 @@ struct PostgresSchema: Sendable {
     }
 
     /// Inserts unless a message with the key is pending (waiting, or being handled when it asked so);
-    /// $7 the public id, then the record's arrays.
+    /// $7 the public id, then the record's arrays, then its flow type, group and place in its group.
     var insertDeduplicated: String {
-        storing("""
-        INSERT INTO \(table) (body, headers, queue_name, available_at, dedup_key, dedup_handling, message_id, flow_type, flow_group)
-        VALUES ($1, $2, $3, now() + $4 * interval '1 millisecond', $5, $6, $7, $\(flowParameter(after: 8)), $\(flowParameter(after: 8) + 1))
+        let flow = flowParameter(after: 8)
+        return storing("""
+        INSERT INTO \(table) (body, headers, queue_name, available_at, dedup_key, dedup_handling, message_id, flow_type, flow_group, flow_order)
+        VALUES ($1, $2, $3, now() + $4 * interval '1 millisecond', $5, $6, $7, $\(flow), $\(flow + 1), $\(flow + 2)::bigint)
         ON CONFLICT (queue_name, dedup_key) WHERE dedup_key IS NOT NULL AND (delivered_at IS NULL OR dedup_handling) DO NOTHING
         """, recordsFrom: 8)
     }
@@ -296,9 +297,10 @@ struct PostgresSchema: Sendable {
             """
     }
 
-    /// Removes one claimed row ($1 owner, $2 id, $3 delivery count); returns it if it was removed.
+    /// Removes one claimed row ($1 owner, $2 id, $3 delivery count); returns it if it was removed,
+    /// with its group and its place there.
     var deleteClaim: String {
-        "DELETE FROM \(table) WHERE claimed_by = $1 AND id = $2 AND delivery_count = $3 RETURNING id"
+        "DELETE FROM \(table) WHERE claimed_by = $1 AND id = $2 AND delivery_count = $3 RETURNING id, flow_group, coalesce(flow_order, id)"
     }
 
     /// Removes a waiting row for a cancellation ($1 row id, $2 public id); returns it when removed.

@@ -71,11 +71,11 @@ final class PostgresSender: Sendable {
 
     /// Inserts a message unless one with its key is pending; its id, or nil when one is.
     static func insertDeduplicated(_ encoded: EncodedEnvelope, delay: Int64, rule: DeduplicateStamp, queue: String, messageId: String?, records: RecordArrays,
-                                   flow: FlowFields, schema: PostgresSchema, on connection: isolated PostgresConnection) throws -> String? {
+                                   flow: FlowFields, order: Int64? = nil, schema: PostgresSchema, on connection: isolated PostgresConnection) throws -> String? {
         let inserted = try connection.query(schema.insertDeduplicated, [
             .text(encoded.body), .text(encoded.headers), .text(queue), .int(delay), .text(rule.key), .text(rule.whileHandling ? "true" : "false"),
             messageId.map { .text($0) } ?? .null,
-        ] + (schema.tracked ? records.parameters : []) + flow.parameters)
+        ] + (schema.tracked ? records.parameters : []) + flow.parameters + [order.map { .int($0) } ?? .null])
         return inserted.rows.first?.first ?? nil
     }
 

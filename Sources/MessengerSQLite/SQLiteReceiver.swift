@@ -61,14 +61,15 @@ final class SQLiteReceiver: Sendable {
         let (schema, token, expired) = (table.schema, table.claimToken, table.expiredClaimLimit(now: current))
         let queueValues = queues.map { SQLiteValue.text($0) }
         let bounded = Int64(max(1, limit))
-        let flow = table.flowClaim(queues: queues)
         let result: (rows: [[SQLiteValue]], lost: Int, nextLook: Int64?)
         do {
             result = try await table.connection.transaction { connection in
                 let lost = try Self.write(writes, schema: schema, now: current, on: connection)
                 let recovered = try connection.query(schema.claimRecovered(queueCount: queues.count), [.integer(current), .text(token), .integer(expired)] + queueValues)
                 if !recovered.isEmpty { return (recovered, lost, nil) }
-                let outcome = try flow.claim(limit: Int(bounded), on: connection)
+                // Its clock read once the write lock is held: a bucket is never updated with a time
+                // earlier than the last claim's.
+                let outcome = try table.flowClaim(queues: queues).claim(limit: Int(bounded), on: connection)
                 var rows = try outcome.rows
                     ?? connection.query(schema.claimReady(queueCount: queues.count), [.integer(current), .text(token), .integer(bounded)] + queueValues)
                 rows.sort { ($0[4].int ?? 0, $0[0].int ?? 0) < ($1[4].int ?? 0, $1[0].int ?? 0) }

@@ -116,6 +116,6 @@ extension SQLiteSchema {
     static let readBucket = "SELECT tokens, updated_at FROM messenger_rate_limits WHERE name = ?1"
     static let writeBucket = """
         INSERT INTO messenger_rate_limits (name, tokens, updated_at) VALUES (?1, ?2, ?3)
-        ON CONFLICT (name) DO UPDATE SET tokens = excluded.tokens, updated_at = excluded.updated_at
+        ON CONFLICT (name) DO UPDATE SET tokens = excluded.tokens, updated_at = max(messenger_rate_limits.updated_at, excluded.updated_at)
         """
 }

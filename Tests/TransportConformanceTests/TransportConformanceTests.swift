@@ -29,9 +29,12 @@ struct TransportConformanceTests {
         let failure: any ListableReceiver & Transport
         /// The transport's name in its status records (unique per subject on the shared PostgreSQL).
         let name: String
+        /// The limits both transports enforce.
+        let limits: FlowLimits
 
         init(_ kind: Kind, records: RecordOptions = RecordOptions(), queue: String? = nil, limits: FlowLimits = FlowLimits()) throws {
             clock = TestClock()
+            self.limits = limits
             directory = try TemporaryDirectory("conformance")
             switch kind {
             case .postgres:
@@ -78,6 +81,26 @@ struct TransportConformanceTests {
             let sqlite = try #require(transport as? SQLiteTransport)
             return SQLiteTransport(name: name, connection: SQLiteConnection(path: sqlite.connection.path), options: sqlite.options, serializer: serializer,
                                    limits: limits, now: clock.closure)
+        }
+
+        /// A worker that starts now on the subject's store, with its limits: it has not looked at the
+        /// table yet (a PostgreSQL worker that found messages held back by flow control looks again
+        /// only after a short while, unless it moved them on itself).
+        func withNewWorker<T>(_ body: (any Receiver) async throws -> T) async throws -> T {
+            try await withReopened(limits: limits, body)
+        }
+
+        /// Runs `body` with `reopened(limits:)`, closed afterwards.
+        func withReopened<T>(limits: FlowLimits, _ body: (any Receiver) async throws -> T) async throws -> T {
+            let worker = try reopened(limits: limits)
+            do {
+                let result = try await body(worker)
+                await (worker as? any ClosableTransport)?.close()
+                return result
+            } catch {
+                await (worker as? any ClosableTransport)?.close()
+                throw error
+            }
         }
 
         /// The subject's queue as its records name it.
