@@ -164,7 +164,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AppTests",
-            dependencies: ["App", "Mailer", "Messenger", "MessengerTestSupport", "MessengerSQLite", "MessengerPostgres", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["App", "Mailer", "Messenger", "MessengerConfig", "MessengerTestSupport", "MessengerSQLite", "MessengerPostgres", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -2,13 +2,17 @@ import Messenger
 
 /// Fetch a student's enrollments from the student information system (Apogee) and store them.
 /// Deduplicated per student: rapid edits of one student, or two overlapping weekly refreshes, queue
-/// one fetch.
-public struct FetchApogeeEnrollment: DeduplicatedMessage, Equatable {
+/// one fetch. In an ordered group per student: two fetches of one student never run at once or out
+/// of order, whatever the number of workers (Apogée's own rate is in `config/messenger.yaml`'s
+/// `limits:`).
+public struct FetchApogeeEnrollment: DeduplicatedMessage, GroupedMessage, Equatable {
     public static let messageName = "App.FetchApogeeEnrollment"
     public var studentNumber: String
     public init(studentNumber: String) { self.studentNumber = studentNumber }
 
     public var deduplication: DeduplicateStamp { DeduplicateStamp("apogee-\(studentNumber)") }
+
+    public var group: GroupStamp { GroupStamp("student-\(studentNumber)") }
 }
 
 /// The weekly refresh: one `FetchApogeeEnrollment` per student.

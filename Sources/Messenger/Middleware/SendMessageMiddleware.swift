@@ -13,6 +13,9 @@ public struct SendMessageMiddleware: Middleware {
         if let keyed = envelope.message as? any DeduplicatedMessage, envelope.last(DeduplicateStamp.self) == nil {
             current = current.with(keyed.deduplication)
         }
+        if let grouped = envelope.message as? any GroupedMessage, envelope.last(GroupStamp.self) == nil {
+            current = current.with(grouped.group)
+        }
         var handleNow = false
         for (name, sender) in targets {
             if sender is SyncTransport {
