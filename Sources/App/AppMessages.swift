@@ -13,5 +13,8 @@ public enum AppMessages {
         registry.register(FetchApogeeEnrollmentHandler(database: database, environment: environment))
         registry.register(RefreshAllEnrollmentsHandler(database: database))
         registry.register(SendRemindersHandler(database: database))
+        registry.register(ReportTechnicalErrorHandler(database: database, environment: environment))
+        registry.register(SendTechnicalErrorDigestHandler(database: database, environment: environment))
+        registry.register(MessageParkedHandler())
     }
 }

@@ -32,7 +32,7 @@ struct AppCommandTests {
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout.contains("[OK] Applied migration 1"))
         let second = try await project.run("database:migrate")
-        #expect(second.stdout.contains("[OK] The schema is up to date (version 1)."))
+        #expect(second.stdout.contains("[OK] The schema is up to date (version 2)."))
         let seeded = try await project.run("demo:seed")
         #expect(seeded.stdout.contains("[OK] Demonstration data loaded."))
         #expect(seeded.stdout.contains("[OK] Queued once, for a first worker to show them at work: App.RecomputeRoles, App.ArchiveObsoleteRequests, App.PurgeOrphanFiles, App.SendReminders."))

@@ -54,5 +54,14 @@ public enum AppSchema {
                 contact_email TEXT NOT NULL);
             CREATE TABLE uploaded_files (id BIGSERIAL PRIMARY KEY, path TEXT NOT NULL UNIQUE, uploaded_at TEXT NOT NULL);
             """),
+        Migration(version: 2, name: "technical errors, grouped by fingerprint", sqlite: """
+            CREATE TABLE technical_errors (fingerprint TEXT PRIMARY KEY, source TEXT NOT NULL, message TEXT NOT NULL,
+                first_seen TEXT NOT NULL, last_seen TEXT NOT NULL, occurrences INTEGER NOT NULL,
+                mailed_occurrences INTEGER NOT NULL DEFAULT 0, mailed_at TEXT);
+            """, postgres: """
+            CREATE TABLE technical_errors (fingerprint TEXT PRIMARY KEY, source TEXT NOT NULL, message TEXT NOT NULL,
+                first_seen TEXT NOT NULL, last_seen TEXT NOT NULL, occurrences BIGINT NOT NULL,
+                mailed_occurrences BIGINT NOT NULL DEFAULT 0, mailed_at TEXT);
+            """),
     ]
 }

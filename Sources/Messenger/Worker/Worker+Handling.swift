@@ -107,6 +107,11 @@ extension Worker {
                 replaced = try await store(parked, via: destination.sender, replacing: envelope, from: transport)
                 report(error, of: envelope, from: transport, outcome: "parked in \(destination.name)", level: .error, log: log, prelude: prelude,
                        "Message parked in failure transport \(destination.name) after \(attempts) attempt(s): \(error)")
+                if envelope.messageName != MessageParked.messageName {
+                    await announce(MessageParked(messageType: envelope.messageName, messageId: envelope.messageId, transport: transport.name,
+                                                 failureTransport: destination.name, attempts: attempts, errorType: details.errorType,
+                                                 errorMessage: details.message), log: log)
+                }
             case .discard:
                 // Every dropped message is named: it is gone for good.
                 if let prelude { log.error("\(prelude)") }
@@ -142,6 +147,20 @@ extension Worker {
 
     /// Logs a failure's outcome in full when it is the first of its kind in this batch, at debug
     /// level otherwise (the digest sums those up).
+    /// Dispatches a worker event on the bus for the application's handlers, handled at once in this
+    /// process whatever the routing (a catch-all route would otherwise store it, and a stored event
+    /// without handlers would be parked and announced again); one without handlers is not an error,
+    /// and a failing handler never changes the message's own outcome.
+    private func announce(_ event: some Message, log: MessageLog) async {
+        do {
+            try await bus.dispatch(Envelope(event, stamps: [ReceivedStamp(transportName: "worker")]))
+        } catch let error as MessengerError where error.code == .noHandler {
+            return
+        } catch {
+            log.warning("A handler of \(type(of: event).messageName) failed: \(error)")
+        }
+    }
+
     private func report(_ error: any Error, of envelope: Envelope, from transport: WorkerTransport, outcome: String, level: Logger.Level,
                         log: MessageLog, prelude: String?, _ line: String) {
         let kind = FailureDigest.Kind(transport: transport.name, messageType: envelope.messageName, reason: FailureClassification.reason(of: error),
