@@ -103,12 +103,9 @@ struct PostgresFlowClaim {
         ]).rows
         held.hold(PostgresSchema.claims(of: rows, deliveriesIn: 3))
         // Columns 5 and 6: the claimed row's flow type (nil for a free row) and queue.
-        let started = rows.filter { $0[5] != nil }
-        for (index, rule) in rules.enumerated() {
-            guard let available = tokens[index] else { continue }
-            let used = started.filter { rule.matches(type: $0[5] ?? nil, queue: $0[6] ?? "") }.count
-            guard used > 0 else { continue }
-            try connection.query(PostgresSchema.writeBucket, [.text(rule.key), .text(String(available - Double(used)))])
+        let started = rows.filter { $0[5] != nil }.map { (type: $0[5] ?? nil, queue: $0[6] ?? "") }
+        for (key, left) in flowRoom.tokensLeft(afterStarting: started) {
+            try connection.query(PostgresSchema.writeBucket, [.text(key), .text(String(left))])
         }
         return Outcome(rows: rows, nextLook: nil)
     }

@@ -102,10 +102,10 @@ final class PostgresSender: Sendable {
         do {
             for start in stride(from: 0, to: envelopes.count, by: Self.rowsPerStatement) {
                 let part = Array(envelopes[start..<min(envelopes.count, start + Self.rowsPerStatement)])
-                let parameters = try encode(part)
+                let batch = try encode(part)
                 if let storing { stored += try await storing.value }
                 // Inherits the transaction's task-local context, so it may use the connection.
-                storing = Task { try await self.insert(part, parameters, on: target) }
+                storing = Task { try await self.insert(part, batch, on: target) }
             }
             if let storing { stored += try await storing.value }
         } catch {
@@ -115,15 +115,23 @@ final class PostgresSender: Sendable {
         return stored
     }
 
-    private func encode(_ envelopes: [Envelope]) throws -> [PostgresValue] {
-        table.schema.insertManyParameters(try envelopes.map { try table.serializer.encode($0) }, queue: table.options.queueName,
-                                          delays: envelopes.map { $0.availabilityOffsetMilliseconds(priorityAgingMilliseconds: table.priorityAgingMilliseconds) }, messageIds: envelopes.map(\.messageId),
-                                          records: table.recordArrays(envelopes), flows: envelopes.map(table.flowFields))
+    /// One insert statement's text and parameters (with the flow columns only when a message needs them).
+    private struct EncodedBatch: Sendable {
+        let statement: String
+        let parameters: [PostgresValue]
     }
 
-    private func insert(_ envelopes: [Envelope], _ parameters: [PostgresValue], on target: PostgresConnection) async throws -> [Envelope] {
-        let flow = FlowFields.any(envelopes.map(table.flowFields))
-        let rows = try await target.query(table.schema.insertMany(flow: flow), parameters)
+    private func encode(_ envelopes: [Envelope]) throws -> EncodedBatch {
+        let flows = envelopes.map(table.flowFields)
+        let parameters = table.schema.insertManyParameters(
+            try envelopes.map { try table.serializer.encode($0) }, queue: table.options.queueName,
+            delays: envelopes.map { $0.availabilityOffsetMilliseconds(priorityAgingMilliseconds: table.priorityAgingMilliseconds) }, messageIds: envelopes.map(\.messageId),
+            records: table.recordArrays(envelopes), flows: flows)
+        return EncodedBatch(statement: table.schema.insertMany(flow: FlowFields.any(flows)), parameters: parameters)
+    }
+
+    private func insert(_ envelopes: [Envelope], _ batch: EncodedBatch, on target: PostgresConnection) async throws -> [Envelope] {
+        let rows = try await target.query(batch.statement, batch.parameters)
         return zip(envelopes, rows.rows).map { $0.with(TransportMessageIdStamp($1.first.flatMap { $0 } ?? "?")) }
     }
 }

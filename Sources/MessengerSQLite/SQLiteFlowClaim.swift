@@ -91,11 +91,9 @@ struct SQLiteFlowClaim {
             .sorted { ($0.1, $0.0) < ($1.1, $1.0) }.prefix(limit).map(\.0)
         let rows = try connection.query(schema.claimIds(merged.count), [.integer(now), .text(token)] + merged.map { .integer($0) })
         let claimed = Set(rows.compactMap { $0[0].int })
-        for (index, rule) in rules.enumerated() {
-            guard rule.rateLimit != nil, let available = tokens[index] else { continue }
-            let used = candidates.filter { claimed.contains($0.id) && rule.matches(type: $0.type, queue: $0.queue) }.count
-            guard used > 0 else { continue }
-            try connection.query(SQLiteSchema.writeBucket, [.text(rule.key), .real(available - Double(used)), .integer(now)])
+        let started = candidates.filter { claimed.contains($0.id) }.map { (type: $0.type, queue: $0.queue) }
+        for (key, left) in flowRoom.tokensLeft(afterStarting: started) {
+            try connection.query(SQLiteSchema.writeBucket, [.text(key), .real(left), .integer(now)])
         }
         return Outcome(rows: rows, nextLook: nil)
     }

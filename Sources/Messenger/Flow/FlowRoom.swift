@@ -20,6 +20,16 @@ public struct FlowRoom: Sendable {
     public var full: [FlowRule] { rules.indices.filter { index in rules[index].concurrency.map { running[index] >= $0 } ?? false }.map { rules[$0] } }
     public var spent: [FlowRule] { rules.indices.filter { (tokens[$0] ?? 1) < 1 }.map { rules[$0] } }
 
+    /// The buckets to write back once `started` (the type and queue of each message under flow
+    /// control just claimed) have taken their tokens: each spent rule's key and its tokens left.
+    public func tokensLeft(afterStarting started: [(type: String?, queue: String)]) -> [(key: String, tokens: Double)] {
+        rules.indices.compactMap { index in
+            guard let available = tokens[index] else { return nil }
+            let used = started.filter { rules[index].matches(type: $0.type, queue: $0.queue) }.count
+            return used > 0 ? (rules[index].key, available - Double(used)) : nil
+        }
+    }
+
     /// Why a due message is not started, in words; nil when nothing holds it back.
     public func reason(type: String?, queue: String, group: String?, earlierInGroup: Int) -> String? {
         if let group, earlierInGroup > 0 {
