@@ -43,6 +43,11 @@ let package = Package(
             pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"])]
         ),
+        // libharu renders the application's PDF documents (Debian ships no pkg-config file for it).
+        .systemLibrary(
+            name: "CHaru",
+            providers: [.apt(["libhpdf-dev"])]
+        ),
         .systemLibrary(
             name: "CCurl",
             pkgConfig: "libcurl",
@@ -98,6 +103,7 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -115,14 +121,24 @@ let package = Package(
         .target(
             name: "App",
             dependencies: [
-                "Messenger", "Scheduler", "Mailer", "MessengerConfig", "MessengerConsole", "MessengerSQLite", "MessengerPostgres",
+                "Messenger", "Scheduler", "Mailer", "MessengerConfig", "MessengerConsole", "MessengerSQLite", "MessengerPostgres", "CHaru",
                 .product(name: "Logging", package: "swift-log"), .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "AppHTTP",
+            dependencies: [
+                "App", "Messenger", "MessengerConsole", "MessengerHTTP",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            resources: [.embedInCode("Resources/openapi.yaml")],
             swiftSettings: strictSettings
         ),
         .executableTarget(
             name: "AppMain",
-            dependencies: ["App", "Mailer", "Messenger", "MessengerConsole", "MessengerHTTP", "MessengerSQLite", "MessengerPostgres"],
+            dependencies: ["App", "AppHTTP", "Mailer", "Messenger", "MessengerConsole", "MessengerHTTP", "MessengerSQLite", "MessengerPostgres"],
             swiftSettings: strictSettings
         ),
         .executableTarget(
@@ -186,6 +202,16 @@ let package = Package(
             name: "MessengerHTTPTests",
             dependencies: [
                 "Messenger", "MessengerConsole", "MessengerConfig", "MessengerHTTP", "MessengerTestSupport", "MessengerSQLite", "Scheduler",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "AppHTTPTests",
+            dependencies: [
+                "App", "AppHTTP", "Mailer", "Messenger", "MessengerConsole", "MessengerConfig", "MessengerHTTP", "MessengerSQLite", "MessengerPostgres",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

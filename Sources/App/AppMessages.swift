@@ -13,8 +13,10 @@ public enum AppMessages {
         registry.register(FetchApogeeEnrollmentHandler(database: database, environment: environment))
         registry.register(RefreshAllEnrollmentsHandler(database: database))
         registry.register(SendRemindersHandler(database: database))
+        registry.register(RecomputeAvisEseHandler(database: database, environment: environment))
         registry.register(ReportTechnicalErrorHandler(database: database, environment: environment))
         registry.register(SendTechnicalErrorDigestHandler(database: database, environment: environment))
+        registry.register(GenerateDocumentHandler(database: database, environment: environment))
         registry.register(MessageParkedHandler())
     }
 }

@@ -14,6 +14,7 @@ public struct AppSchedule: ScheduleProvider {
             .cron("30 3 * * sun", timeZone: "Europe/Paris", PurgeOrphanFiles(), name: "purge-orphan-files"),
             .cron("0 4 * * mon", timeZone: "Europe/Paris", RefreshAllEnrollments(), name: "enrollment-refresh"),
             .cron("0 8 * * *", timeZone: "Europe/Paris", SendReminders(), name: "reminders"),
+            .cron("30 2 * * *", timeZone: "Europe/Paris", RecomputeAvisEse(), name: "avis-ese"),
         ])
     }
 }

@@ -1,4 +1,5 @@
 import App
+import AppHTTP
 import Mailer
 import Messenger
 import MessengerConsole
@@ -22,6 +23,7 @@ AppMessages.register(
 console.schedules.append(AppSchedule())
 console.commands.append(contentsOf: AppCommands.all)
 console.commands.append(contentsOf: MessengerHTTPCommands.all)
+MessengerHTTPCommands.serve(StudentSupportAPI(environment: environment))
 console.transportFactories.register(SQLiteTransportFactory(baseDirectory: console.projectDirectory))
 console.transportFactories.register(PostgresTransportFactory())
 await console.run()

@@ -7,7 +7,8 @@ import MessengerConsole
 
 /// The HTTP API and web dashboard of a messenger application, to mount in any Hummingbird 2
 /// application: `MessengerDashboard(kernel:).addRoutes(to: router)`. Every route but `/healthz`
-/// needs credentials (`OperatorAccess`): viewers read, admins act.
+/// needs credentials (`OperatorAccess`): viewers read, admins act. The application's own endpoints
+/// (`ApplicationAPI`) are served beside them, behind the same credentials.
 public struct MessengerDashboard: Sendable {
     let monitor: MessengerMonitor
     let messages: MessagesAPI
@@ -17,9 +18,19 @@ public struct MessengerDashboard: Sendable {
     let gate: RequestGate
     let options: DashboardOptions
     let logger: Logger
+    /// The application APIs' routes.
+    let applicationRoutes: [APIRoute]
+    /// `/api/openapi.yaml`: the messenger's document with the application APIs' paths.
+    let openAPI: [UInt8]
 
-    public init(kernel: MessengerKernel, access: OperatorAccess, options: DashboardOptions = DashboardOptions(), logger: Logger? = nil) throws {
+    public init(
+        kernel: MessengerKernel, access: OperatorAccess, options: DashboardOptions = DashboardOptions(), applicationAPIs: [any ApplicationAPI] = [],
+        logger: Logger? = nil
+    ) throws {
         self.options = options
+        applicationRoutes = try applicationAPIs.flatMap { try $0.routes(kernel: kernel) }
+        openAPI = applicationAPIs.isEmpty ? PackageResources.openapi_yaml
+            : Array(try OpenAPIDocument.merged(String(decoding: PackageResources.openapi_yaml, as: UTF8.self), with: applicationAPIs.map(\.openAPI)).utf8)
         self.logger = logger ?? kernel.logger
         monitor = MessengerMonitor(kernel: kernel, statisticsMaxAge: options.statisticsMaxAge)
         messages = MessagesAPI(monitor: monitor, options: options)
@@ -57,7 +68,7 @@ public struct MessengerDashboard: Sendable {
         route(.get, "/readyz", kind: .api, role: .viewer) { _, _ in try await health.ready() }
         route(.get, "/metrics", kind: .api, role: .viewer) { _, _ in try await health.metrics(queues: try await operations.queueViews(shared: true)) }
         route(.get, "/api/openapi.yaml", kind: .api, role: .viewer) { _, _ in
-            Responses.bytes(PackageResources.openapi_yaml, contentType: "application/yaml; charset=utf-8")
+            Responses.bytes(openAPI, contentType: "application/yaml; charset=utf-8")
         }
         route(.post, "/api/messages", kind: .api, role: .admin) { request, _ in try await messages.dispatch(&request) }
         route(.get, "/api/messages", kind: .api, role: .viewer) { request, _ in try await messages.list(request) }
@@ -76,6 +87,12 @@ public struct MessengerDashboard: Sendable {
         }
         route(.get, "/api/workers", kind: .api, role: .viewer) { _, _ in try await operations.workers() }
         route(.get, "/api/stats/throughput", kind: .api, role: .viewer) { request, _ in try await operations.throughput(request) }
+        for application in applicationRoutes {
+            route(application.method, application.path, kind: .api, role: application.role) { request, input in
+                var api = APIRequest(request, input: input, basePath: base)
+                return try await application.handler(&api)
+            }
+        }
 
         route(.get, base.isEmpty ? "/" : base, kind: .page, role: .viewer, prefixed: false) { _, input in try await pages.overview(user: input.user!) }
         route(.get, "/queues", kind: .page, role: .viewer) { _, input in try await pages.queues(user: input.user!) }

@@ -134,4 +134,11 @@ struct TechnicalErrorTests {
         #expect(ReportTechnicalError(source: "a", message: "b", fingerprint: "given").effectiveFingerprint == "given")
         #expect(fingerprint("web", "x").count == 16)
     }
+
+    @Test("an address quoted in a report is stored and mailed without its password")
+    func redacted() {
+        let text = ReportTechnicalErrorHandler.redacted("cannot connect to \"postgresql://app:Sup3r@Secret@db.univ.example/app\" (smtp://mailer:pw@mx:25 too)")
+        #expect(text == "cannot connect to \"postgresql://app:***@db.univ.example/app\" (smtp://mailer:***@mx:25 too)")
+        #expect(ReportTechnicalErrorHandler.redacted("no address here") == "no address here")
+    }
 }

@@ -23,23 +23,27 @@ struct AppCommandTests {
     static let templates = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("templates/mail").path
 
-    @Test("database:migrate is idempotent; demo:seed loads once; RecomputeRoles and ArchiveObsoleteRequests run through the workers and mail")
+    @Test("database:migrate is idempotent; demo:seed loads once; its jobs run through the workers: mails, avis ESE, PDF documents, a digest")
     func planned() async throws {
         var project = try TestProject(config: Self.config)
         project.environment["MAILER_DSN"] = "file://var/mail"
         project.environment["MAIL_TEMPLATES_DIR"] = Self.templates
+        project.environment["TECHNICAL_CONTACTS"] = "tech@univ.example"
+        project.environment["TECHNICAL_ERROR_DIGEST_DELAY"] = "0"
+        project.environment["UNIVERSITY_NAME"] = "Université de Montéval"
         let first = try await project.run("database:migrate")
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout.contains("[OK] Applied migration 1"))
         let second = try await project.run("database:migrate")
-        #expect(second.stdout.contains("[OK] The schema is up to date (version 2)."))
+        #expect(second.stdout.contains("[OK] The schema is up to date (version 4)."))
         let seeded = try await project.run("demo:seed")
         #expect(seeded.stdout.contains("[OK] Demonstration data loaded."))
-        #expect(seeded.stdout.contains("[OK] Queued once, for a first worker to show them at work: App.RecomputeRoles, App.ArchiveObsoleteRequests, App.PurgeOrphanFiles, App.SendReminders."))
+        #expect(seeded.stdout.contains("[OK] Queued once, for a first worker to show them at work: App.RecomputeRoles, App.ArchiveObsoleteRequests, "
+                                       + "App.PurgeOrphanFiles, App.SendReminders, App.RecomputeAvisEse, App.GenerateDocument, App.GenerateDocument, App.ReportTechnicalError."))
         #expect(try await project.run("demo:seed").stdout.contains("nothing loaded"))
 
         let list = try json([ListRow].self, try await project.run("scheduler:list", "--format", "json").stdout)
-        #expect(list.map(\.name) == ["recompute-roles", "archive-obsolete-requests", "purge-orphan-files", "enrollment-refresh", "reminders"])
+        #expect(list.map(\.name) == ["recompute-roles", "archive-obsolete-requests", "purge-orphan-files", "enrollment-refresh", "reminders", "avis-ese"])
         #expect(try await project.run("scheduler:run", "recompute-roles").stdout.contains("sent to async"))
         #expect(try await project.run("scheduler:run", "archive-obsolete-requests").stdout.contains("sent to async"))
         let worker = try await project.run("messenger:consume", "async", "async_mail", "--stop-when-empty")
@@ -56,6 +60,15 @@ struct AppCommandTests {
         #expect(try await database.query("SELECT count(*) FROM user_roles")[0][0].int ?? 0 >= 2)
         let refused = try await database.query("SELECT count(*) FROM requests r JOIN campaigns c ON c.id = r.campaign_id WHERE c.name = 'Scholarship 2025' AND r.state = 'draft'")
         #expect(refused[0][0].int == 0)
+        // Every avis state computed; the two documents generated, as files with their checksums.
+        let states = try await database.query("SELECT state, count(*) FROM avis_ese_states GROUP BY state ORDER BY state")
+        #expect(states.map { $0[0].string ?? "" } == ["expired", "expiring", "pending", "valid"])
+        let documents = try await database.query("SELECT path, checksum, pages FROM documents WHERE state = 'generated' ORDER BY id")
+        #expect(documents.map { $0[0].string ?? "" } == ["accommodation-certificate/1-v1.pdf", "campaign-summary/2-v1.pdf"])
+        for document in documents {
+            let data = try Data(contentsOf: URL(fileURLWithPath: project.directory.file("var/documents/" + (document[0].string ?? ""))))
+            #expect(data.starts(with: Data("%PDF-".utf8)) && document[1].string?.hasPrefix("sha256:") == true)
+        }
         await database.close()
         let mailFolder = project.directory.file("var/mail")
         let mails = try FileManager.default.contentsOfDirectory(atPath: mailFolder)
@@ -64,10 +77,17 @@ struct AppCommandTests {
         // (its first part, base64).
         let message = try #require(try mails.map { try String(contentsOfFile: "\(mailFolder)/\($0)", encoding: .utf8) }
             .first { $0.contains("Subject: Your draft request in Scholarship 2025 was closed") })
-        let part = message.components(separatedBy: "Content-Transfer-Encoding: base64\r\n\r\n")[1].components(separatedBy: "\r\n--")[0]
-        let text = String(decoding: Data(base64Encoded: part.replacingOccurrences(of: "\r\n", with: "")) ?? Data(), as: UTF8.self)
+        func plainText(_ message: String) -> String {
+            let part = message.components(separatedBy: "Content-Transfer-Encoding: base64\r\n\r\n").dropFirst().first?.components(separatedBy: "\r\n--")[0] ?? ""
+            return String(decoding: Data(base64Encoded: part.replacingOccurrences(of: "\r\n", with: "")) ?? Data(), as: UTF8.self)
+        }
+        let text = plainText(message)
         #expect(text.contains("file a new request in an open campaign"))
         #expect(text.contains("The campaign Scholarship 2025 is archived."))
+        // The demonstration error's digest, and the expiring avis's reminder.
+        let all = try mails.map { try String(contentsOfFile: "\(mailFolder)/\($0)", encoding: .utf8) }
+        #expect(all.contains { $0.contains("To: tech@univ.example") && plainText($0).contains("Where: demo:seed") })
+        #expect(all.contains { $0.contains("To: 21000100@etu.univ.example") && $0.contains("Subject: Your avis ESE expires on ") })
         project.remove()
     }
 

@@ -20,6 +20,7 @@ struct DashboardProcessTests {
             failed: 'sqlite://var/messenger.sqlite?queue_name=failed'
           routing:
             Messenger.Probe: async
+            'App.*': async
         """
     /// A heartbeat probe every 10 minutes, among others.
     static let schedule = SchedulerCommandTests.schedule
@@ -135,7 +136,7 @@ struct DashboardProcessTests {
     @Test("SIGTERM: a request in progress is answered, then the server exits 0")
     func gracefulShutdown() async throws {
         // Probes handled at once by the serving process (no route): the request lasts as long as the probe.
-        let project = try TestProject(config: Self.config.replacingOccurrences(of: "Messenger.Probe: async", with: "{}"), dotenv: "")
+        let project = try TestProject(config: Self.config.replacingOccurrences(of: "    Messenger.Probe: async\n", with: ""), dotenv: "")
         let token = try await project.run("dashboard:token", "shutdown", "--role", "admin")
         #expect(token.status == 0, "\(token.stderr)")
         let (server, base) = try await serve(project)

@@ -7,7 +7,8 @@ import MessengerConsole
 /// `demo:seed`: loads the demonstration data set into an empty database, puts a few files in the
 /// upload folder (one of them an old orphan), and queues each planned job once, so that a first
 /// worker shows them at work: roles recomputed, requests archived and mailed, the orphan purged,
-/// reminders mailed.
+/// reminders mailed, avis ESE states computed (and an expiring one reminded), two PDF documents
+/// generated under var/documents, and a demonstration technical error mailed as a digest.
 struct DemoSeedCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo:seed",
@@ -30,7 +31,11 @@ struct DemoSeedCommand: AsyncParsableCommand {
             try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-Double(age) * 86_400)], ofItemAtPath: file.path)
         }
         let kernel = try MessengerKernel.booted(logger: Logger(label: "app.demo"))
-        let jobs: [any Message] = [RecomputeRoles(), ArchiveObsoleteRequests(), PurgeOrphanFiles(), SendReminders()]
+        let jobs: [any Message] = [
+            RecomputeRoles(), ArchiveObsoleteRequests(), PurgeOrphanFiles(), SendReminders(), RecomputeAvisEse(),
+            GenerateDocument(kind: .accommodationCertificate, subject: 1), GenerateDocument(kind: .campaignSummary, subject: 2),
+            ReportTechnicalError(source: "demo:seed", message: "A demonstration error: the technical contacts get a digest of it"),
+        ]
         for job in jobs { try await kernel.bus.dispatch(Envelope(job)) }
         await kernel.close()
         print("[OK] Queued once, for a first worker to show them at work: \(jobs.map { type(of: $0).messageName }.joined(separator: ", ")).")

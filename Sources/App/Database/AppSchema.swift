@@ -63,5 +63,31 @@ public enum AppSchema {
                 first_seen TEXT NOT NULL, last_seen TEXT NOT NULL, occurrences BIGINT NOT NULL,
                 mailed_occurrences BIGINT NOT NULL DEFAULT 0, mailed_at TEXT);
             """),
+        Migration(version: 3, name: "avis ESE, their computed states and reminders", sqlite: """
+            CREATE TABLE avis_ese (id INTEGER PRIMARY KEY AUTOINCREMENT, student_id INTEGER NOT NULL REFERENCES students(id),
+                requested_on TEXT NOT NULL, issued_on TEXT, valid_until TEXT,
+                CHECK ((issued_on IS NULL) = (valid_until IS NULL)));
+            CREATE INDEX avis_ese_student ON avis_ese (student_id, requested_on);
+            CREATE TABLE avis_ese_states (student_id INTEGER PRIMARY KEY REFERENCES students(id), avis_id INTEGER NOT NULL REFERENCES avis_ese(id),
+                state TEXT NOT NULL CHECK (state IN ('pending', 'valid', 'expiring', 'expired')), valid_until TEXT, computed_on TEXT NOT NULL);
+            CREATE TABLE avis_ese_reminders (avis_id INTEGER PRIMARY KEY REFERENCES avis_ese(id), sent_on TEXT NOT NULL);
+            """, postgres: """
+            CREATE TABLE avis_ese (id BIGSERIAL PRIMARY KEY, student_id BIGINT NOT NULL REFERENCES students(id),
+                requested_on TEXT NOT NULL, issued_on TEXT, valid_until TEXT,
+                CHECK ((issued_on IS NULL) = (valid_until IS NULL)));
+            CREATE INDEX avis_ese_student ON avis_ese (student_id, requested_on);
+            CREATE TABLE avis_ese_states (student_id BIGINT PRIMARY KEY REFERENCES students(id), avis_id BIGINT NOT NULL REFERENCES avis_ese(id),
+                state TEXT NOT NULL CHECK (state IN ('pending', 'valid', 'expiring', 'expired')), valid_until TEXT, computed_on TEXT NOT NULL);
+            CREATE TABLE avis_ese_reminders (avis_id BIGINT PRIMARY KEY REFERENCES avis_ese(id), sent_on TEXT NOT NULL);
+            """),
+        Migration(version: 4, name: "generated documents", sqlite: """
+            CREATE TABLE documents (id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, subject_id INTEGER NOT NULL, version INTEGER NOT NULL,
+                state TEXT NOT NULL CHECK (state IN ('queued', 'generated')), message_id TEXT, path TEXT, checksum TEXT, pages INTEGER, bytes INTEGER,
+                requested_at TEXT NOT NULL, generated_at TEXT, UNIQUE (kind, subject_id, version));
+            """, postgres: """
+            CREATE TABLE documents (id BIGSERIAL PRIMARY KEY, kind TEXT NOT NULL, subject_id BIGINT NOT NULL, version INTEGER NOT NULL,
+                state TEXT NOT NULL CHECK (state IN ('queued', 'generated')), message_id TEXT, path TEXT, checksum TEXT, pages INTEGER, bytes BIGINT,
+                requested_at TEXT NOT NULL, generated_at TEXT, UNIQUE (kind, subject_id, version));
+            """),
     ]
 }

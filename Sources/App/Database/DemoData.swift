@@ -2,7 +2,7 @@ import Foundation
 
 /// A believable data set for a demonstration: staff with current, past and future role assignments,
 /// students, campaigns (one archived with drafts left in it), requests in every state, reminders'
-/// sources and uploaded files. Loaded once: a database that has users is left alone.
+/// sources, avis ESE in every state and uploaded files. Loaded once: a database that has users is left alone.
 public enum DemoData {
     /// Loads the data set unless the database already has users; returns whether it did.
     @discardableResult
@@ -38,6 +38,14 @@ public enum DemoData {
                                      ["2", "Fixed-term contract", day(4), "3", "Secondment", day(40)])
             try await database.query("INSERT INTO interventions (title, starts_on, contact_email) VALUES ($1, $2, $3), ($4, $5, $6)",
                                      ["Study skills workshop", day(2), "alice.martin@univ.example", "Job fair", day(12), "bruno.petit@univ.example"])
+            // Avis ESE in every state: expiring (Élodie), valid (Hugo, Louis after a renewal), expired (Inès), pending (Jules; Léa
+            // after an expired one).
+            let avis: [(Int, Int, Int?, Int?)] = [(1, -310, -300, 10), (2, -110, -100, 265), (3, -410, -400, -35), (4, -6, nil, nil),
+                                                  (5, -510, -500, -135), (5, -3, nil, nil), (6, -400, -380, -15), (6, -25, -20, 345)]
+            for (student, requested, issued, until) in avis {
+                try await database.query("INSERT INTO avis_ese (student_id, requested_on, issued_on, valid_until) VALUES ($1, $2, $3, $4)",
+                                         [String(student), day(requested), issued.map(day), until.map(day)])
+            }
             try await database.query("INSERT INTO uploaded_files (path, uploaded_at) VALUES ($1, $2), ($3, $4)",
                                      ["requests/1/transcript.pdf", day(-40), "requests/2/id-card.png", day(-38)])
             return true

@@ -80,8 +80,9 @@ struct RefreshAllEnrollmentsHandler: MessageHandler {
     func handle(_ message: RefreshAllEnrollments, context: HandlerContext) async throws -> Int {
         let numbers = try await database.get().query("SELECT student_number FROM students ORDER BY id").compactMap { $0[0] }
         var queued = 0
-        for number in numbers where !(try await context.bus.dispatch(FetchApogeeEnrollment(studentNumber: number))).wasDeduplicated {
-            queued += 1
+        for (index, number) in numbers.enumerated() {
+            if !(try await context.bus.dispatch(FetchApogeeEnrollment(studentNumber: number))).wasDeduplicated { queued += 1 }
+            context.progress(Double(index + 1) / Double(numbers.count), "\(index + 1) of \(numbers.count) students")
         }
         context.logger.notice("Enrollment refresh queued", metadata: ["students": "\(numbers.count)", "queued": "\(queued)"])
         return queued

@@ -15,8 +15,11 @@ public struct FetchApogeeEnrollment: DeduplicatedMessage, GroupedMessage, Equata
     public var group: GroupStamp { GroupStamp("student-\(studentNumber)") }
 }
 
-/// The weekly refresh: one `FetchApogeeEnrollment` per student.
-public struct RefreshAllEnrollments: Message, Equatable {
+/// The weekly refresh: one `FetchApogeeEnrollment` per student. One at a time: a refresh asked for
+/// while another waits or runs is deduplicated (the HTTP API answers `409 already_running`).
+public struct RefreshAllEnrollments: DeduplicatedMessage, Equatable {
     public static let messageName = "App.RefreshAllEnrollments"
     public init() {}
+
+    public var deduplication: DeduplicateStamp { DeduplicateStamp("enrollment-refresh", whileHandling: true) }
 }

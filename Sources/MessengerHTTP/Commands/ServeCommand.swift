@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import Messenger
 import MessengerConsole
+import Synchronization
 
 /// `serve`: the HTTP API and dashboard, on loopback unless told otherwise; stops gracefully on
 /// SIGTERM or SIGINT (requests in progress finish).
@@ -38,7 +39,8 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("no transport can keep the dashboard's users (configure an sqlite:// or postgresql:// transport)")
         }
         let options = DashboardOptions(basePath: basePath, secureCookies: secureCookies)
-        let dashboard = try MessengerDashboard(kernel: kernel, access: OperatorAccess(store: store, logger: logger), options: options, logger: logger)
+        let dashboard = try MessengerDashboard(kernel: kernel, access: OperatorAccess(store: store, logger: logger), options: options,
+                                               applicationAPIs: MessengerHTTPCommands.applicationAPIs.withLock { $0 }, logger: logger)
         let router = Router(context: DashboardRequestContext.self, options: .autoGenerateHeadEndpoints)
         dashboard.addRoutes(to: router)
         let (base, host, port) = (options.basePath, host, port)

@@ -71,15 +71,24 @@ extension Request {
     /// A decoding error in a sentence: which field, what was wrong.
     static func describe(_ error: DecodingError) -> String {
         func path(_ context: DecodingError.Context) -> String {
-            let keys = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }
+            let keys = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? snakeCase($0.stringValue) }
             return keys.isEmpty ? "the body" : keys.joined(separator: ".")
         }
         switch error {
-        case .keyNotFound(let key, let context): return "\(path(context) == "the body" ? "" : path(context) + ".")\(key.stringValue) is missing"
+        case .keyNotFound(let key, let context): return "\(path(context) == "the body" ? "" : path(context) + ".")\(snakeCase(key.stringValue)) is missing"
         case .typeMismatch(let type, let context): return "\(path(context)): expected \(type)"
         case .valueNotFound(let type, let context): return "\(path(context)): expected \(type), found null"
         case .dataCorrupted(let context): return "\(path(context)): \(context.debugDescription)"
         @unknown default: return String(describing: error)
         }
+    }
+
+    /// A key as the client wrote it: `studentNumber` → `student_number` (bodies are decoded from snake_case).
+    static func snakeCase(_ key: String) -> String {
+        var result = ""
+        for character in key {
+            if character.isUppercase { result += "_" + character.lowercased() } else { result.append(character) }
+        }
+        return result
     }
 }

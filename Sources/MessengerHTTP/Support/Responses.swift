@@ -46,6 +46,12 @@ enum Responses {
         respond(status: .ok, headers: [.contentType: contentType, .cacheControl: "public, max-age=3600"], body: Data(bytes))
     }
 
+    static func data(_ data: Data, contentType: String, headers: HTTPFields = [:]) -> Response {
+        var fields = headers
+        fields[.contentType] = contentType
+        return respond(status: .ok, headers: fields, body: data)
+    }
+
     /// 303 See Other: after a form, the browser loads the target with GET.
     static func redirect(to location: String, headers: HTTPFields = [:]) -> Response {
         var fields = headers
