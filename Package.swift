@@ -212,6 +212,7 @@ let package = Package(
             name: "AppHTTPTests",
             dependencies: [
                 "App", "AppHTTP", "Mailer", "Messenger", "MessengerConsole", "MessengerConfig", "MessengerHTTP", "MessengerSQLite", "MessengerPostgres",
+                "MessengerTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

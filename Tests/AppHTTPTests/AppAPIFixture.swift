@@ -12,13 +12,24 @@ import MessengerConsole
 import MessengerHTTP
 import MessengerPostgres
 import MessengerSQLite
+import MessengerTestSupport
 import NIOCore
+import Testing
 
 /// The student-support application behind the HTTP server, as `app serve` mounts it: its handlers,
 /// SQLite transports and its database in one throw-away project file, an admin token (the web front)
 /// and a viewer.
 struct AppAPIFixture {
+    /// Where the transports and the application's data live (one database for both, as deployed).
+    enum Kind: String, CaseIterable, CustomTestStringConvertible {
+        case sqlite
+        case postgres
+        var testDescription: String { rawValue }
+    }
+
     let directory: URL
+    /// The PostgreSQL schema of this fixture, dropped by `close()`.
+    let schema: String?
     let kernel: MessengerKernel
     let environment: AppEnvironment
     let application: Application<RouterResponder<DashboardRequestContext>>
@@ -31,21 +42,32 @@ struct AppAPIFixture {
     }
 
     /// `extraRouting`: more routing lines (e.g. a type sent to a transport that fails).
-    init(extraTransports: String = "", extraRouting: String = "") async throws {
+    init(_ kind: Kind = .sqlite, extraTransports: String = "", extraRouting: String = "") async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("app-api-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory.appendingPathComponent("config"), withIntermediateDirectories: true)
+        var dsn = "sqlite://var/messenger.sqlite"
+        if kind == .postgres {
+            let name = TestPostgres.uniqueTable("api")
+            let admin = try PostgresConnection(url: try TestPostgres.url)
+            try await admin.execute("CREATE SCHEMA \(name)")
+            await admin.close()
+            dsn = try TestPostgres.url + (try TestPostgres.url.contains("?") ? "&" : "?") + "options=-csearch_path%3D\(name)"
+            schema = name
+        } else {
+            schema = nil
+        }
         try """
             messenger:
               failure_transport: failed
               transports:
-                async: { dsn: 'sqlite://var/messenger.sqlite', options: { queue_name: async }, retry_strategy: { max_retries: 0 } }
-                failed: { dsn: 'sqlite://var/messenger.sqlite', options: { queue_name: failed } }
+                async: { dsn: '%env(MESSENGER_TRANSPORT_DSN)%', options: { queue_name: async }, retry_strategy: { max_retries: 0 } }
+                failed: { dsn: '%env(MESSENGER_TRANSPORT_DSN)%', options: { queue_name: failed } }
             \(extraTransports)
               routing:
             \(extraRouting)
                 'App.*': async
             """.write(to: directory.appendingPathComponent("config/messenger.yaml"), atomically: true, encoding: .utf8)
-        try "UNIVERSITY_NAME=\"Université de Montéval\"\nTECHNICAL_CONTACTS=tech@univ.example\n"
+        try "MESSENGER_TRANSPORT_DSN=\(dsn)\nUNIVERSITY_NAME=\"Université de Montéval\"\nTECHNICAL_CONTACTS=tech@univ.example\n"
             .write(to: directory.appendingPathComponent(".env"), atomically: true, encoding: .utf8)
         environment = AppEnvironment(projectDirectory: directory.path)
         var registry = MessageRegistry()
@@ -54,7 +76,7 @@ struct AppAPIFixture {
         var factories = TransportFactories()
         factories.register(SQLiteTransportFactory(baseDirectory: directory.path))
         factories.register(PostgresTransportFactory())
-        let configuration = try MessengerConfigLoader.load(projectDirectory: directory.path, environment: Environment([:]))
+        let configuration = try MessengerConfigLoader.load(projectDirectory: directory.path, environment: Environment(["MESSENGER_TRANSPORT_DSN": dsn]))
         let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
         kernel = try MessengerKernel(configuration: configuration, registry: registry, factories: factories, environment: Environment([:]),
                                      projectDirectory: directory.path, logger: logger)
@@ -73,6 +95,10 @@ struct AppAPIFixture {
 
     func close() async {
         await kernel.close()
+        if let schema, let admin = try? PostgresConnection(url: try TestPostgres.url) {
+            try? await admin.execute("DROP SCHEMA \(schema) CASCADE")
+            await admin.close()
+        }
         try? FileManager.default.removeItem(at: directory)
     }
 

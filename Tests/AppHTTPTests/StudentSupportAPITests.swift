@@ -7,13 +7,15 @@ import MessengerConsole
 import NIOCore
 import Testing
 
-/// The application's endpoints through Hummingbird's HTTP client, against SQLite: each answer, its
-/// errors, and what it leaves in the database and the queue.
+/// The application's endpoints through Hummingbird's HTTP client, against SQLite and PostgreSQL:
+/// each answer, its errors, and what it leaves in the database and the queue.
 @Suite("The application's HTTP endpoints", .timeLimit(.minutes(2)))
 struct StudentSupportAPITests {
-    @Test("POST /api/students: 201 with the student and the fetch's status_url, both stored; 409 twice; 422 naming the field; 401/403")
-    func students() async throws {
-        let fixture = try await AppAPIFixture()
+    typealias Kind = AppAPIFixture.Kind
+
+    @Test("POST /api/students: 201 with the student and the fetch's status_url, both stored; 409 twice; 422 naming the field; 401/403", arguments: Kind.allCases)
+    func students(kind: Kind) async throws {
+        let fixture = try await AppAPIFixture(kind)
         try await fixture.application.test(.router) { client in
             let body = #"{"student_number": "21009999", "email": "zoe@etu.univ.example", "name": "Zoé Dupré"}"#
             let created = try await client.execute(uri: "/api/students", method: .post, headers: fixture.headers(), body: ByteBuffer(string: body))
@@ -62,9 +64,9 @@ struct StudentSupportAPITests {
         await fixture.close()
     }
 
-    @Test("POST /api/enrollments/refresh: 202; 409 already_queued, then already_running with the running refresh's id; 202 again once it is done")
-    func refresh() async throws {
-        let fixture = try await AppAPIFixture()
+    @Test("POST /api/enrollments/refresh: 202; 409 already_queued, then already_running with the running refresh's id; 202 again once it is done", arguments: Kind.allCases)
+    func refresh(kind: Kind) async throws {
+        let fixture = try await AppAPIFixture(kind)
         try await fixture.application.test(.router) { client in
             let first = try await client.execute(uri: "/api/enrollments/refresh", method: .post, headers: fixture.headers(json: false))
             #expect(first.status == .accepted && first.object["status"] as? String == "queued")
@@ -90,9 +92,9 @@ struct StudentSupportAPITests {
         await fixture.close()
     }
 
-    @Test("documents: 202 with status_url; GET is 404 with the status until a worker generates it, then the PDF; idempotent; bad input named")
-    func documents() async throws {
-        let fixture = try await AppAPIFixture()
+    @Test("documents: 202 with status_url; GET is 404 with the status until a worker generates it, then the PDF; idempotent; bad input named", arguments: Kind.allCases)
+    func documents(kind: Kind) async throws {
+        let fixture = try await AppAPIFixture(kind)
         try await fixture.application.test(.router) { client in
             let body = #"{"kind": "accommodation-certificate", "subject": 1}"#
             let queued = try await client.execute(uri: "/api/documents", method: .post, headers: fixture.headers(), body: ByteBuffer(string: body))
@@ -134,9 +136,9 @@ struct StudentSupportAPITests {
         await fixture.close()
     }
 
-    @Test("POST /api/errors: 202 with the fingerprint; stored grouped once a worker handles it; 422 for an empty message")
-    func errors() async throws {
-        let fixture = try await AppAPIFixture()
+    @Test("POST /api/errors: 202 with the fingerprint; stored grouped once a worker handles it; 422 for an empty message", arguments: Kind.allCases)
+    func errors(kind: Kind) async throws {
+        let fixture = try await AppAPIFixture(kind)
         try await fixture.application.test(.router) { client in
             var fingerprints: Set<String> = []
             for elapsed in [1200, 3400] {

@@ -46,7 +46,7 @@ struct AppDatabaseTests {
 
         func remove() async throws {
             await database.close()
-            try? await shared.get().close()
+            await shared.close()
             if let schema {
                 let admin = try PostgresConnection(url: try TestPostgres.url)
                 try await admin.execute("DROP SCHEMA \(schema) CASCADE")
@@ -104,6 +104,25 @@ struct AppDatabaseTests {
         #expect(try await fixture.database.query(roles) == [
             ["alice.martin@univ.example", "ROLE_ADMIN"], ["chloe.durand@univ.example", "ROLE_ADVISOR"], ["david.leroy@univ.example", "ROLE_ADVISOR"],
         ])
+        try await fixture.remove()
+    }
+
+    @Test("handlers running at once (a worker's --concurrency) each get a connection of their own: no transaction is shared", arguments: Kind.allCases)
+    func concurrentHandlers(kind: Kind) async throws {
+        let fixture = try await Self.seeded(kind)
+        let bus = Self.bus(fixture.shared, mails: InMemoryTransport())
+        let counts = try await withThrowingTaskGroup(of: Int.self) { group in
+            for index in 0..<8 {
+                group.addTask {
+                    let sent = try await bus.dispatch(Envelope(index % 2 == 0 ? RecomputeRoles(on: "2026-11-23") as any Message : RecomputeAvisEse(on: "2026-11-23")))
+                    return sent.last(HandledStamp.self) == nil ? 0 : 1
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        #expect(counts == 8)
+        #expect(try await fixture.database.query("SELECT count(*) FROM user_roles")[0][0] == "3")
+        #expect(try await fixture.database.query("SELECT count(*) FROM avis_ese_reminders")[0][0] == "1")
         try await fixture.remove()
     }
 
@@ -179,6 +198,22 @@ struct AppDatabaseTests {
         try await Self.bus(fixture.shared, mails: mails).dispatch(SendReminders(on: "2026-11-24"))
         #expect(try await mails.list(limit: 100).count == 3)
         try await fixture.remove()
+    }
+
+    @Test("the application's database is the transport's without the transport's options; a PostgreSQL connection's own parameters stay")
+    func databaseURL() throws {
+        let directory = try TemporaryDirectory("app-url")
+        for (transport, expected) in [
+            ("sqlite://var/messenger.sqlite?queue_name=async", "sqlite://var/messenger.sqlite"),
+            ("postgresql://app:pw@db/app?queue_name=async&sslmode=require&options=-csearch_path%3Dx&use_notify=0",
+             "postgresql://app:pw@db/app?sslmode=require&options=-csearch_path%3Dx"),
+            ("postgresql://app:pw@db/app?table_name=m", "postgresql://app:pw@db/app"),
+            ("redis://cache:6379", "sqlite://var/messenger.sqlite"),
+        ] {
+            try directory.write(".env", "MESSENGER_TRANSPORT_DSN=\(transport)\n")
+            #expect(try AppEnvironment(projectDirectory: directory.path).databaseURL() == expected)
+        }
+        directory.remove()
     }
 
     @Test("statements are written once with $n parameters; SQLite gets ?n")

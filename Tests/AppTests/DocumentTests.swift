@@ -122,11 +122,15 @@ struct DocumentTests {
         try await fixture.remove()
     }
 
-    @Test("French text survives WinAnsiEncoding; what it cannot write becomes ?")
+    @Test("French text survives WinAnsiEncoding; other Latin letters lose their diacritic; what it cannot write becomes ?")
     func encoding() {
         let bytes = WinAnsiEncoding.encode("Zoé Œuvre – 5 €\u{1F600}").dropLast().map { UInt8(bitPattern: $0) }
         #expect(bytes == [0x5A, 0x6F, 0xE9, 0x20, 0x8C, 0x75, 0x76, 0x72, 0x65, 0x20, 0x96, 0x20, 0x35, 0x20, 0x80, 0x3F])
         // e + combining acute is é.
         #expect(WinAnsiEncoding.encode("e\u{301}").first.map { UInt8(bitPattern: $0) } == 0xE9)
+        // Other Latin letters lose their diacritic, so that an international student's name stays readable.
+        let latin = WinAnsiEncoding.encode("Łukasz Şükrü Őry Țuțu Đorđe").dropLast().map { UInt8(bitPattern: $0) }
+        #expect(String(decoding: latin.map { $0 == 0xFC ? UInt8(ascii: "u") : $0 }, as: UTF8.self) == "Lukasz Sukru Ory Tutu Dorde")
+        #expect(latin.contains(0xFC), "ü is in Windows-1252: kept")
     }
 }

@@ -42,7 +42,11 @@ struct PostgresSetupTests {
                     try await group.waitForAll()
                 }
             }
-            while try await other.query("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted").rows[0][0] != "4" {
+            // pg_locks lists every database's locks: count this database's only (other tests run set-ups too).
+            while try await other.query("""
+                SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
+                AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                """).rows[0][0] != "4" {
                 await Task.yield()
             }
             // Meanwhile the shared tables come into being and a session writes a record and keeps its

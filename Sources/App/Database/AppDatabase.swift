@@ -59,6 +59,13 @@ public enum AppDatabase: Sendable {
         }
     }
 
+    /// Inside `transaction`: waits until no other transaction holds `name`, then holds it until this
+    /// one ends (PostgreSQL: a transaction-scoped advisory lock; SQLite's write transaction is
+    /// exclusive already). Two runs of one job at once then take turns instead of racing.
+    public func lock(_ name: String) async throws {
+        if isPostgres { try await query("SELECT pg_advisory_xact_lock(hashtext($1))", [name]) }
+    }
+
     public func close() async {
         switch self {
         case .sqlite(let connection): await connection.close()

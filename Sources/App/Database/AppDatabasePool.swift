@@ -1,17 +1,21 @@
-/// A few connections to the application's database for concurrent requests: each caller gets one of
-/// its own for its statements and transaction (a connection holds one transaction at a time), waits
-/// while all are taken, and gives it back. The schema is migrated at the first connection.
+/// A few connections to the application's database for concurrent requests or handlers: each caller
+/// gets one of its own for its statements and transaction (a connection holds one transaction at a
+/// time), waits while all are taken, and gives it back. With `migrates`, the schema is migrated at
+/// the first connection (a server that may start before `database:migrate` ran).
 public actor AppDatabasePool {
     private let environment: AppEnvironment
     private let size: Int
+    private let migrates: Bool
     private var idle: [AppDatabase] = []
     private var opened = 0
-    private var migrated = false
+    private var migrated: Bool
     private var waiters: [CheckedContinuation<AppDatabase, Never>] = []
 
-    public init(environment: AppEnvironment, size: Int = 4) {
+    public init(environment: AppEnvironment, size: Int = 4, migrates: Bool = true) {
         self.environment = environment
         self.size = max(1, size)
+        self.migrates = migrates
+        migrated = !migrates
     }
 
     /// Runs `body` with a connection of its own.

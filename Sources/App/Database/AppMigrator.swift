@@ -12,7 +12,7 @@ public enum AppMigrator {
         var applied: [AppSchema.Migration] = []
         for migration in AppSchema.migrations {
             let ran = try await waitingForOtherMigrators { try await database.transaction {
-                try await lock(database)
+                try await database.lock("app migrations")
                 let done = try await database.query("SELECT 1 FROM app_migrations WHERE version = $1", [String(migration.version)])
                 guard done.isEmpty else { return false }
                 try await database.execute(migration.sql(postgres: database.isPostgres))
@@ -35,14 +35,9 @@ public enum AppMigrator {
     /// collide otherwise).
     private static func createLedger(_ database: AppDatabase) async throws {
         try await waitingForOtherMigrators { try await database.transaction {
-            try await lock(database)
+            try await database.lock("app migrations")
             try await database.execute("CREATE TABLE IF NOT EXISTS app_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
         } }
-    }
-
-    /// Serializes migrating processes: SQLite's write transaction does it already.
-    private static func lock(_ database: AppDatabase) async throws {
-        if database.isPostgres { try await database.query("SELECT pg_advisory_xact_lock(hashtext('app migrations'))") }
     }
 
     /// Runs `body` again while another process holds the SQLite file past its busy timeout (another

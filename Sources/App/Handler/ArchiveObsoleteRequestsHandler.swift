@@ -12,6 +12,7 @@ struct ArchiveObsoleteRequestsHandler: DailyJobHandler {
     /// Returns how many requests were refused.
     func run(on day: String, in database: AppDatabase, context: HandlerContext) async throws -> Int {
         let refused = try await database.transaction {
+            try await database.lock("app archive obsolete requests")
             let rows = try await database.query("""
                 SELECT r.id, s.email, s.name, c.name FROM requests r
                 JOIN students s ON s.id = r.student_id JOIN campaigns c ON c.id = r.campaign_id

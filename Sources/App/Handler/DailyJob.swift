@@ -20,6 +20,6 @@ extension DailyJobHandler {
         guard AppCalendar.isDay(day) else {
             throw UnrecoverableMessageError("\(HandledMessage.messageName): \"\(day)\" is not a day; write it as 2026-11-23")
         }
-        return try await run(on: day, in: try database.get(), context: context)
+        return try await database.withConnection { database in try await run(on: day, in: database, context: context) }
     }
 }

@@ -13,7 +13,7 @@ struct FetchApogeeEnrollmentHandler: MessageHandler {
     let environment: AppEnvironment
 
     /// One enrollment as Apogee returns it.
-    struct Enrollment: Decodable {
+    struct Enrollment: Decodable, Sendable {
         let academicYear: String
         let program: String
         let stage: String
@@ -25,8 +25,9 @@ struct FetchApogeeEnrollmentHandler: MessageHandler {
             throw UnrecoverableMessageError("APOGEE_URL is not set (e.g. https://apogee.univ.example/api)")
         }
         let number = message.studentNumber
-        let database = try database.get()
-        guard let student = try await database.query("SELECT id FROM students WHERE student_number = $1", [number]).first?[0] else {
+        guard let student = try await database.withConnection({ database in
+            try await database.query("SELECT id FROM students WHERE student_number = $1", [number]).first?[0]
+        }) else {
             throw UnrecoverableMessageError("no student \(number) in the application's database")
         }
         let url = root.appendingPathComponent("students").appendingPathComponent(number).appendingPathComponent("enrollments")
@@ -52,14 +53,14 @@ struct FetchApogeeEnrollmentHandler: MessageHandler {
             throw UnrecoverableMessageError("Apogee's answer for student \(number) is not a list of enrollments: \(JSONSerializer.describe(error)); body starts: \(String(decoding: body.prefix(120), as: UTF8.self))")
         }
         let fetchedAt = Date().formatted(.iso8601)
-        try await database.transaction {
+        try await database.withConnection { database in try await database.transaction {
             for enrollment in enrollments {
                 try await database.query("""
                     INSERT INTO enrollments (student_id, academic_year, program, stage, fetched_at) VALUES ($1, $2, $3, $4, $5)
                     ON CONFLICT (student_id, academic_year, program) DO UPDATE SET stage = excluded.stage, fetched_at = excluded.fetched_at
                     """, [student, enrollment.academicYear, enrollment.program, enrollment.stage, fetchedAt])
             }
-        }
+        } }
         context.logger.notice("Enrollments fetched", metadata: ["student": "\(number)", "enrollments": "\(enrollments.count)"])
         return enrollments.count
     }
@@ -78,7 +79,9 @@ struct RefreshAllEnrollmentsHandler: MessageHandler {
 
     /// Returns how many fetches were queued (not counting those already waiting).
     func handle(_ message: RefreshAllEnrollments, context: HandlerContext) async throws -> Int {
-        let numbers = try await database.get().query("SELECT student_number FROM students ORDER BY id").compactMap { $0[0] }
+        let numbers = try await database.withConnection { database in
+            try await database.query("SELECT student_number FROM students ORDER BY id").compactMap { $0[0] }
+        }
         var queued = 0
         for (index, number) in numbers.enumerated() {
             if !(try await context.bus.dispatch(FetchApogeeEnrollment(studentNumber: number))).wasDeduplicated { queued += 1 }

@@ -22,10 +22,13 @@ struct GenerateDocumentHandler: MessageHandler {
     var now: @Sendable () -> Date = Date.init
 
     func handle(_ message: GenerateDocument, context: HandlerContext) async throws -> GeneratedDocument {
+        try await database.withConnection { database in try await handle(message, context: context, database: database) }
+    }
+
+    private func handle(_ message: GenerateDocument, context: HandlerContext, database: AppDatabase) async throws -> GeneratedDocument {
         guard message.subject > 0, (1...10_000).contains(message.version) else {
             throw UnrecoverableMessageError("\(GenerateDocument.messageName): subject must be a positive id and version from 1 to 10000")
         }
-        let database = try database.get()
         let folder = try DocumentFolder(environment: environment)
         let (kind, subject, version) = (message.kind.rawValue, String(message.subject), String(message.version))
         let current = now()

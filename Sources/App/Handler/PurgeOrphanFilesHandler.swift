@@ -13,7 +13,7 @@ struct PurgeOrphanFilesHandler: MessageHandler {
         }
         let folder = try OrphanFiles.folder(environment)
         let cutoff = Date().addingTimeInterval(-Double(message.graceSeconds ?? PurgeOrphanFiles.defaultGraceSeconds))
-        let orphans = try await OrphanFiles.find(in: folder, database: try database.get(), olderThan: cutoff)
+        let orphans = try await database.withConnection { database in try await OrphanFiles.find(in: folder, database: database, olderThan: cutoff) }
         for path in orphans {
             try FileManager.default.removeItem(atPath: URL(fileURLWithPath: folder).appendingPathComponent(path).path)
         }

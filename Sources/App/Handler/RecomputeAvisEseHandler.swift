@@ -18,6 +18,7 @@ struct RecomputeAvisEseHandler: DailyJobHandler {
         let date = try Date("\(day)T00:00:00Z", strategy: .iso8601)
         let soon = AppCalendar.day(date.addingTimeInterval(Double(window) * 86_400))
         let summary = try await database.transaction {
+            try await database.lock("app recompute avis ese")
             try await database.query("DELETE FROM avis_ese_states")
             // The latest avis of each beneficiary: the one asked for last.
             try await database.query("""

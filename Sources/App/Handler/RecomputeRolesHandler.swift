@@ -11,6 +11,7 @@ struct RecomputeRolesHandler: DailyJobHandler {
     /// Returns how many (user, role) pairs hold.
     func run(on day: String, in database: AppDatabase, context: HandlerContext) async throws -> Int {
         let count = try await database.transaction {
+            try await database.lock("app recompute roles")
             try await database.query("DELETE FROM user_roles")
             try await database.query("""
                 INSERT INTO user_roles (user_id, role, computed_on)

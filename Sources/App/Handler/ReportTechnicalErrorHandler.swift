@@ -10,8 +10,11 @@ struct ReportTechnicalErrorHandler: MessageHandler {
 
     /// Returns the fingerprint's occurrences so far.
     func handle(_ report: ReportTechnicalError, context: HandlerContext) async throws -> Int {
+        try await database.withConnection { database in try await handle(report, context: context, database: database) }
+    }
+
+    private func handle(_ report: ReportTechnicalError, context: HandlerContext, database: AppDatabase) async throws -> Int {
         let settings = try TechnicalErrorSettings(environment: environment)
-        let database = try database.get()
         let fingerprint = report.effectiveFingerprint
         let current = now()
         let row = try await database.query("""

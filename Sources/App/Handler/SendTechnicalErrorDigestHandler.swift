@@ -12,8 +12,11 @@ struct SendTechnicalErrorDigestHandler: MessageHandler {
 
     /// Returns how many occurrences the mail reported (0: none mailed).
     func handle(_ digest: SendTechnicalErrorDigest, context: HandlerContext) async throws -> Int {
+        try await database.withConnection { database in try await handle(digest, context: context, database: database) }
+    }
+
+    private func handle(_ digest: SendTechnicalErrorDigest, context: HandlerContext, database: AppDatabase) async throws -> Int {
         let settings = try TechnicalErrorSettings(environment: environment)
-        let database = try database.get()
         let current = now()
         guard let row = try await database.query("""
             SELECT source, message, first_seen, last_seen, occurrences, mailed_occurrences, mailed_at FROM technical_errors WHERE fingerprint = $1
