@@ -17,6 +17,8 @@ final class PostgresReceiver: Sendable {
     private let lastAbandonedCheck = Mutex<ContinuousClock.Instant?>(nil)
     /// The claim started ahead of the next `get`, and the queues it is for.
     private let readAhead = Mutex<ReadAhead?>(nil)
+    /// Claims to give back whose release failed (a lost connection): given back before the next claim.
+    private let pendingReleases = Mutex<[PostgresClaim]>([])
     /// When the claim looks at rows under flow control.
     private let flowPace = Mutex(FlowPace())
     /// Whether waiting rows were brought under the current rules (`PostgresFlowClaim.adoptWaitingRows`).
@@ -82,6 +84,7 @@ final class PostgresReceiver: Sendable {
             try await table.connection.transaction { connection in try PostgresFlowClaim.adoptWaitingRows(limits, schema: schema, on: connection) }
             adopted.withLock { $0 = true }
         }
+        try await releasePending()
         let limit = max(1, min(limit, table.options.prefetch))
         if shouldCheckAbandoned() {
             let recovered = try await claim(table.schema.claimAbandoned(queues: queues.count), [
@@ -107,7 +110,9 @@ final class PostgresReceiver: Sendable {
                 try await giveBack(rows)
                 rows = try await claimReady(limit: limit, queues: queues, firstStartsNow: true)
             } else if rows.count > limit {
-                try await giveBack(Array(rows[limit...]))
+                // The rows in hand are handled whatever happens to the others: a release that fails
+                // (a lost connection) is tried again before the next claim.
+                try? await giveBack(Array(rows[limit...]))
                 rows = Array(rows[..<limit])
             }
         } else {
@@ -199,10 +204,29 @@ final class PostgresReceiver: Sendable {
         try await giveBack(claimed)
     }
 
-    /// Gives back rows claimed ahead that no worker took.
+    /// Gives back rows claimed ahead that no worker took; when that fails they wait in
+    /// `pendingReleases` (still this worker's: no other takes them meanwhile, none is forgotten).
     private func giveBack(_ rows: [[String?]]) async throws {
         guard !rows.isEmpty else { return }
-        try await release(PostgresSchema.claims(of: rows, deliveriesIn: 3))
+        let claims = PostgresSchema.claims(of: rows, deliveriesIn: 3)
+        do {
+            try await release(claims)
+        } catch {
+            pendingReleases.withLock { $0.append(contentsOf: claims) }
+            throw error
+        }
+    }
+
+    /// Gives back the claims whose release failed earlier.
+    private func releasePending() async throws {
+        let claims = pendingReleases.withLock { pending in defer { pending = [] }; return pending }
+        guard !claims.isEmpty else { return }
+        do {
+            try await release(claims)
+        } catch {
+            pendingReleases.withLock { $0.insert(contentsOf: claims, at: 0) }
+            throw error
+        }
     }
 
     /// Dead workers' rows are looked for at most once a second: a cheap pass over in-flight rows.
