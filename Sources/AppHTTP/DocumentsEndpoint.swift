@@ -65,7 +65,13 @@ struct DocumentsEndpoint: Sendable {
         if !generated {
             // Queued (again, when an earlier generation failed; deduplicated while one waits or runs).
             let sent = try await DispatchAnswer.dispatch(GenerateDocument(kind: kind, subject: subject, version: version), on: kernel.bus, request)
-            (status, messageId) = (sent.status == "completed" ? "generated" : sent.status == "already_running" ? "running" : sent.status == "failed" ? "failed" : "queued", sent.id)
+            messageId = sent.id
+            switch sent.status {
+            case "completed": status = "generated"
+            case "already_running": status = "running"
+            case "failed": status = "failed"
+            default: status = "queued"
+            }
             try await pool.withConnection { database in
                 _ = try await database.query("UPDATE documents SET message_id = $2 WHERE id = $1 AND state = 'queued'", [String(id), sent.id])
             }
