@@ -1,15 +1,18 @@
 import Foundation
 import Logging
 
-/// Writes log lines to standard error: time, level, label, message, then sorted `key=value` metadata.
+/// Writes log lines to standard error: time, level, label, message, then sorted `key=value`
+/// metadata; or, in the `json` format, one JSON object per line (`JSONLogLine`).
 public struct ConsoleLogHandler: LogHandler {
     public var logLevel: Logger.Level
     public var metadata: Logger.Metadata = [:]
     let label: String
+    let format: LogFormat
 
-    public init(label: String, level: Logger.Level) {
+    public init(label: String, level: Logger.Level, format: LogFormat = .human) {
         self.label = label
         self.logLevel = level
+        self.format = format
     }
 
     private static let timeFormat = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
@@ -22,6 +25,9 @@ public struct ConsoleLogHandler: LogHandler {
     public func log(event: LogEvent) {
         var all = metadata
         if let extra = event.metadata { all.merge(extra) { _, new in new } }
+        if format == .json {
+            return Self.writeToStandardError(JSONLogLine.line(time: Date(), level: event.level, label: label, message: "\(event.message)", metadata: all))
+        }
         let fields = all.sorted { $0.key < $1.key }.map { " \($0.key)=\($0.value)" }.joined()
         let time = Date().formatted(Self.timeFormat)
         let line = "\(time) \(event.level.rawValue.uppercased()) [\(label)] \(event.message)\(fields)\n"
