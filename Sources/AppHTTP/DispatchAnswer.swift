@@ -29,13 +29,8 @@ struct DispatchAnswer: Encodable {
     }
 
     init(_ envelope: Envelope, _ request: APIRequest) {
-        if let duplicate = envelope.last(DeduplicatedStamp.self) {
-            id = duplicate.existingId ?? duplicate.existingMessageId ?? ""
-            status = duplicate.existingStatus == .running ? "already_running" : "already_queued"
-        } else {
-            id = envelope.messageId ?? ""
-            status = MessageStatus.dispatched(envelope).rawValue
-        }
+        let outcome = DispatchOutcome(envelope)
+        (id, status) = (outcome.id, outcome.status)
         statusUrl = request.statusURL(messageId: id)
     }
 

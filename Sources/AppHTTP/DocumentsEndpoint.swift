@@ -46,10 +46,8 @@ struct DocumentsEndpoint: Sendable {
         // this request, with its own connection, once the row is committed.
         let (id, generated, knownMessageId) = try await pool.withConnection { database in
             try await database.transaction {
-                let table = kind.subjectTable
-                guard !(try await database.query("SELECT 1 FROM \(table) WHERE id = $1", [String(subject)]).isEmpty) else {
-                    throw HTTPProblem(.unprocessableContent, "no \(table.dropLast()) \(subject): cannot generate its \(kind.rawValue)",
-                                      fields: ["field": .string("subject")])
+                guard !(try await database.query("SELECT 1 FROM \(kind.subjectTable) WHERE id = $1", [String(subject)]).isEmpty) else {
+                    throw HTTPProblem(.unprocessableContent, kind.missingSubject(subject), fields: ["field": .string("subject")])
                 }
                 try await database.query("""
                     INSERT INTO documents (kind, subject_id, version, state, requested_at) VALUES ($1, $2, $3, 'queued', $4)

@@ -45,12 +45,12 @@ struct StudentsEndpoint: Sendable {
         let (kernel, links) = (kernel, request)
         let (id, fetch) = try await pool.withConnection { database in
             try await database.transaction {
-                if let existing = try await database.query("SELECT id FROM students WHERE student_number = $1", [number]).first?[0] {
-                    throw HTTPProblem(.conflict, "student \(number) exists already", fields: ["id": .number(Double(existing) ?? 0)])
+                switch try await StudentRecords.record(number: number, email: email, name: name, at: createdAt, in: database) {
+                case .exists(let id):
+                    throw HTTPProblem(.conflict, "student \(number) exists already", fields: ["id": .number(Double(id))])
+                case .created(let id):
+                    return (id, try await DispatchAnswer.dispatch(FetchApogeeEnrollment(studentNumber: number), on: kernel.bus, links))
                 }
-                let id = try await database.query("INSERT INTO students (student_number, email, name, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
-                                                  [number, email, name, createdAt])[0][0]
-                return (Int(id ?? "") ?? 0, try await DispatchAnswer.dispatch(FetchApogeeEnrollment(studentNumber: number), on: kernel.bus, links))
             }
         }
         return try APIResponse.json(Created(id: id, studentNumber: number, email: email, name: name, createdAt: createdAt,

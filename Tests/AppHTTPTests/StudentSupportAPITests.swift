@@ -4,6 +4,7 @@ import HTTPTypes
 import HummingbirdTesting
 import Messenger
 import MessengerConsole
+import MessengerTestSupport
 import NIOCore
 import Testing
 
@@ -115,7 +116,7 @@ struct StudentSupportAPITests {
             #expect(pdf.headers[.eTag] == "\"\(checksum ?? "")\"")
             let file = fixture.directory.appendingPathComponent("downloaded.pdf")
             try data.write(to: file)
-            #expect(try Self.pdftotext(file.path).contains("Élodie Bernard"))
+            #expect(try await AppProcess.run([file.path, "-"], directory: "/", executable: "/usr/bin/pdftotext").stdout.contains("Élodie Bernard"))
 
             let done = try await client.execute(uri: "/api/documents", method: .post, headers: fixture.headers(), body: ByteBuffer(string: body))
             #expect(done.status == .ok && done.object["status"] as? String == "generated")
@@ -167,17 +168,5 @@ struct StudentSupportAPITests {
             }
         }
         await fixture.close()
-    }
-
-    static func pdftotext(_ file: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/pdftotext")
-        process.arguments = [file, "-"]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
     }
 }

@@ -10,22 +10,15 @@ struct DocumentTests {
     typealias Kind = AppDatabaseTests.Kind
 
     /// A poppler tool's standard output (`pdfinfo`, `pdftotext FILE -`).
-    static func poppler(_ tool: String, _ arguments: String...) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/\(tool)")
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(tool) \(arguments.joined(separator: " ")) failed")
-        return String(decoding: data, as: UTF8.self)
+    static func poppler(_ tool: String, _ arguments: String...) async throws -> String {
+        let run = try await AppProcess.run(arguments, directory: "/", executable: "/usr/bin/\(tool)")
+        #expect(run.status == 0, "\(tool) \(arguments.joined(separator: " ")) failed: \(run.stderr)")
+        return run.stdout
     }
 
     /// The page count `pdfinfo` reads.
-    static func pages(_ file: String) throws -> Int? {
-        try poppler("pdfinfo", file).split(separator: "\n").first { $0.hasPrefix("Pages:") }
+    static func pages(_ file: String) async throws -> Int? {
+        try await poppler("pdfinfo", file).split(separator: "\n").first { $0.hasPrefix("Pages:") }
             .flatMap { Int($0.dropFirst("Pages:".count).trimmingCharacters(in: .whitespaces)) }
     }
 
@@ -54,8 +47,8 @@ struct DocumentTests {
         let data = try Data(contentsOf: URL(fileURLWithPath: file))
         #expect(data.starts(with: Data("%PDF-1.".utf8)) && data.count == document.bytes)
         #expect(document.checksum == DocumentFolder.checksum(data) && document.checksum.count == "sha256:".count + 64)
-        #expect(try Self.pages(file) == 1)
-        let text = try Self.poppler("pdftotext", "-layout", file, "-")
+        #expect(try await Self.pages(file) == 1)
+        let text = try await Self.poppler("pdftotext", "-layout", file, "-")
         for expected in ["Université de Montéval", "Accommodation certificate", "Élodie Bernard", "21000100", "Licence Sciences de la vie et de la Terre",
                          "Avis ESE", "expiring", "Page 1 of 1"] {
             #expect(text.contains(expected), "the text has \(expected)")
@@ -80,8 +73,8 @@ struct DocumentTests {
         let document = try await Self.generate(fixture, GenerateDocument(kind: .campaignSummary, subject: 3))
         let file = fixture.directory.path + "/var/documents/" + document.path
         #expect(document.pages >= 3)
-        #expect(try Self.pages(file) == document.pages)
-        let text = try Self.poppler("pdftotext", file, "-")
+        #expect(try await Self.pages(file) == document.pages)
+        let text = try await Self.poppler("pdftotext", file, "-")
         #expect(text.contains("Page \(document.pages) of \(document.pages)") && text.contains("Page 1 of \(document.pages)"))
         #expect(text.contains("Zoé Étudiante n°150") && text.contains("Disability support"))
         let headers = text.components(separatedBy: "Student number").count - 1

@@ -137,8 +137,8 @@ struct TechnicalErrorTests {
 
     @Test("an address quoted in a report is stored and mailed without its password")
     func redacted() {
-        let text = ReportTechnicalErrorHandler.redacted("cannot connect to \"postgresql://app:Sup3r@Secret@db.univ.example/app\" (smtp://mailer:pw@mx:25 too)")
+        let text = DSN.redactAddresses(in: "cannot connect to \"postgresql://app:Sup3r@Secret@db.univ.example/app\" (smtp://mailer:pw@mx:25 too)")
         #expect(text == "cannot connect to \"postgresql://app:***@db.univ.example/app\" (smtp://mailer:***@mx:25 too)")
-        #expect(ReportTechnicalErrorHandler.redacted("no address here") == "no address here")
+        #expect(DSN.redactAddresses(in: "no address here") == "no address here")
     }
 }

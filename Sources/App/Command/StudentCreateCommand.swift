@@ -20,11 +20,9 @@ struct StudentCreateCommand: AsyncParsableCommand {
         let kernel = try MessengerKernel.booted(logger: Logger(label: "app.students"))
         let (number, email, name) = (number, email, name)
         let sent = try await database.transaction {
-            guard try await database.query("SELECT 1 FROM students WHERE student_number = $1", [number]).isEmpty else {
+            if case .exists = try await StudentRecords.record(number: number, email: email, name: name, at: Date().formatted(.iso8601), in: database) {
                 throw AppError("student \(number) exists already")
             }
-            try await database.query("INSERT INTO students (student_number, email, name, created_at) VALUES ($1, $2, $3, $4)",
-                                     [number, email, name, Date().formatted(.iso8601)])
             return try await kernel.bus.dispatch(FetchApogeeEnrollment(studentNumber: number))
         }
         await kernel.close()

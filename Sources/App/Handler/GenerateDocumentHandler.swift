@@ -45,7 +45,7 @@ struct GenerateDocumentHandler: MessageHandler {
         let issuer = try environment.setting("UNIVERSITY_NAME") ?? "Université"
         guard let content = try await DocumentSources.content(message.kind, subject: message.subject, in: database, issuer: issuer,
                                                               day: AppCalendar.day(current)) else {
-            throw UnrecoverableMessageError("no \(message.kind.subjectTable.dropLast()) \(message.subject): cannot generate its \(kind)")
+            throw UnrecoverableMessageError(message.kind.missingSubject(message.subject))
         }
         let renderer = try PDFRenderer(title: content.title, author: issuer)
         let pages = DocumentLayout { text, font, size in renderer.width(of: text, font: font, size: size) }.pages(content)

@@ -22,7 +22,7 @@ struct ReportTechnicalErrorHandler: MessageHandler {
             ON CONFLICT (fingerprint) DO UPDATE SET occurrences = technical_errors.occurrences + 1, last_seen = excluded.last_seen,
                 source = excluded.source, message = excluded.message
             RETURNING occurrences, mailed_at
-            """, [fingerprint, String(Self.redacted(report.source).prefix(500)), String(Self.redacted(report.message).prefix(4000)),
+            """, [fingerprint, String(DSN.redactAddresses(in: report.source).prefix(500)), String(DSN.redactAddresses(in: report.message).prefix(4000)),
                   current.formatted(.iso8601)]).first
         let occurrences = Int(row?[0] ?? "") ?? 1
         let mailedAt = (row?[1] ?? nil).flatMap { try? Date($0, strategy: .iso8601) }
@@ -30,27 +30,5 @@ struct ReportTechnicalErrorHandler: MessageHandler {
         let delay = Int((due.timeIntervalSince(current) * 1000).rounded(.up))
         _ = try await context.dispatchAfterCurrentBus(SendTechnicalErrorDigest(fingerprint: fingerprint), stamps: [DelayStamp(milliseconds: delay)])
         return occurrences
-    }
-
-    /// The text with the secrets of every address in it hidden (`postgresql://app:***@db/app`), so that
-    /// an error quoting a DSN never stores or mails its password.
-    static func redacted(_ text: String) -> String {
-        guard text.contains("://") else { return text }
-        var result = ""
-        var token = ""
-        func flush() {
-            result += token.contains("://") ? DSN.redact(token) : token
-            token = ""
-        }
-        for character in text {
-            if character.isWhitespace || "\"'<>()".contains(character) {
-                flush()
-                result.append(character)
-            } else {
-                token.append(character)
-            }
-        }
-        flush()
-        return result
     }
 }

@@ -14,6 +14,11 @@ public enum DocumentKind: String, Sendable, Codable, CaseIterable {
         case .campaignSummary: "campaigns"
         }
     }
+
+    /// Why a subject that does not exist cannot have this document: `no student 42: cannot generate its accommodation-certificate`.
+    public func missingSubject(_ subject: Int) -> String {
+        "no \(subjectTable.dropLast()) \(subject): cannot generate its \(rawValue)"
+    }
 }
 
 /// Render a document to PDF under `var/documents`, with its checksum in `documents`. Idempotent per

@@ -138,6 +138,29 @@ public struct DSN: Sendable, Equatable, CustomStringConvertible {
         return result + redactSecretParameters(rest)
     }
 
+    /// Free text (an error message, a report) with the secrets of every address in it hidden as
+    /// `redact` hides them: `cannot connect to "postgresql://app:***@db/app"`. An address ends at
+    /// whitespace, a quote, `<`, `>`, `(` or `)`.
+    public static func redactAddresses(in text: String) -> String {
+        guard text.contains("://") else { return text }
+        var result = ""
+        var token = ""
+        func flush() {
+            result += token.contains("://") ? redact(token) : token
+            token = ""
+        }
+        for character in text {
+            if character.isWhitespace || "\"'<>()".contains(character) {
+                flush()
+                result.append(character)
+            } else {
+                token.append(character)
+            }
+        }
+        flush()
+        return result
+    }
+
     /// Schemes whose user name is a login, not a secret: shown in logs.
     private static let usersArePublic: Set<String> = ["postgresql", "postgres", "sqlite", "smtp", "smtps", "mysql", "redis", "amqp", "file"]
 

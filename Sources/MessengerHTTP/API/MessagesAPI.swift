@@ -74,15 +74,10 @@ struct MessagesAPI: Sendable {
             return try Responses.json(Accepted(id: id, status: MessageStatus.failed.rawValue, statusUrl: MessageView.statusURL(id, basePath: options.basePath),
                                                error: Self.failure(failed)))
         }
-        if let duplicate = envelope.last(DeduplicatedStamp.self) {
-            let id = duplicate.existingId ?? duplicate.existingMessageId ?? ""
-            let status = duplicate.existingStatus == .running ? "already_running" : "already_queued"
-            return try Responses.json(Accepted(id: id, status: status, statusUrl: MessageView.statusURL(id, basePath: options.basePath)), status: .conflict)
-        }
-        let id = envelope.messageId ?? ""
-        let status = MessageStatus.dispatched(envelope)
-        return try Responses.json(Accepted(id: id, status: status.rawValue, statusUrl: MessageView.statusURL(id, basePath: options.basePath)),
-                                  status: status == .completed ? .ok : .accepted)
+        let outcome = DispatchOutcome(envelope)
+        let status: HTTPResponse.Status = outcome.isDuplicate ? .conflict : outcome.status == MessageStatus.completed.rawValue ? .ok : .accepted
+        return try Responses.json(Accepted(id: outcome.id, status: outcome.status, statusUrl: MessageView.statusURL(outcome.id, basePath: options.basePath)),
+                                  status: status)
     }
 
     /// `GET /api/messages/{id}`.
