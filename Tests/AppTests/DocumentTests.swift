@@ -22,9 +22,11 @@ struct DocumentTests {
             .flatMap { Int($0.dropFirst("Pages:".count).trimmingCharacters(in: .whitespaces)) }
     }
 
-    static func environment(_ fixture: AppDatabaseTests.Fixture) throws -> AppEnvironment {
+    /// A seeded database whose project names the university that issues the documents.
+    static func fixture(_ kind: Kind) async throws -> AppDatabaseTests.Fixture {
+        let fixture = try await AppDatabaseTests.seeded(kind)
         try fixture.directory.write(".env.local", "UNIVERSITY_NAME=\"Université de Montéval\"\n")
-        return AppEnvironment(projectDirectory: fixture.directory.path)
+        return fixture
     }
 
     static func generate(_ fixture: AppDatabaseTests.Fixture, _ message: GenerateDocument) async throws -> GeneratedDocument {
@@ -34,8 +36,7 @@ struct DocumentTests {
 
     @Test("a certificate: the university, the student's accented name, their enrollments and avis ESE; checksum of the file as stored", arguments: Kind.allCases)
     func certificate(kind: Kind) async throws {
-        let fixture = try await AppDatabaseTests.seeded(kind)
-        _ = try Self.environment(fixture)
+        let fixture = try await Self.fixture(kind)
         try await fixture.database.query("""
             INSERT INTO enrollments (student_id, academic_year, program, stage, fetched_at)
             VALUES (1, '2026', 'Licence Sciences de la vie et de la Terre — parcours écologie', 'L3', '2026-11-20')
@@ -60,8 +61,7 @@ struct DocumentTests {
 
     @Test("a campaign of 150 requests takes several pages, numbered n of N, its table's header on each", arguments: Kind.allCases)
     func summary(kind: Kind) async throws {
-        let fixture = try await AppDatabaseTests.seeded(kind)
-        _ = try Self.environment(fixture)
+        let fixture = try await Self.fixture(kind)
         try await fixture.database.transaction {
             for number in 1...150 {
                 let id = try await fixture.database.query("""
@@ -85,8 +85,7 @@ struct DocumentTests {
     @Test("idempotent per kind, subject and version: the same version is not rendered again; a new version is; a missing file is rendered anew",
           arguments: Kind.allCases)
     func idempotent(kind: Kind) async throws {
-        let fixture = try await AppDatabaseTests.seeded(kind)
-        _ = try Self.environment(fixture)
+        let fixture = try await Self.fixture(kind)
         let first = try await Self.generate(fixture, GenerateDocument(kind: .accommodationCertificate, subject: 2))
         let again = try await Self.generate(fixture, GenerateDocument(kind: .accommodationCertificate, subject: 2))
         #expect(first.rendered && !again.rendered && again.id == first.id && again.checksum == first.checksum)
@@ -102,8 +101,7 @@ struct DocumentTests {
 
     @Test("an unknown subject is an unrecoverable error naming it; no file is written", arguments: Kind.allCases)
     func unknownSubject(kind: Kind) async throws {
-        let fixture = try await AppDatabaseTests.seeded(kind)
-        _ = try Self.environment(fixture)
+        let fixture = try await Self.fixture(kind)
         let error = await #expect(throws: HandlerFailedError.self) {
             try await AppDatabaseTests.bus(fixture.shared, mails: InMemoryTransport(), projectDirectory: fixture.directory.path)
                 .dispatch(GenerateDocument(kind: .campaignSummary, subject: 999))

@@ -89,4 +89,11 @@ struct DSNTests {
         #expect(dsn.port == 6432)
         #expect(dsn.description == "postgresql://app:***@[::1]:6432/db")
     }
+
+    @Test("every address quoted in free text has its secrets hidden; text without one is left as it is")
+    func redactAddresses() {
+        let text = DSN.redactAddresses(in: "cannot connect to \"postgresql://app:Sup3r@Secret@db.univ.example/app\" (smtp://mailer:pw@mx:25 too)")
+        #expect(text == "cannot connect to \"postgresql://app:***@db.univ.example/app\" (smtp://mailer:***@mx:25 too)")
+        #expect(DSN.redactAddresses(in: "no address here") == "no address here")
+    }
 }
