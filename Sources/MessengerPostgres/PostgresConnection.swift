@@ -75,6 +75,11 @@ public actor PostgresConnection {
             close()
             throw error
         }
+        // A hook that lost the session (ended again while it was set up) closed and freed it, even
+        // when it went on without throwing: never hand out a freed connection.
+        guard handle.connection == connection else {
+            throw PostgresError(kind: .connectionLost, message: "the session ended while it was being set up", target: info.redacted)
+        }
         return connection
     }
 
