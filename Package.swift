@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "MessengerConfig", targets: ["MessengerConfig"]),
         .library(name: "MessengerConsole", targets: ["MessengerConsole"]),
         .library(name: "MessengerHTTP", targets: ["MessengerHTTP"]),
+        .library(name: "MessengerOpenTelemetry", targets: ["MessengerOpenTelemetry"]),
         .executable(name: "app", targets: ["AppMain"]),
     ],
     dependencies: [
@@ -31,6 +32,11 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.0"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.5.0"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.1.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
+        // OTLP over HTTP only: the default traits pull in gRPC.
+        .package(url: "https://github.com/swift-otel/swift-otel.git", from: "1.6.0", traits: ["OTLPHTTP"]),
     ],
     targets: [
         .systemLibrary(
@@ -60,7 +66,14 @@ let package = Package(
         ),
         .target(
             name: "Messenger",
-            dependencies: [.product(name: "Logging", package: "swift-log")],
+            // The ecosystem's metrics and tracing APIs, no backend (the application bootstraps one), and
+            // its service lifecycle.
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: strictSettings
         ),
         .target(
@@ -75,7 +88,11 @@ let package = Package(
         ),
         .target(
             name: "Scheduler",
-            dependencies: ["Messenger", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "Messenger", .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"), .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: strictSettings
         ),
         .target(
@@ -89,6 +106,7 @@ let package = Package(
                 "Messenger", "MessengerConfig", "Scheduler",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
         ),
@@ -101,6 +119,8 @@ let package = Package(
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Yams", package: "Yams"),
@@ -115,6 +135,17 @@ let package = Package(
                 .embedInCode("Resources/templates/messages.mustache"), .embedInCode("Resources/templates/message.mustache"),
                 .embedInCode("Resources/templates/schedules.mustache"), .embedInCode("Resources/templates/workers.mustache"),
                 .embedInCode("Resources/templates/error.mustache"), .embedInCode("Resources/templates/chart.mustache"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // swift-otel (and its HTTP client) in a target of its own: only the applications that export
+        // spans build it.
+        .target(
+            name: "MessengerOpenTelemetry",
+            dependencies: [
+                .product(name: "OTel", package: "swift-otel"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),
@@ -138,24 +169,38 @@ let package = Package(
         ),
         .executableTarget(
             name: "AppMain",
-            dependencies: ["App", "AppHTTP", "Mailer", "Messenger", "MessengerConsole", "MessengerHTTP", "MessengerSQLite", "MessengerPostgres"],
+            dependencies: [
+                "App", "AppHTTP", "Mailer", "Messenger", "MessengerConsole", "MessengerHTTP", "MessengerOpenTelemetry", "MessengerSQLite", "MessengerPostgres",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
         .executableTarget(
             name: "MessengerBenchmarks",
-            dependencies: ["Messenger", "MessengerSQLite", "MessengerPostgres", "Scheduler", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "Messenger", "MessengerSQLite", "MessengerPostgres", "Scheduler", .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"), .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
             path: "Benchmarks",
             swiftSettings: strictSettings
         ),
         .target(
             name: "MessengerTestSupport",
-            dependencies: ["Messenger", "Scheduler"],
+            dependencies: [
+                "Messenger", "Scheduler",
+                .product(name: "MetricsTestKit", package: "swift-metrics"), .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
+            ],
             path: "Tests/Support",
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "MessengerTests",
-            dependencies: ["Messenger", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "Messenger", "MessengerTestSupport", .product(name: "Logging", package: "swift-log"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"), .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"), .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -170,7 +215,11 @@ let package = Package(
         ),
         .testTarget(
             name: "SchedulerTests",
-            dependencies: ["Scheduler", "Messenger", "MessengerTestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "Scheduler", "Messenger", "MessengerTestSupport", .product(name: "Logging", package: "swift-log"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"), .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -3,8 +3,11 @@
 enum BenchmarkMain {
     static func main() async throws {
         let arguments = CommandLine.arguments
+        MetricsBenchmarks.bootstrapIfAsked()
         switch arguments.count > 1 ? arguments[1] : "" {
         case "worker": try await SQLiteBenchmarks.runWorker(path: arguments[2])
+        // A table to consume under a profiler: `fill PATH COUNT`, then `worker PATH`.
+        case "fill": try await SQLiteBenchmarks.fill(path: arguments[2], count: Int(arguments[3]) ?? 10_000)
         case "pg-worker": try await PostgresBenchmarks.runWorker(url: arguments[2], table: arguments[3], concurrency: Int(arguments[4]) ?? 1)
         case "park-worker": try await SQLiteBenchmarks.runParkWorker(path: arguments[2], atomic: arguments[3] == "atomic")
         case "pg-park-worker": try await PostgresBenchmarks.runParkWorker(url: arguments[2], table: arguments[3], atomic: arguments[4] == "atomic")

@@ -27,6 +27,7 @@ enum BenchmarkRun {
         if environment["BENCH_ONLY_RECORDS"] != nil { return try await recordSection(environment: environment, directory: directory) }
         if environment["BENCH_ONLY_DASHBOARD"] != nil { return try await dashboardSection(environment: environment, directory: directory) }
         if environment["BENCH_ONLY_FLOW"] != nil { return try await flowSection(environment: environment) }
+        if environment["BENCH_ONLY_METRICS"] != nil { return try await MetricsBenchmarks.section(environment: environment, directory: directory) }
         let onlyPostgres = environment["BENCH_ONLY_POSTGRES"] != nil
         if !onlyPostgres {
             SchedulerBenchmarks.add(try await SchedulerBenchmarks.sqlite(count: 10_000, directory: directory), count: 10_000, to: &table)
@@ -93,6 +94,7 @@ enum BenchmarkRun {
         try await flowSection(environment: environment)
         try await recordSection(environment: environment, directory: directory)
         try await dashboardSection(environment: environment, directory: directory)
+        try await MetricsBenchmarks.section(environment: environment, directory: directory)
     }
 
     /// Flow control on PostgreSQL: the other types under a concurrency limit on one, a rate limit.

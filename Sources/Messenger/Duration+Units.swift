@@ -10,6 +10,12 @@ extension Duration {
         let (whole, fraction) = components
         return whole * 1000 + fraction / 1_000_000_000_000_000
     }
+
+    /// The duration in whole nanoseconds (rounded toward zero).
+    public var wholeNanoseconds: Int64 {
+        let (whole, fraction) = components
+        return whole * 1_000_000_000 + fraction / 1_000_000_000
+    }
 }
 
 extension Sequence {

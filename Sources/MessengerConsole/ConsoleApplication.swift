@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
+import Logging
 import Messenger
 import Scheduler
+import ServiceLifecycle
 import Synchronization
 
 /// What an application embeds to get the messenger console: its message types and handlers, the
@@ -18,6 +20,15 @@ public struct ConsoleApplication: Sendable {
     public var schedules: [any ScheduleProvider] = []
     /// The application's own commands, beside the messenger's.
     public var commands: [any ParsableCommand.Type] = []
+    /// Services that run beside every command, from before it starts until after it ends, then are
+    /// shut down gracefully (an OpenTelemetry exporter, which flushes its spans then).
+    public var backgroundServices: [any Service] = []
+    /// How long the background services may take to shut down once the command is done (an
+    /// exporter whose collector is down retries until its own timeout); then they are cancelled.
+    public var backgroundShutdownLimit: Duration = .seconds(3)
+    /// What serves `messenger:consume --metrics-address` (MessengerHTTP's `PrometheusExporter`);
+    /// without one, the option is refused.
+    public var metricsExporter: (any MetricsExporter)?
     /// Holds `config/messenger.yaml`, `.env` and the relative SQLite files: `APP_PROJECT_DIR`, else
     /// the working directory.
     public var projectDirectory: String
@@ -38,8 +49,41 @@ public struct ConsoleApplication: Sendable {
     public func run(arguments: [String] = Array(CommandLine.arguments.dropFirst())) async -> Never {
         signal(SIGPIPE, SIG_IGN)
         ConsoleContext.application.withLock { $0 = self }
-        await MessengerCommand.main(arguments)
-        exit(0)
+        guard !backgroundServices.isEmpty else { exit(await Self.execute(arguments)) }
+        // The services get no signal of their own: the command handles them, then they stop.
+        var configuration = ServiceGroupConfiguration(
+            services: backgroundServices.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
+            logger: Logger(label: "messenger.services") { _ in SwiftLogNoOpLogHandler() }
+        )
+        configuration.maximumGracefulShutdownDuration = backgroundShutdownLimit
+        configuration.maximumCancellationDuration = .seconds(1)
+        let group = ServiceGroup(configuration: configuration)
+        let services = Task { try await group.run() }
+        let status = await Self.execute(arguments)
+        await group.triggerGracefulShutdown()
+        _ = await services.result
+        exit(status)
+    }
+
+    /// Runs the command `arguments` name; its exit status. What it prints on an error, and where, is
+    /// what argument-parser's own `main` prints.
+    static func execute(_ arguments: [String]) async -> Int32 {
+        do {
+            var command = try MessengerCommand.parseAsRoot(arguments)
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+            return 0
+        } catch {
+            let code = MessengerCommand.exitCode(for: error)
+            let message = MessengerCommand.fullMessage(for: error)
+            if !message.isEmpty {
+                if code == .success { print(message) } else { FileHandle.standardError.write(Data((message + "\n").utf8)) }
+            }
+            return code.rawValue
+        }
     }
 }
 

@@ -69,17 +69,6 @@ extension MessengerKernel {
         let schedule = try schedule(named: String(receiver.dropFirst(Self.schedulerPrefix.count)), in: schedules)
         let scheduleReceiver = try ScheduleReceiver(schedule: schedule, ledger: ledger, bus: bus, senders: senders, clock: clock, logger: logger)
         let failure = try configuration.failureTransport.map { WorkerTransport.FailureDestination(name: $0, sender: try self.transport(named: $0)) }
-        return WorkerTransport(
-            name: receiver, receiver: scheduleReceiver, retrySender: failure?.sender ?? NoRetrySender(receiver: receiver),
-            retryStrategy: MultiplierRetryStrategy(maxRetries: 0), failureDestination: failure
-        )
-    }
-}
-
-/// Where the retries of a receiver that has none would go: nowhere.
-struct NoRetrySender: Sender {
-    let receiver: String
-    func send(_ envelope: Envelope) async throws -> Envelope {
-        throw MessengerError(.notSupported, "\(receiver) does not retry: the next occurrence runs instead")
+        return scheduleReceiver.workerTransport(failureDestination: failure)
     }
 }

@@ -103,7 +103,7 @@ struct PostgresFlowClaim {
         ]).rows
         held.hold(PostgresSchema.claims(of: rows, deliveriesIn: 3))
         // Columns 5 and 6: the claimed row's flow type (nil for a free row) and queue.
-        let started = rows.filter { $0[5] != nil }.map { (type: $0[5] ?? nil, queue: $0[6] ?? "") }
+        let started = rows.filter { $0[6] != nil }.map { (type: $0[6] ?? nil, queue: $0[7] ?? "") }
         for (key, left) in flowRoom.tokensLeft(afterStarting: started) {
             try connection.query(PostgresSchema.writeBucket, [.text(key), .text(String(left))])
         }

@@ -125,7 +125,7 @@ extension PostgresSchema {
             WHERE m.id = ANY (ARRAY(SELECT id FROM picked)) AND m.delivered_at IS NULL
             RETURNING m.id, m.body, m.headers, m.delivery_count, m.abandoned_count, m.message_id, m.available_at, m.flow_type, m.queue_name
         )
-        SELECT \(Self.returning), flow_type, queue_name FROM claimed ORDER BY available_at, id
+        SELECT \(Self.answer), flow_type, queue_name FROM claimed ORDER BY available_at, id
         """
     }
 

@@ -111,7 +111,10 @@ struct PostgresSchema: Sendable {
         """
     }
 
-    static let returning = "id, body, headers, delivery_count, abandoned_count"
+    static let returning = "id, body, headers, delivery_count, abandoned_count, available_at"
+    /// What a claim or a listing answers, from rows or a CTE of `returning`: the due time in
+    /// milliseconds since 1970, whatever the session's time zone.
+    static let answer = "id, body, headers, delivery_count, abandoned_count, (extract(epoch FROM available_at) * 1000)::bigint"
 
     /// The owner keys of live workers: the session advisory locks held now.
     static let liveOwners = "SELECT (l.classid::bigint << 32) | l.objid::bigint FROM pg_locks l WHERE l.locktype = 'advisory' AND l.objsubid = 2 AND l.granted"
@@ -210,8 +213,8 @@ struct PostgresSchema: Sendable {
     /// after their records start an attempt by worker `$worker` when `worker` is given (a claim by
     /// id; the worker's heartbeat marks what a worker's claims start).
     private func answering(worker n: Int?, orderedBy order: String = "") -> String {
-        guard tracked, let n else { return "SELECT \(Self.returning) FROM claimed \(order)" }
-        return ", \(PostgresRecordSchema.started(from: "claimed", worker: n)) SELECT \(Self.returning) FROM claimed \(order)"
+        guard tracked, let n else { return "SELECT \(Self.answer) FROM claimed \(order)" }
+        return ", \(PostgresRecordSchema.started(from: "claimed", worker: n)) SELECT \(Self.answer) FROM claimed \(order)"
     }
 
     /// Deletes the acknowledged rows ($1 to $3), then claims up to $4 due free rows (none under flow
@@ -375,8 +378,8 @@ struct PostgresSchema: Sendable {
     var nextAvailable: String {
         "SELECT (extract(epoch FROM min(available_at)) * 1000)::bigint FROM \(table) WHERE queue_name = $1 AND delivered_at IS NULL AND flow_type IS NULL"
     }
-    var list: String { "SELECT \(Self.returning) FROM \(table) WHERE queue_name = $1 ORDER BY id LIMIT $2" }
-    var find: String { "SELECT \(Self.returning) FROM \(table) WHERE queue_name = $1 AND id = $2" }
+    var list: String { "SELECT \(Self.answer) FROM \(table) WHERE queue_name = $1 ORDER BY id LIMIT $2" }
+    var find: String { "SELECT \(Self.answer) FROM \(table) WHERE queue_name = $1 AND id = $2" }
     /// How many messages queue $1 holds, counted up to `TransportStatistics.exactUpTo` + 1.
     var boundedCount: String {
         "SELECT count(*) FROM (SELECT 1 FROM \(table) WHERE queue_name = $1 LIMIT \(TransportStatistics.exactUpTo + 1)) s"

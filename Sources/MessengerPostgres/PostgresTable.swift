@@ -133,6 +133,7 @@ final class PostgresTable: Sendable {
         let decoded = serializer.decodeOrQuarantine(EncodedEnvelope(body: row[1] ?? "", headers: row[2] ?? ""))
         return decoded.with(TransportMessageIdStamp(row[0] ?? "?"),
                             DeliveryCountStamp(Int(row[3] ?? "0") ?? 0, abandonedStarts: Int(row[4] ?? "0") ?? 0))
+            .received(availableAt: Int64(row[5] ?? "0") ?? 0, priorityAgingMilliseconds: priorityAgingMilliseconds)
     }
 
     /// What a priority level is worth, in milliseconds of waiting.

@@ -101,6 +101,7 @@ final class SQLiteTable: Sendable {
         let id = row[0].int ?? 0
         let decoded = serializer.decodeOrQuarantine(EncodedEnvelope(body: row[1].string ?? "", headers: row[2].string ?? ""))
         return decoded.with(TransportMessageIdStamp(String(id)), DeliveryCountStamp(Int(row[3].int ?? 0), abandonedStarts: Int(row[5].int ?? 0)))
+            .received(availableAt: row[4].int ?? 0, priorityAgingMilliseconds: Int64(options.priorityAgingSeconds) * 1000)
     }
 
     /// Flow control of the given queues, now.

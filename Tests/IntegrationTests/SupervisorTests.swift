@@ -22,11 +22,13 @@ struct SupervisorTests {
         let output = OutputBuffer()
         let environment: [String: String]
         let reader: PipeReader
+        /// The workers' metrics ports start with these digits (then their process number, 90 for the scheduler).
+        let metricsPortPrefix = Int.random(in: 200...599)
 
         init(project: TestProject, runDirectory: TemporaryDirectory) throws {
             environment = ProcessInfo.processInfo.environment.merging([
                 "APP_BINARY": AppProcess.binary, "APP_PROJECT_DIR": project.directory.path, "SUPERVISOR_RUN_DIR": runDirectory.path,
-                "WEB_HOST": "127.0.0.1", "WEB_PORT": "0",
+                "WEB_HOST": "127.0.0.1", "WEB_PORT": "0", "METRICS_ADDRESS_PREFIX": "127.0.0.1:\(metricsPortPrefix)",
             ]) { _, new in new }
             process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/supervisord")
@@ -76,6 +78,19 @@ struct SupervisorTests {
 
     static func count(_ text: String, _ fragment: String) -> Int { text.components(separatedBy: fragment).count - 1 }
 
+    /// A GET's body, by curl; nil when it fails.
+    static func body(of url: String) throws -> String? {
+        let curl = Process()
+        curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        curl.arguments = ["-sf", "--max-time", "10", url]
+        let pipe = Pipe()
+        curl.standardOutput = pipe
+        try curl.run()
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        curl.waitUntilExit()
+        return curl.terminationStatus == 0 ? text : nil
+    }
+
     @Test("messages flow; kill -9 of a worker: restarted, nothing lost; supervisorctl stop: the message in hand finishes, exit 0")
     func supervised() async throws {
         let project = try TestProject(config: Self.config)
@@ -95,6 +110,19 @@ struct SupervisorTests {
         // Messages flow through both workers.
         for number in 0..<100 { _ = try await queue.send(Envelope(Probe(label: "flow\(number)", sleepMilliseconds: 5))) }
         try await supervisor.waitFor("100 messages handled") { Set(handledProbes($0).filter { $0.hasPrefix("flow") }).count == 100 }
+
+        // Each worker serves its own metrics; together they count every message (each handler logs
+        // before its worker counts it: the sum is read again until it settles, within seconds).
+        let completed = #"messenger_messages_handled_total{transport="async",message_type="Messenger.Probe",outcome="completed"}"#
+        var counted = 0.0
+        let countDeadline = ContinuousClock.now + .seconds(10)
+        repeat {
+            let scrapes = try (0..<2).map { try Self.body(of: "http://127.0.0.1:\(supervisor.metricsPortPrefix)0\($0)/metrics") }
+            #expect(scrapes.allSatisfy { $0 != nil }, "both workers' endpoints answer")
+            counted = scrapes.compactMap { $0.map(MetricsEndpointTests.samples)?[completed] }.reduce(0, +)
+        } while counted < 100 && ContinuousClock.now < countDeadline
+        #expect(counted == 100)
+        #expect(try Self.body(of: "http://127.0.0.1:\(supervisor.metricsPortPrefix)90/metrics") != nil, "the scheduler's endpoint answers")
 
         // A worker killed in the middle of a message: supervisor starts it again; the message comes back.
         for number in 0..<40 { _ = try await queue.send(Envelope(Probe(label: "kill\(number)", sleepMilliseconds: 50))) }

@@ -11,12 +11,13 @@ public final class PythonServer: Sendable {
     private let input: Pipe
     private let reader: PipeReader
 
-    /// `what` names the server in a timeout, e.g. "the SMTP server (python3-aiosmtpd)".
-    public init(script: String, arguments: [String] = [], what: String) async throws {
+    /// `what` names the server in a timeout, e.g. "the SMTP server (python3-aiosmtpd)"; `interpreter`
+    /// is another Python (the test tools' environment, with packages from PyPI).
+    public init(script: String, arguments: [String] = [], what: String, interpreter: String = "/usr/bin/python3") async throws {
         folder = try TemporaryDirectory("python-server")
         try folder.write("server.py", script)
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.executableURL = URL(fileURLWithPath: interpreter)
         process.arguments = [folder.file("server.py"), folder.path] + arguments
         let (input, pipe) = (Pipe(), Pipe())
         process.standardInput = input

@@ -1,8 +1,18 @@
+import CoreMetrics
+import Tracing
+
 /// Sends routed messages to their transports instead of handling them; received messages go on.
 /// While `DeferredSends` collects, an envelope tagged with `DeferredSendTagStamp` bound for a
 /// `BatchSender` is held for its batch instead.
+///
+/// Each send is a `send <transport>` span (PRODUCER) whose context the message carries
+/// (`TraceContextStamp`), and counts in ``MessengerMetrics/messagesSent``.
 public struct SendMessageMiddleware: Middleware {
     public let senders: SendersLocator
+    private let sent = InstrumentCache<[String], Counter> { key in
+        Counter(label: MessengerMetrics.messagesSent, dimensions: [("transport", key[0]), ("message_type", key[1])])
+    }
+
     public init(senders: SendersLocator) { self.senders = senders }
 
     public func handle(_ envelope: Envelope, next: MiddlewareNext) async throws -> Envelope {
@@ -22,12 +32,19 @@ public struct SendMessageMiddleware: Middleware {
                 handleNow = true
                 continue
             }
-            if let deferred = DeferredSends.current, let batch = sender as? any BatchSender, let tag = current.last(DeferredSendTagStamp.self)?.tag {
-                deferred.hold(current, to: name, sender: batch, tag: tag)
-                current = current.with(SentStamp(transportName: name))
-                continue
+            current = try await withSpan("send \(name)", ofKind: .producer) { [current] span in
+                MessagingSpan.describe(span, operation: "send", destination: name, envelope: current)
+                let traced = current.withCurrentTraceContext()
+                let stored: Envelope
+                if let deferred = DeferredSends.current, let batch = sender as? any BatchSender, let tag = current.last(DeferredSendTagStamp.self)?.tag {
+                    deferred.hold(traced, to: name, sender: batch, tag: tag)
+                    stored = traced
+                } else {
+                    stored = try await sender.send(traced)
+                }
+                sent[[name, current.messageName]].increment()
+                return stored.with(SentStamp(transportName: name))
             }
-            current = try await sender.send(current).with(SentStamp(transportName: name))
         }
         if handleNow { return try await next(current.with(ReceivedStamp(transportName: "sync"))) }
         return current

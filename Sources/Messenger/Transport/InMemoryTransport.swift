@@ -106,7 +106,9 @@ public final class InMemoryTransport: ListableReceiver, MessageCountingTransport
             return due.map { id in
                 state.messages[id]!.claimed = true
                 state.messages[id]!.deliveries += 1
-                return state.messages[id]!.envelope.with(DeliveryCountStamp(state.messages[id]!.deliveries))
+                let stored = state.messages[id]!
+                // A priority makes a message due before it was sent: its wait counts from its sending.
+                return stored.envelope.with(DeliveryCountStamp(stored.deliveries), AvailableAtStamp(max(stored.availableAt, stored.createdAt)))
             }
         }
     }

@@ -1,40 +1,86 @@
 import Foundation
 import Logging
+import Tracing
 
 extension Worker {
     /// Handles one received message to its end: acked, retried, or parked. Returns true on success.
+    ///
+    /// The attempt is a `process <transport>` span (CONSUMER) in the sender's trace, linked to its
+    /// `send` span, and counts in the worker's metrics.
     func handle(_ received: Envelope, from transport: WorkerTransport) async -> Bool {
+        let attempt = tracing ? await traced(received, from: transport) : await process(received, from: transport)
+        metrics.ended(attempt.messageType, transport: transport.name, outcome: attempt.outcome, after: attempt.duration,
+                      errorType: attempt.error.map { FailureClassification.details(of: $0, transportName: transport.name).errorType })
+        return attempt.outcome == .completed || attempt.outcome == .cancelled
+    }
+
+    /// The attempt in its `process` span, in the sender's trace.
+    private func traced(_ received: Envelope, from transport: WorkerTransport) async -> Attempt {
+        let sender = received.last(TraceContextStamp.self)?.context
+        return await withSpan("process \(transport.name)", context: sender ?? .topLevel, ofKind: .consumer) { span in
+            if let sender { span.addLink(SpanLink(context: sender, attributes: [:])) }
+            MessagingSpan.describe(span, operation: "process", destination: transport.name, envelope: received)
+            let attempt = await process(received, from: transport)
+            span.attributes["messenger.message.type"] = attempt.messageType
+            span.attributes["messenger.attempt"] = attempt.number
+            span.attributes["messenger.outcome"] = attempt.outcome.rawValue
+            if let error = attempt.error {
+                span.recordError(error)
+                span.setStatus(SpanStatus(code: .error))
+            }
+            return attempt
+        }
+    }
+
+    /// What one attempt came to.
+    struct Attempt: Sendable {
+        var messageType: String
+        var number: Int
+        var outcome: HandlingOutcome
+        /// How long the handlers ran; nil when none started.
+        var duration: Duration?
+        var error: (any Error)?
+    }
+
+    private func process(_ received: Envelope, from transport: WorkerTransport) async -> Attempt {
         var envelope = received.with(ReceivedStamp(transportName: transport.name))
         var log = MessageLog(logger: logger, metadata: ["transport": .string(transport.name), "message.type": .string(envelope.messageName)])
         if let id = envelope.last(TransportMessageIdStamp.self)?.id { log.metadata["message.id"] = .string(id) }
+        let retries = envelope.last(RedeliveryStamp.self)?.retryCount ?? 0
+        var attempt = Attempt(messageType: envelope.messageName, number: retries + 1, outcome: .completed)
+        func failed(_ error: any Error, _ outcome: HandlingOutcome) -> Attempt {
+            attempt.outcome = outcome
+            attempt.error = error
+            return attempt
+        }
 
         if let undecodable = envelope.message as? UndecodableMessage {
             guard let decoded = decodeAgain(undecodable, keeping: envelope) else {
-                await fail(envelope, error: MessengerError(.decodingFailed, undecodable.error), from: transport, log: log, forceUnrecoverable: true,
-                           prelude: "Stored message cannot be decoded: \(undecodable.error)")
-                return false
+                let error = MessengerError(.decodingFailed, undecodable.error)
+                return failed(error, await fail(envelope, error: error, from: transport, log: log, forceUnrecoverable: true,
+                                                prelude: "Stored message cannot be decoded: \(undecodable.error)"))
             }
             envelope = decoded
+            attempt.messageType = envelope.messageName
             log.metadata["message.type"] = .string(envelope.messageName)
         }
 
-        let retries = envelope.last(RedeliveryStamp.self)?.retryCount ?? 0
         if let delivery = envelope.last(DeliveryCountStamp.self), delivery.count > 1 {
             // Only deliveries known to have started a handler count: the rest of a dead worker's
             // batch may never have reached one.
             let abandoned = AbandonedDeliveryError(starts: delivery.abandonedStarts)
             if delivery.abandonedStarts > 0,
                !transport.retryStrategy.isRetryable(envelope, error: abandoned, failedAttempts: retries + delivery.abandonedStarts) {
-                await fail(envelope, error: abandoned, from: transport, log: log, forceUnrecoverable: true, prelude: "Message \(abandoned)")
-                return false
+                return failed(abandoned, await fail(envelope, error: abandoned, from: transport, log: log, forceUnrecoverable: true, prelude: "Message \(abandoned)"))
             }
             log.warning("Message delivered again (delivery \(delivery.count)): its previous worker stopped before acknowledging it")
         }
 
         log.info("Received message \(envelope.messageName)")
+        metrics.started(envelope, transport: transport.name)
         let start = ContinuousClock.now
-        let attempt = retries + (envelope.last(DeliveryCountStamp.self)?.abandonedStarts ?? 0) + 1
-        let entry = inHand.begin(envelope, attempt: attempt, store: transport.receiver as? any MessageRecordStore)
+        attempt.number = retries + (envelope.last(DeliveryCountStamp.self)?.abandonedStarts ?? 0) + 1
+        let entry = inHand.begin(envelope, attempt: attempt.number, store: transport.receiver as? any MessageRecordStore)
         let started = entry?.start
         defer { inHand.end(entry) }
         let dispatched = entry.map { envelope.with(InHandStamp(entry: $0)) } ?? envelope
@@ -42,20 +88,22 @@ extension Worker {
         do {
             handled = try await cancellable(entry) { try await self.withKeepalive(dispatched, on: transport) { try await self.bus.dispatch(dispatched) } }
         } catch {
+            attempt.duration = ContinuousClock.now - start
             if entry?.isCancelRequested == true {
                 // Asked to stop, and it did: cancelled, never retried.
                 await finish(envelope.with(MessageOutcomeStamp(.cancelled, start: started)), from: transport, log: log, level: .notice,
                              "Message \(envelope.messageName) cancelled on request after \(Self.milliseconds(ContinuousClock.now - start)) ms")
-                return true
+                attempt.outcome = .cancelled
+                return attempt
             }
-            await fail(envelope, error: error, from: transport, log: log, forceUnrecoverable: false, start: started)
-            return false
+            return failed(error, await fail(envelope, error: error, from: transport, log: log, forceUnrecoverable: false, start: started))
         }
+        attempt.duration = ContinuousClock.now - start
         // The result is encoded only for a message with a record to keep it.
         let result = entry == nil ? nil : HandlerResult.json(of: handled)
         await finish(envelope.with(MessageOutcomeStamp(.completed(result: result), start: started)), from: transport, log: log,
                      "Message \(envelope.messageName) handled in \(Self.milliseconds(ContinuousClock.now - start)) ms")
-        return true
+        return attempt
     }
 
     /// Acknowledges a message whose handling ended (its outcome stamped for the record).
@@ -74,7 +122,7 @@ extension Worker {
     ///
     /// `prelude` is a line said before the outcome (why a message is failed without being handled).
     private func fail(_ envelope: Envelope, error: any Error, from transport: WorkerTransport, log: MessageLog, forceUnrecoverable: Bool, prelude: String? = nil,
-                      start: MessageStart? = nil) async {
+                      start: MessageStart? = nil) async -> HandlingOutcome {
         func failedStart(_ envelope: Envelope, _ attempts: Int) -> MessageStart? {
             start ?? envelope.messageId.map { MessageStart(messageId: $0, attempt: attempts, startedAt: Date()) }
         }
@@ -99,7 +147,7 @@ extension Worker {
                 report(error, of: envelope, from: transport, outcome: "retried", level: .warning, log: log, prelude: prelude,
                        "Error while handling message; retry \(retries + 1) in \(delay) ms: \(error)")
             case .park:
-                guard let destination = transport.failureDestination else { return }
+                guard let destination = transport.failureDestination else { return .dropped }
                 var parked = base.with(StoredStatusStamp(.failed, attempts: attempts))
                 if parked.last(SentToFailureTransportStamp.self) == nil {
                     parked = parked.with(SentToFailureTransportStamp(originalTransportName: transport.name))
@@ -120,14 +168,16 @@ extension Worker {
                     try await transport.receiver.reject(envelope.with(MessageOutcomeStamp(.failed(details), start: failedStart(envelope, attempts))))
                 } catch {
                     log.error("Cannot remove the failed original; it will be delivered again: \(error)")
+                    return .unsettled
                 }
-                return
+                return .dropped
             }
         } catch let sendError {
             log.error("Cannot store the failed message for a retry or in the failure transport; it stays claimed and will be delivered again: \(sendError)")
-            return
+            return .unsettled
         }
-        guard !replaced else { return }
+        let outcome: HandlingOutcome = decision == .park ? .parked : .retried
+        guard !replaced else { return outcome }
         // Parked in another database: this one's record says so too.
         let rejected = decision == .park ? envelope.with(MessageOutcomeStamp(.failed(details), start: failedStart(envelope, attempts))) : envelope
         do {
@@ -135,6 +185,7 @@ extension Worker {
         } catch {
             log.error("Cannot remove the failed original; it will be delivered again: \(error)")
         }
+        return outcome
     }
 
     /// Stores a retry or a parked copy; true when the receiver replaces the original with it

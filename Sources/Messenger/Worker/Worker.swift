@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Synchronization
+import Tracing
 
 /// Consumes receivers in priority order, hands each message to the bus, and acks, retries or parks it.
 ///
@@ -23,6 +24,10 @@ public final class Worker: Sendable {
     let inHand = InHandMessages()
     /// Handled and failed so far, for the worker's record.
     let tally = Mutex((handled: 0, failed: 0))
+    /// What the worker reports through swift-metrics.
+    let metrics = WorkerMetrics()
+    /// Whether a tracer was bootstrapped before the worker was made: each attempt is a span then.
+    let tracing = !(InstrumentationSystem.tracer is NoOpTracer)
 
     public init(
         transports: [WorkerTransport], bus: MessageBus, options: WorkerOptions = WorkerOptions(),

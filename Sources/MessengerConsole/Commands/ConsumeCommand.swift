@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import Messenger
 import Scheduler
+import ServiceLifecycle
 import Synchronization
 import MessengerConfig
 
@@ -51,6 +52,9 @@ struct ConsumeCommand: AsyncParsableCommand {
     @Option(help: "How many messages this process handles at once.")
     var concurrency = 1
 
+    @Option(help: "Serve this worker's metrics for Prometheus on http://ADDRESS/metrics (e.g. 127.0.0.1:9101; :9101 for every interface).")
+    var metricsAddress: String?
+
     @OptionGroup var verbosity: Verbosity
 
     func validate() throws {
@@ -62,25 +66,30 @@ struct ConsumeCommand: AsyncParsableCommand {
         if let keepalive, keepalive <= 0 { throw ValidationError("--keepalive must be a positive number of seconds") }
         if !(1...1000).contains(concurrency) { throw ValidationError("--concurrency must be from 1 to 1000") }
         if !(1...10_000).contains(batchSize) { throw ValidationError("--batch-size must be from 1 to 10000") }
+        if let metricsAddress, MetricsAddress(metricsAddress) == nil {
+            throw ValidationError("--metrics-address: expected HOST:PORT or :PORT with a port from 0 to 65535, got \"\(metricsAddress)\"")
+        }
     }
 
     func run() async throws {
         let logger = verbosity.logger("messenger.worker")
         // Signals are caught from the first instant: one that arrives while the worker is being set up
-        // stops it as soon as it exists, instead of killing the process.
-        let workerSlot = WorkerSlot()
+        // shuts its service group down as soon as the group exists, instead of killing the process.
+        let shutdown = ShutdownRequest()
         // SIGHUP too: a closed terminal or a restarted session must not kill a worker mid-message.
         let signals = SignalWatch(signals: [SIGTERM, SIGINT, SIGHUP]) { signal, count in
             if count == 1 {
                 logger.notice("Received signal \(signal): finishing the messages in hand, then stopping")
-                workerSlot.stop()
+                shutdown.request()
             } else {
                 logger.warning("Received signal \(signal) again: exiting now; messages in hand will be delivered again")
                 Foundation.exit(1)
             }
         }
         defer { signals.cancel() }
-        let kernel = try MessengerKernel.boot(try ConsoleContext.current, logger: logger)
+        let application = try ConsoleContext.current
+        let metricsEndpoint = try await serveMetrics(application, logger: logger)
+        let kernel = try MessengerKernel.boot(application, logger: logger)
         for problem in kernel.routingProblems() { throw MessengerError(.noHandler, "config/messenger.yaml: \(problem)") }
         let failureNames = Set(kernel.configuration.transports.keys.compactMap { kernel.configuration.failureTransport(for: $0) })
         let names = all
@@ -115,30 +124,45 @@ struct ConsumeCommand: AsyncParsableCommand {
             transports: transports, bus: kernel.bus, options: options, logger: logger,
             serializer: kernel.serializer, stopSignalStores: kernel.stopSignalStores(for: names + (scheduled.isEmpty ? [] : [try kernel.stateTransportName()].compactMap { $0 }))
         )
-        workerSlot.set(worker)
-        _ = await worker.run()
+        // The worker runs as a service: the first signal is the group's graceful shutdown.
+        let service = ServiceGroupConfiguration.ServiceConfiguration(service: WorkerService(worker: worker), successTerminationBehavior: .gracefullyShutdownGroup)
+        try await shutdown.run(ServiceGroup(configuration: ServiceGroupConfiguration(services: [service], logger: logger)))
         await ledger?.close()
         await kernel.close()
+        await metricsEndpoint?.stop()
+    }
+
+    /// With `--metrics-address`: the metrics system bootstrapped and served before anything reports.
+    private func serveMetrics(_ application: ConsoleApplication, logger: Logger) async throws -> RunningMetricsEndpoint? {
+        guard let metricsAddress, let address = MetricsAddress(metricsAddress) else { return nil }
+        guard let exporter = application.metricsExporter else {
+            throw ConsoleError("--metrics-address: this application has no metrics exporter (set ConsoleApplication.metricsExporter, e.g. to MessengerHTTP's PrometheusExporter())")
+        }
+        exporter.bootstrap()
+        return try await exporter.serve(address, logger: logger)
     }
 }
 
-/// Holds the worker once it exists; a stop asked for before that is applied when it arrives.
-final class WorkerSlot: Sendable {
-    private let state = Mutex<(worker: Worker?, stopRequested: Bool)>((nil, false))
+/// A graceful shutdown asked for by a signal: of the service group once it exists, at once if it
+/// was asked for before.
+final class ShutdownRequest: Sendable {
+    private let state = Mutex<(group: ServiceGroup?, requested: Bool)>((nil, false))
 
-    func set(_ worker: Worker) {
-        let stopNow = state.withLock { state -> Bool in
-            state.worker = worker
-            return state.stopRequested
+    /// Runs `group` until its services end, shutting it down when asked.
+    func run(_ group: ServiceGroup) async throws {
+        let requested = state.withLock { state in
+            state.group = group
+            return state.requested
         }
-        if stopNow { worker.stop() }
+        if requested { await group.triggerGracefulShutdown() }
+        try await group.run()
     }
 
-    func stop() {
-        let worker = state.withLock { state -> Worker? in
-            state.stopRequested = true
-            return state.worker
-        }
-        worker?.stop()
+    func request() {
+        guard let group = state.withLock({ state -> ServiceGroup? in
+            state.requested = true
+            return state.group
+        }) else { return }
+        Task { await group.triggerGracefulShutdown() }
     }
 }

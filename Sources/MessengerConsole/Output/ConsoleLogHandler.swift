@@ -2,7 +2,8 @@ import Foundation
 import Logging
 
 /// Writes log lines to standard error: time, level, label, message, then sorted `key=value`
-/// metadata; or, in the `json` format, one JSON object per line (`JSONLogLine`).
+/// metadata; or, in the `json` format, one JSON object per line (`JSONLogLine`), with the trace and
+/// span ids of the span the line is logged in.
 public struct ConsoleLogHandler: LogHandler {
     public var logLevel: Logger.Level
     public var metadata: Logger.Metadata = [:]
@@ -26,7 +27,8 @@ public struct ConsoleLogHandler: LogHandler {
         var all = metadata
         if let extra = event.metadata { all.merge(extra) { _, new in new } }
         if format == .json {
-            return Self.writeToStandardError(JSONLogLine.line(time: Date(), level: event.level, label: label, message: "\(event.message)", metadata: all))
+            return Self.writeToStandardError(JSONLogLine.line(time: Date(), level: event.level, label: label, message: "\(event.message)", metadata: all,
+                                                              trace: JSONLogLine.TraceIdentifiers.current()))
         }
         let fields = all.sorted { $0.key < $1.key }.map { " \($0.key)=\($0.value)" }.joined()
         let time = Date().formatted(Self.timeFormat)

@@ -1,14 +1,32 @@
 import Foundation
 import Logging
+import Messenger
 
 /// A log event as one JSON object on one line: `time` (ISO 8601, UTC, milliseconds), `level`,
-/// `label`, `message`, and `metadata` (nested values kept as objects and arrays) when there is any.
+/// `label`, `message`, `trace_id` and `span_id` when logged in a span, and `metadata` (nested
+/// values kept as objects and arrays) when there is any.
 enum JSONLogLine {
     private static let timeFormat = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
 
+    /// The W3C ids of a span (lower-case hex, 32 and 16 digits).
+    struct TraceIdentifiers: Equatable {
+        let traceId: String
+        let spanId: String
+
+        /// The current span's ids, as the bootstrapped tracer propagates them (`traceparent`); nil
+        /// outside a span, or when the tracer does not speak W3C Trace Context.
+        static func current() -> TraceIdentifiers? {
+            guard let parent = TraceContextStamp.current()?.fields["traceparent"] else { return nil }
+            let parts = parent.split(separator: "-")
+            guard parts.count == 4, parts[1].count == 32, parts[2].count == 16 else { return nil }
+            return TraceIdentifiers(traceId: String(parts[1]), spanId: String(parts[2]))
+        }
+    }
+
     /// The line for one event, ending with a newline; keys in a stable order.
-    static func line(time: Date, level: Logger.Level, label: String, message: String, metadata: Logger.Metadata) -> String {
+    static func line(time: Date, level: Logger.Level, label: String, message: String, metadata: Logger.Metadata, trace: TraceIdentifiers? = nil) -> String {
         var line = "{\"time\":\(quoted(time.formatted(timeFormat))),\"level\":\(quoted(level.rawValue)),\"label\":\(quoted(label)),\"message\":\(quoted(message))"
+        if let trace { line += ",\"trace_id\":\(quoted(trace.traceId)),\"span_id\":\(quoted(trace.spanId))" }
         if !metadata.isEmpty { line += ",\"metadata\":" + object(metadata) }
         return line + "}\n"
     }

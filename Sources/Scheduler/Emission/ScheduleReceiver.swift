@@ -1,7 +1,9 @@
+import CoreMetrics
 import Foundation
 import Logging
 import Messenger
 import Synchronization
+import Tracing
 
 /// The `scheduler_<name>` receiver: emits each due occurrence of a schedule once, whatever the number
 /// of processes consuming it.
@@ -12,6 +14,10 @@ import Synchronization
 /// occurrence is recorded (when the transport shares the ledger's database). A message routed nowhere
 /// is handed to the consuming worker, which handles it. What is due is kept in memory only as a cache
 /// of the ledger: the records decide.
+///
+/// Each emission starts a trace (an `emit <schedule>/<task>` span) and counts in
+/// ``MessengerMetrics/schedulerRuns``, with its lag; skipped occurrences count in
+/// ``MessengerMetrics/schedulerMissedRuns``.
 public actor ScheduleReceiver: DelayAwareReceiver {
     /// What one tick did.
     public struct TickSummary: Sendable, Equatable {
@@ -117,6 +123,7 @@ public actor ScheduleReceiver: DelayAwareReceiver {
             if let marker = plan.skipMarker { entries.append(OccurrenceEntry(key(task, marker), status: .skipped)) }
             if plan.skipped > 0 || plan.lookBackExceeded {
                 summary.skipped += plan.skipped
+                Counter(label: MessengerMetrics.schedulerMissedRuns, dimensions: [("schedule", schedule.name), ("task", task.name)]).increment(by: plan.skipped)
                 logger.notice("Skipping missed occurrences of \(schedule.name)/\(task.name)", metadata: [
                     "schedule": "\(schedule.name)", "task": "\(task.name)", "skipped": "\(plan.skipped)\(plan.lookBackExceeded ? "+ (some older than 31 days)" : "")",
                     "catch_up": "\(task.catchUp.rawValue)", "emitting": "\(plan.emit.map { $0.formatted(.iso8601) }.joined(separator: ", "))",
@@ -141,6 +148,10 @@ public actor ScheduleReceiver: DelayAwareReceiver {
             guard let emission = made[entry.key] else { continue }
             summary.emitted += 1
             if let local = emission.local { ready.append(local) }
+            let task = [("schedule", entry.key.schedule), ("task", entry.key.task)]
+            Counter(label: MessengerMetrics.schedulerRuns, dimensions: task + [("message_type", emission.messageType)]).increment()
+            CoreMetrics.Timer(label: MessengerMetrics.schedulerRunLag, dimensions: task, preferredDisplayUnit: .seconds)
+                .recordSeconds(max(0, now.timeIntervalSince(entry.key.date)))
             logger.notice("Scheduled message emitted", metadata: [
                 "schedule": "\(entry.key.schedule)", "task": "\(entry.key.task)", "occurrence": "\(entry.key.date.formatted(.iso8601))",
                 "message.id": "\(emission.messageId ?? "-")", "message.type": "\(emission.messageType)", "destination": "\(emission.destination)",
@@ -192,18 +203,25 @@ public actor ScheduleReceiver: DelayAwareReceiver {
             for (tag, entry) in entries.enumerated() {
                 guard let index = taskIndex[entry.key.task] else { throw ScheduleError("unknown task \(entry.key.task)") }
                 let task = tasks[index].message
-                let envelope = Envelope(task.message, stamps: [ScheduledStamp(schedule: schedule.name, task: task.name, occurrence: entry.key.date)])
-                let targets = senders.transportNames(for: envelope)
-                if targets.isEmpty {
-                    let id = "\(entry.key)"
-                    let local = envelope.with(ReceivedStamp(transportName: name), TransportMessageIdStamp(id))
-                    emissions[entry.key] = Emission(messageId: id, messageType: envelope.messageName, destination: "handled by this worker", local: local)
-                    continue
-                }
-                let sent = try await bus.dispatch(envelope.with(DeferredSendTagStamp(tag)))
-                routed.append((tag, entry.key, envelope.messageName, targets))
-                if let id = sent.last(TransportMessageIdStamp.self)?.id {
-                    emissions[entry.key] = Emission(messageId: id, messageType: envelope.messageName, destination: targets.joined(separator: ","), local: nil)
+                try await withSpan("emit \(schedule.name)/\(task.name)", context: .topLevel, ofKind: .producer) { span in
+                    span.attributes["messaging.system"] = MessagingSpan.system
+                    span.attributes["messaging.operation.type"] = "create"
+                    span.attributes["scheduler.schedule"] = schedule.name
+                    span.attributes["scheduler.task"] = task.name
+                    span.attributes["scheduler.occurrence"] = entry.key.date.formatted(.iso8601)
+                    let envelope = Envelope(task.message, stamps: [ScheduledStamp(schedule: schedule.name, task: task.name, occurrence: entry.key.date)])
+                    let targets = senders.transportNames(for: envelope)
+                    if targets.isEmpty {
+                        let id = "\(entry.key)"
+                        let local = envelope.withCurrentTraceContext().with(ReceivedStamp(transportName: name), TransportMessageIdStamp(id))
+                        emissions[entry.key] = Emission(messageId: id, messageType: envelope.messageName, destination: "handled by this worker", local: local)
+                        return
+                    }
+                    let sent = try await bus.dispatch(envelope.with(DeferredSendTagStamp(tag)))
+                    routed.append((tag, entry.key, envelope.messageName, targets))
+                    if let id = sent.last(TransportMessageIdStamp.self)?.id {
+                        emissions[entry.key] = Emission(messageId: id, messageType: envelope.messageName, destination: targets.joined(separator: ","), local: nil)
+                    }
                 }
             }
         }

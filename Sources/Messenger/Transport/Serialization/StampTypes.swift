@@ -16,6 +16,7 @@ public struct StampTypes: Sendable {
         types.register(MessageIdStamp.self)
         types.register(PriorityStamp.self)
         types.register(GroupStamp.self)
+        types.register(TraceContextStamp.self)
         return types
     }()
 
