@@ -37,6 +37,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
         // OTLP over HTTP only: the default traits pull in gRPC.
         .package(url: "https://github.com/swift-otel/swift-otel.git", from: "1.6.0", traits: ["OTLPHTTP"]),
+        // `swift package generate-documentation` (scripts/docs): a build tool, nothing linked.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin.git", from: "1.4.0"),
     ],
     targets: [
         .systemLibrary(
@@ -173,6 +175,19 @@ let package = Package(
                 "App", "AppHTTP", "Mailer", "Messenger", "MessengerConsole", "MessengerHTTP", "MessengerOpenTelemetry", "MessengerSQLite", "MessengerPostgres",
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strictSettings
+        ),
+        // The documented example: a Hummingbird 2 server that dispatches in its routes and runs a
+        // worker in the same process (compiled with the package, run by IntegrationTests).
+        .executableTarget(
+            name: "HummingbirdWorkerExample",
+            dependencies: [
+                "Messenger", "MessengerSQLite",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Examples/HummingbirdWorker",
             swiftSettings: strictSettings
         ),
         .executableTarget(

@@ -16,8 +16,8 @@ import Tracing
 /// of the ledger: the records decide.
 ///
 /// Each emission starts a trace (an `emit <schedule>/<task>` span) and counts in
-/// ``MessengerMetrics/schedulerRuns``, with its lag; skipped occurrences count in
-/// ``MessengerMetrics/schedulerMissedRuns``.
+/// `scheduler_runs_total`, with its lag (`scheduler_run_lag_seconds`); skipped occurrences count in
+/// `scheduler_missed_runs_total`.
 public actor ScheduleReceiver: DelayAwareReceiver {
     /// What one tick did.
     public struct TickSummary: Sendable, Equatable {
