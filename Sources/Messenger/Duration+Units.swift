@@ -1,3 +1,4 @@
+/// Durations in the units the transports and records use.
 extension Duration {
     /// The duration in seconds, as a `Double`.
     public var seconds: Double {
@@ -18,6 +19,7 @@ extension Duration {
     }
 }
 
+/// De-duplication of sequences by a key.
 extension Sequence {
     /// The elements whose key was not seen before, in order: one transport per database, say.
     public func uniqued<Key: Hashable>(by key: (Element) -> Key) -> [Element] {

@@ -8,6 +8,7 @@ public struct Envelope: Sendable {
     /// Every stamp, oldest first.
     public private(set) var stamps: [any Stamp]
 
+    /// An envelope around `message` with `stamps`, in the order given.
     public init(_ message: any Message, stamps: [any Stamp] = []) {
         self.message = message
         self.stamps = stamps

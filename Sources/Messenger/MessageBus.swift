@@ -6,6 +6,7 @@ public struct MessageBus: Sendable {
     /// The middleware stack, outermost first.
     public let middleware: [any Middleware]
 
+    /// A bus named `name` with its own middleware stack, outermost first.
     public init(name: String = "messenger.bus.default", middleware: [any Middleware]) {
         self.name = name
         self.middleware = middleware

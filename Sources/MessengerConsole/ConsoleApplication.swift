@@ -9,8 +9,11 @@ import Synchronization
 /// What an application embeds to get the messenger console: its message types and handlers, the
 /// transports it supports, and the project directory holding `config/` and `.env`.
 public struct ConsoleApplication: Sendable {
+    /// The application's message types and handlers (the probe's is there already).
     public var registry = MessageRegistry()
+    /// The transports it can make, by DSN scheme.
     public var transportFactories = TransportFactories()
+    /// The stamps read back from stored headers: the messenger's and the scheduler's, plus any the application registers.
     public var stampTypes: StampTypes = {
         var types = StampTypes.builtIn
         types.register(ScheduledStamp.self)
@@ -37,6 +40,7 @@ public struct ConsoleApplication: Sendable {
     /// mistyped `APP_PROJECT_DIR` never runs every handler in the dispatching process.
     public var runsWithoutConfiguration = false
 
+    /// An application with only the built-in probe, in `APP_PROJECT_DIR` or the working directory.
     public init() {
         projectDirectory = ProcessInfo.processInfo.environment["APP_PROJECT_DIR"] ?? FileManager.default.currentDirectoryPath
         registry.register(ProbeHandler())

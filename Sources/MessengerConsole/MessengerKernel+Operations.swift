@@ -17,10 +17,13 @@ public enum FailedRetryOutcome: Sendable, Equatable {
 
 /// A transport's counts as `messenger:stats` and the dashboard show them.
 public struct TransportOverview: Sendable, Encodable {
+    /// The transport's name.
     public let transport: String
     /// The queue it stores into.
     public let queue: String?
+    /// Its counts, when it counts messages and could be read.
     public let statistics: TransportStatistics?
+    /// Why it could not be read (redacted).
     public let error: String?
     /// Its queue is paused (`messenger:pause`).
     public var paused = false
@@ -34,13 +37,21 @@ public struct TransportOverview: Sendable, Encodable {
 
 /// A recurring message as `scheduler:list` and the dashboard show it.
 public struct RecurringMessageSummary: Sendable {
+    /// The schedule it belongs to.
     public let schedule: String
+    /// Its name in the schedule.
     public let name: String
+    /// Its trigger, as written.
     public let trigger: String
+    /// The wire type of its message.
     public let messageType: String
+    /// Its message, as JSON.
     public let message: String
+    /// Its next runs.
     public let nextRuns: [Date]
+    /// Its last emitted run, if the ledger has one.
     public let lastRun: Date?
+    /// False when disabled by `config/scheduler.yaml`.
     public let enabled: Bool
     /// The time zone its runs are shown in.
     public let zone: TimeZone
@@ -48,8 +59,11 @@ public struct RecurringMessageSummary: Sendable {
 
 /// A recurring message run by hand (`scheduler:run`, the dashboard's "run now").
 public struct RecurringMessageRun: Sendable {
+    /// The schedule.
     public let schedule: String
+    /// The recurring message's name.
     public let name: String
+    /// The message as dispatched (its id, where it went).
     public let envelope: Envelope
 }
 

@@ -6,11 +6,15 @@ import Scheduler
 
 /// Everything a command needs, built from the configuration: transports, the bus, the serializer.
 public final class MessengerKernel: Sendable {
+    /// `config/messenger.yaml`, read.
     public let configuration: MessengerConfiguration
+    /// The message types and handlers.
     public let registry: MessageRegistry
+    /// How messages are stored and read back.
     public let serializer: JSONSerializer
     /// Every configured transport, by name.
     public let transports: [String: any Transport]
+    /// The bus, routing per the configuration.
     public let bus: MessageBus
     /// Where each message type is routed.
     public let senders: SendersLocator
@@ -26,6 +30,7 @@ public final class MessengerKernel: Sendable {
     /// The logger the kernel and its transports log to.
     public let logger: Logger
 
+    /// A kernel over `configuration`, making its transports with `factories`; an error naming what cannot be built.
     public init(
         configuration: MessengerConfiguration, registry: MessageRegistry, factories: TransportFactories, stampTypes: StampTypes = .builtIn,
         schedules: [any ScheduleProvider] = [], environment: Environment = Environment([:]), projectDirectory: String = ".", logger: Logger

@@ -14,9 +14,12 @@ public protocol MetricsExporter: Sendable {
 /// Where metrics are served: `host:port`, `[v6]:port`, or `:port` (every interface, as Prometheus'
 /// exporters read it); port 0 takes any free port.
 public struct MetricsAddress: Sendable, Equatable, CustomStringConvertible {
+    /// The interface's address or name (`0.0.0.0` for every interface).
     public let host: String
+    /// The port (0: any free one).
     public let port: Int
 
+    /// `host`:`port`.
     public init(host: String, port: Int) {
         self.host = host
         self.port = port
@@ -41,6 +44,7 @@ public struct RunningMetricsEndpoint: Sendable {
     public let port: Int
     private let stopServing: @Sendable () async -> Void
 
+    /// An endpoint listening on `port`, stopped by `stop`.
     public init(port: Int, stop: @escaping @Sendable () async -> Void) {
         self.port = port
         stopServing = stop

@@ -12,6 +12,7 @@ public struct DashboardOptions: Sendable {
     /// The most messages a bulk action touches in one request.
     public var bulkLimit: Int
 
+    /// Options: the base path to mount under, the session cookie's `Secure`, the pages' refresh period, how old shared figures may be, the most messages one bulk action touches.
     public init(basePath: String = "", secureCookies: Bool = false, refreshSeconds: Int = 5, statisticsMaxAge: Double = 5, bulkLimit: Int = 1000) {
         var base = basePath
         while base.hasSuffix("/") { base.removeLast() }

@@ -23,6 +23,7 @@ public struct MessengerDashboard: Sendable {
     /// `/api/openapi.yaml`: the messenger's document with the application APIs' paths.
     let openAPI: [UInt8]
 
+    /// The API and dashboard over `kernel`'s transports, behind `access`, with `applicationAPIs` served beside; an error when an application's OpenAPI text cannot be merged.
     public init(
         kernel: MessengerKernel, access: OperatorAccess, options: DashboardOptions = DashboardOptions(), applicationAPIs: [any ApplicationAPI] = [],
         logger: Logger? = nil

@@ -11,6 +11,7 @@ import Messenger
 /// dead. Statements that repeat are prepared once per connection. Hooks (`onConnect`) run after
 /// every (re)connection.
 public actor PostgresConnection {
+    /// Where it connects (its DSN's settings; `description` hides the password).
     public nonisolated let info: PostgresConnectionInfo
     private nonisolated let executor: SerialQueueExecutor
     private let handle = PostgresHandle()
@@ -36,6 +37,7 @@ public actor PostgresConnection {
         self.init(info: try PostgresConnectionInfo(dsn: try DSN(parsing: url)))
     }
 
+    /// True while a session is open and healthy.
     public var isConnected: Bool { handle.connection.map { PQstatus($0) == CONNECTION_OK } ?? false }
 
     /// Closes the connection; the next call opens it again.
@@ -227,6 +229,7 @@ public actor PostgresConnection {
 
 /// The transaction a task is inside (`PostgresConnection.withTransaction`), for transports to join.
 public enum PostgresTransactionContext {
+    /// The connection of the transaction the current task is in, if any.
     @TaskLocal public static var current: PostgresConnection?
 }
 

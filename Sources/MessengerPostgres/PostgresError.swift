@@ -3,6 +3,7 @@
 /// Messages come from the server or libpq, which never echo a password; the connection is named by
 /// its redacted DSN.
 public struct PostgresError: Error, CustomStringConvertible {
+    /// What failed.
     public enum Kind: Sendable {
         /// Could not connect (refused, authentication, unknown database, ...).
         case connection
@@ -14,13 +15,16 @@ public struct PostgresError: Error, CustomStringConvertible {
         case busy
     }
 
+    /// What failed.
     public let kind: Kind
     /// The five-character SQLSTATE, e.g. `23505` for a unique violation.
     public let sqlState: String?
+    /// The server's or libpq's message.
     public let message: String
     /// The redacted DSN of the connection.
     public let target: String
 
+    /// A failure of `kind` on `target` (a redacted DSN).
     public init(kind: Kind, sqlState: String? = nil, message: String, target: String) {
         self.kind = kind
         self.sqlState = sqlState

@@ -6,9 +6,12 @@ import Scheduler
 /// connection of their own: a scheduled message sent to a transport of the same database is stored in
 /// the transaction that records its occurrence. One statement records a whole tick.
 public final class PostgresOccurrenceLedger: OccurrenceLedger {
+    /// The table of the occurrences (shared by every schedule).
     public static let table = "messenger_scheduler_occurrences"
+    /// The connection it writes on.
     public let connection: PostgresConnection
 
+    /// A ledger in the database of `connection`.
     public init(connection: PostgresConnection) { self.connection = connection }
 
     private static let create = """
@@ -111,6 +114,7 @@ public final class PostgresOccurrenceLedger: OccurrenceLedger {
         }
     }
 
+    /// Closes its connection.
     public func close() async { await connection.close() }
 }
 

@@ -15,6 +15,7 @@ public final class PostgresTransport: SetupableTransport, QueueReceiver, Listabl
     ClosableTransport, StopSignalStore, WakeUpSource, DelayAwareReceiver, FlowControlledTransport, StartupCheckedTransport, BatchSender, MessageRecordStore,
     WorkerRegistry, QueuePauseControl, OperatorCredentialStore
 {
+    /// The transport's name in the configuration.
     public let name: String
     let table: PostgresTable
     private let sender: PostgresSender
@@ -37,12 +38,16 @@ public final class PostgresTransport: SetupableTransport, QueueReceiver, Listabl
         stopSignalScope = "postgres:" + table.connection.info.databaseIdentity
     }
 
+    /// Its options.
     public var options: PostgresTransportOptions { table.options }
+    /// The connection it claims and acknowledges on.
     public var connection: PostgresConnection { table.connection }
     /// The database: transports on one database share the stop signal, the records, workers and pauses.
     public let stopSignalScope: String
 
+    /// Creates its table, indexes, trigger and the records' tables, unless they exist.
     public func setup() async throws { try await table.explainingTimeouts { try await table.setup() } }
+    /// Connects and reads its table; an error naming the server (never the password) or the missing table.
     public func checkAtStartup() async throws { try await admin.checkAtStartup() }
 
     // MARK: Sender
@@ -129,10 +134,13 @@ public final class PostgresTransport: SetupableTransport, QueueReceiver, Listabl
 
     // MARK: Listing, statistics, signals
 
+    /// The first `limit` stored messages of its queue, claimed or not, in id order.
     public func list(limit: Int) async throws -> [Envelope] { try await table.explainingTimeouts { try await admin.list(limit: limit) } }
+    /// The stored message of its queue with row id `id`, if any.
     public func find(id: String) async throws -> Envelope? { try await table.explainingTimeouts { try await admin.find(id: id) } }
     public func claim(id: String) async throws -> ClaimByIdResult { try await table.explainingTimeouts { try await admin.claim(id: id) } }
     public func remove(id: String) async throws -> RemoveByIdResult { try await table.explainingTimeouts { try await admin.remove(id: id) } }
+    /// Its queue's counts now (estimated from the planner past 100,000 rows).
     public func statistics() async throws -> TransportStatistics { try await table.explainingTimeouts { try await admin.statistics() } }
     public func requestWorkersStop(at date: Date) async throws { try await admin.requestWorkersStop(at: date) }
     public func lastStopRequest() async throws -> Date? { try await admin.lastStopRequest() }
@@ -169,10 +177,14 @@ public final class PostgresTransport: SetupableTransport, QueueReceiver, Listabl
     public func workers() async throws -> [WorkerRecord] { try await table.explainingTimeouts { try await records.workers() } }
     public func forgetWorkers(before date: Date) async throws { try await records.forgetWorkers(before: date) }
     public var queueName: String { table.options.queueName }
+    /// Pauses `queue` for every worker of this database.
     public func pause(queue: String) async throws { try await table.explainingTimeouts { try await records.pause(queue: queue) } }
+    /// Resumes `queue` for every worker of this database.
     public func resume(queue: String) async throws { try await table.explainingTimeouts { try await records.resume(queue: queue) } }
+    /// The paused queues of this database.
     public func pausedQueues() async throws -> Set<String> { try await table.explainingTimeouts { try await records.pausedQueues() } }
 
+    /// Writes the pending acknowledgements, then closes its connections.
     public func close() async {
         try? await flush()
         await listener.withLock { $0 }?.stop()

@@ -3,10 +3,12 @@ import Messenger
 
 /// Builds `postgresql://` (and `postgres://`) transports, each with a connection of its own.
 public struct PostgresTransportFactory: TransportFactory {
+    /// The factory.
     public init() {}
 
     public var schemes: [String] { ["postgresql", "postgres"] }
 
+    /// A ``PostgresTransport`` for a `postgresql://` (or `postgres://`) definition; an error naming a bad option.
     public func makeTransport(_ definition: TransportDefinition, serializer: any Serializer, logger: Logger) throws -> any Transport {
         let options = try PostgresTransportOptions(definition.options, transport: definition.name)
         // libpq's parameters may come from the configuration's options as well as from the DSN.

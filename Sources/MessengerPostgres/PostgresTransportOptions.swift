@@ -3,10 +3,13 @@ import Messenger
 /// The options of a `postgresql://` transport, from its DSN query and its configuration.
 /// They are removed from the DSN before libpq sees it; every other query parameter goes to libpq.
 public struct PostgresTransportOptions: Sendable, Equatable {
+    /// The queue this transport stores into and reads (`queue_name`).
     public var queueName = "default"
+    /// The table (`table_name`), shared by the queues of the database.
     public var tableName = "messenger_messages"
     /// Seconds after which a claimed message is delivered again even if its worker seems alive.
     public var redeliverTimeoutSeconds = 3600
+    /// Creates the table when it is missing (`auto_setup`).
     public var autoSetup = true
     /// Wake idle workers with LISTEN/NOTIFY.
     public var useNotify = true
@@ -29,8 +32,10 @@ public struct PostgresTransportOptions: Sendable, Equatable {
     /// Status records: tracking mode and retention.
     public var records = RecordOptions()
 
+    /// The option names a DSN or `options:` may use.
     public static let known: Set<String> = Set(["queue_name", "table_name", "redeliver_timeout", "priority_aging", "auto_setup", "use_notify", "check_delayed_interval", "prefetch", "read_ahead", "lock_timeout", "statement_timeout"]).union(RecordOptions.known)
 
+    /// The defaults.
     public init() {}
 
     /// libpq's connection parameters, which pass through to libpq.

@@ -1,8 +1,12 @@
 /// A value bound to a statement parameter.
 public enum PostgresValue: Sendable, Equatable {
+    /// SQL NULL.
     case null
+    /// A text value.
     case text(String)
+    /// An integer.
     case int(Int64)
+    /// A floating-point number.
     case double(Double)
     /// A `text[]` value; sent in PostgreSQL's binary array format, so that neither side quotes or
     /// parses its items (batches of message bodies travel this way).

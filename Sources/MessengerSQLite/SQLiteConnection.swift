@@ -8,8 +8,11 @@ import Messenger
 /// Opened on first use: a database that cannot be opened yet (missing folder, permissions, locked) is
 /// an error of that call, and the next call tries again.
 public actor SQLiteConnection {
+    /// The database file.
     public nonisolated let path: String
+    /// How long a statement waits for another process's write lock.
     public nonisolated let busyTimeoutMilliseconds: Int
+    /// The `synchronous` pragma (`FULL` or `NORMAL`).
     public nonisolated let synchronous: String
     private nonisolated let executor: SerialQueueExecutor
     private let resources = SQLiteHandles()
@@ -28,6 +31,7 @@ public actor SQLiteConnection {
 
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
+    /// A connection to the file at `path`, opened at its first use.
     public init(path: String, busyTimeoutMilliseconds: Int = 5000, synchronous: String = "FULL") {
         self.path = path
         self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
@@ -213,5 +217,6 @@ final class SQLiteHandles: @unchecked Sendable {
 
 /// The transaction a task is inside (`SQLiteConnection.withTransaction`), for transports to join.
 public enum SQLiteTransactionContext {
+    /// The connection of the transaction the current task is in, if any.
     @TaskLocal public static var current: SQLiteConnection?
 }

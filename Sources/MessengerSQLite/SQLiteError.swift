@@ -2,10 +2,14 @@ import CSQLite
 
 /// An SQLite failure: the result code, SQLite's message, and the database file it concerns.
 public struct SQLiteError: Error, CustomStringConvertible {
+    /// SQLite's result code.
     public let code: Int32
+    /// SQLite's message.
     public let message: String
+    /// The database file.
     public let path: String
 
+    /// A failure with `code` and `message` on the file at `path`.
     public init(code: Int32, message: String, path: String) {
         self.code = code
         self.message = message

@@ -6,9 +6,12 @@ import Scheduler
 /// their own: a scheduled message sent to a transport on the same file is stored in the transaction
 /// that records its occurrence.
 public final class SQLiteOccurrenceLedger: OccurrenceLedger {
+    /// The table of the occurrences (shared by every schedule).
     public static let table = "messenger_scheduler_occurrences"
+    /// The connection it writes on.
     public let connection: SQLiteConnection
 
+    /// A ledger in the file of `connection`.
     public init(connection: SQLiteConnection) { self.connection = connection }
 
     private static let create = """
@@ -94,6 +97,7 @@ public final class SQLiteOccurrenceLedger: OccurrenceLedger {
         try await connection.query(Self.prune, [.integer(SQLiteTable.milliseconds(date)), .text(schedule)])
     }
 
+    /// Closes its connection.
     public func close() async { await connection.close() }
 }
 

@@ -11,6 +11,7 @@ import Messenger
 public final class SQLiteTransport: SetupableTransport, QueueReceiver, ListableReceiver, ReplacingReceiver, DelayAwareReceiver, FlowControlledTransport, MessageCountingTransport,
     ClosableTransport, StopSignalStore, BatchSender, StartupCheckedTransport, MessageRecordStore, WorkerRegistry, QueuePauseControl, OperatorCredentialStore
 {
+    /// The transport's name in the configuration.
     public let name: String
     let table: SQLiteTable
     private let sender: SQLiteSender
@@ -32,12 +33,16 @@ public final class SQLiteTransport: SetupableTransport, QueueReceiver, ListableR
         stopSignalScope = "sqlite:" + connection.path
     }
 
+    /// The connection it works on.
     public var connection: SQLiteConnection { table.connection }
+    /// Its options.
     public var options: SQLiteTransportOptions { table.options }
     /// The file: transports on one file share the stop signal, the records, workers and pauses.
     public let stopSignalScope: String
 
+    /// Creates its table, indexes and the records' tables, unless they exist.
     public func setup() async throws { try await table.setup() }
+    /// Opens the file and reads its table; an error naming the file or the missing table.
     public func checkAtStartup() async throws { try await admin.checkAtStartup() }
 
     // MARK: Sender
@@ -56,6 +61,7 @@ public final class SQLiteTransport: SetupableTransport, QueueReceiver, ListableR
     // MARK: Receiver
 
     public func get(limit: Int) async throws -> [Envelope] { try await receiver.get(limit: limit, fromQueues: [options.queueName]) }
+    /// Claims up to `limit` due messages of the named queues of its table.
     public func get(limit: Int, fromQueues queues: [String]) async throws -> [Envelope] { try await receiver.get(limit: limit, fromQueues: queues) }
     public func ack(_ envelope: Envelope) async throws { try receiver.ack(envelope) }
     public func heldBack() async throws -> HeldBackCounts {
@@ -84,10 +90,13 @@ public final class SQLiteTransport: SetupableTransport, QueueReceiver, ListableR
 
     // MARK: Listing, statistics, signals
 
+    /// The first `limit` stored messages of its queue, claimed or not, in id order.
     public func list(limit: Int) async throws -> [Envelope] { try await admin.list(limit: limit) }
+    /// The stored message of its queue with row id `id`, if any.
     public func find(id: String) async throws -> Envelope? { try await admin.find(id: id) }
     public func claim(id: String) async throws -> ClaimByIdResult { try await admin.claim(id: id) }
     public func remove(id: String) async throws -> RemoveByIdResult { try await admin.remove(id: id) }
+    /// Its queue's counts now.
     public func statistics() async throws -> TransportStatistics { try await admin.statistics() }
     public func requestWorkersStop(at date: Date) async throws { try await admin.requestWorkersStop(at: date) }
     public func lastStopRequest() async throws -> Date? { try await admin.lastStopRequest() }
@@ -122,9 +131,13 @@ public final class SQLiteTransport: SetupableTransport, QueueReceiver, ListableR
     public func workers() async throws -> [WorkerRecord] { try await records.workers() }
     public func forgetWorkers(before date: Date) async throws { try await records.forgetWorkers(before: date) }
     public var queueName: String { table.options.queueName }
+    /// Pauses `queue` for every worker of this file.
     public func pause(queue: String) async throws { try await records.pause(queue: queue) }
+    /// Resumes `queue` for every worker of this file.
     public func resume(queue: String) async throws { try await records.resume(queue: queue) }
+    /// The paused queues of this file.
     public func pausedQueues() async throws -> Set<String> { try await records.pausedQueues() }
 
+    /// Writes the pending acknowledgements.
     public func close() async { try? await flush() }
 }

@@ -6,15 +6,18 @@ import Synchronization
 /// Builds `sqlite://` transports. `sqlite://var/messenger.sqlite` is relative to the base directory
 /// (the project), `sqlite:///srv/queue.sqlite` absolute. Transports on one file share one connection.
 public final class SQLiteTransportFactory: TransportFactory {
+    /// What relative paths are resolved against.
     public let baseDirectory: String
     private let connections = Mutex<[String: SQLiteConnection]>([:])
 
+    /// Resolves relative `sqlite://` paths against `baseDirectory` (the working directory by default).
     public init(baseDirectory: String = FileManager.default.currentDirectoryPath) {
         self.baseDirectory = baseDirectory
     }
 
     public var schemes: [String] { ["sqlite"] }
 
+    /// A ``SQLiteTransport`` for a `sqlite://` definition; an error naming a bad option.
     public func makeTransport(_ definition: TransportDefinition, serializer: any Serializer, logger: Logger) throws -> any Transport {
         let options = try SQLiteTransportOptions(definition.options, transport: definition.name)
         let path = try resolvePath(definition)

@@ -2,7 +2,9 @@ import Messenger
 
 /// The options of an `sqlite://` transport, from its DSN query and its configuration.
 public struct SQLiteTransportOptions: Sendable, Equatable {
+    /// The queue this transport stores into and reads (`queue_name`).
     public var queueName = "default"
+    /// The table (`table_name`), shared by the queues of the file.
     public var tableName = "messenger_messages"
     /// Seconds after which a claimed, unacknowledged message is delivered again.
     public var redeliverTimeoutSeconds = 3600
@@ -19,8 +21,10 @@ public struct SQLiteTransportOptions: Sendable, Equatable {
     /// Status records: tracking mode and retention.
     public var records = RecordOptions()
 
+    /// The option names a DSN or `options:` may use.
     public static let known = ["queue_name", "table_name", "redeliver_timeout", "priority_aging", "auto_setup", "busy_timeout", "synchronous"] + RecordOptions.known.sorted()
 
+    /// The defaults.
     public init() {}
 
     /// Reads and validates options; an unknown name or a bad value is an error naming the transport.

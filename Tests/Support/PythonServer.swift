@@ -26,7 +26,7 @@ public final class PythonServer: Sendable {
         reader = PipeReader(pipe, into: output)
         try process.run()
         (self.process, self.input) = (process, input)
-        let text = try await output.waitFor(timeout: .seconds(20), description: "\(what) to listen") { $0.contains("READY ") }
+        let text = try await output.waitFor(timeout: .seconds(20), description: "\(what) to listen") { $0.contains(/READY \d+\n/) }
         guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("READY ") }), let port = Int(line.dropFirst(6)) else {
             throw TestSetupError(description: "\(what) did not say its port: \(text)")
         }

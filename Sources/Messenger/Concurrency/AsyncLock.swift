@@ -3,8 +3,10 @@ public actor AsyncLock {
     private var locked = false
     private var waiters: [CheckedContinuation<Void, Never>] = []
 
+    /// An unlocked lock.
     public init() {}
 
+    /// Runs `body` once every earlier caller's body has finished; returns what it returns.
     public func withLock<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
         await acquire()
         defer { release() }

@@ -5,6 +5,7 @@ import Synchronization
 public final class LoadedOnce<Value: Sendable>: Sendable {
     private let value = Mutex<Value?>(nil)
 
+    /// Nothing made yet.
     public init() {}
 
     /// The kept value, or the one `make` makes now.

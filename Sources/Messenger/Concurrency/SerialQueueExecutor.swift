@@ -6,10 +6,12 @@ import Dispatch
 public final class SerialQueueExecutor: SerialExecutor {
     private let queue: DispatchQueue
 
+    /// An executor over a new serial queue labelled `label` (shown by debuggers and crash reports).
     public init(label: String) {
         queue = DispatchQueue(label: label)
     }
 
+    /// Runs `job` on the queue, after the jobs enqueued before it.
     public func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
         let executor = asUnownedSerialExecutor()

@@ -23,6 +23,7 @@ public enum FailureDecision: Sendable, Equatable {
 
 /// Reads the retry markers through the wrappers the bus puts around handler errors.
 public enum FailureClassification {
+    /// True when `error` (or every handler failure it wraps) is an ``UnrecoverableError``.
     public static func isUnrecoverable(_ error: any Error) -> Bool {
         if let failed = error as? HandlerFailedError { return failed.isUnrecoverable }
         if let messenger = error as? MessengerError {
@@ -31,6 +32,7 @@ public enum FailureClassification {
         return error is any UnrecoverableError
     }
 
+    /// True when `error` (or one handler failure it wraps) is a ``RecoverableError``.
     public static func isRecoverable(_ error: any Error) -> Bool {
         if let failed = error as? HandlerFailedError { return failed.isRecoverable }
         return error is any RecoverableError
@@ -60,6 +62,7 @@ public enum FailureClassification {
 public struct AbandonedDeliveryError: UnrecoverableError, CustomStringConvertible {
     /// Deliveries known to have started a handler whose worker then stopped.
     public let starts: Int
+    /// The error for a message whose handling was started `starts` times by workers that stopped.
     public init(starts: Int) { self.starts = starts }
     public var description: String {
         "started \(starts) time(s) and never acknowledged: the worker handling it stopped each time (killed, crashed or out of memory)"

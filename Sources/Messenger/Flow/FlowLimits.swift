@@ -2,10 +2,13 @@
 /// across all their workers: concurrency and rate per message type, prefix or queue. Ordered groups
 /// (`GroupStamp`) need no configuration.
 public struct FlowLimits: Sendable, Equatable {
+    /// The rules, in configuration order.
     public var rules: [FlowRule]
 
+    /// Limits made of `rules` (none: nothing is limited).
     public init(_ rules: [FlowRule] = []) { self.rules = rules }
 
+    /// True when no rule limits anything.
     public var isEmpty: Bool { rules.isEmpty }
 
     /// The rules that restrict the starts of a message of `type` in `queue`.

@@ -3,21 +3,26 @@ import Foundation
 /// What each rule allows now, as a claim or an inspection reads it from the database: messages
 /// running under it, whole tokens of its rate, and the room left (the least of both).
 public struct FlowRoom: Sendable {
+    /// The rules read, in order.
     public let rules: [FlowRule]
+    /// Messages running under each rule now.
     public let running: [Int]
     /// Tokens in the bucket of each rule with a rate, refilled to now.
     public let tokens: [Int: Double]
 
+    /// The room read for `rules`: running counts and tokens, each by the rule's index.
     public init(rules: [FlowRule], running: [Int], tokens: [Int: Double]) {
         self.rules = rules
         self.running = running
         self.tokens = tokens
     }
 
+    /// How many more messages each rule lets start now (its concurrency left, or its whole tokens, the least).
     public var room: [Int] { rules.indices.map { FlowSelection.room(rules[$0], running: running[$0], tokens: tokens[$0]) } }
 
     /// The rules with no room left because of their running count, and because of their rate.
     public var full: [FlowRule] { rules.indices.filter { index in rules[index].concurrency.map { running[index] >= $0 } ?? false }.map { rules[$0] } }
+    /// The rules whose rate has no whole token left.
     public var spent: [FlowRule] { rules.indices.filter { (tokens[$0] ?? 1) < 1 }.map { rules[$0] } }
 
     /// The buckets to write back once `started` (the type and queue of each message under flow
@@ -58,12 +63,14 @@ public struct HeldBackCounts: Sendable, Encodable, Equatable {
     /// Under a rate limit whose tokens are spent.
     public var rate = 0
 
+    /// Counts of held-back messages by cause.
     public init(group: Int = 0, limit: Int = 0, rate: Int = 0) {
         self.group = group
         self.limit = limit
         self.rate = rate
     }
 
+    /// Every held-back message, whatever the cause.
     public var total: Int { group + limit + rate }
 
     /// `group 2, limit 1, rate 40` (the causes that hold some back); nil when none is.

@@ -12,6 +12,7 @@ public struct FlowRule: Sendable, Equatable {
         case queue(String)
     }
 
+    /// What the rule applies to.
     public var scope: Scope
     /// The most messages it matches running at once, on every worker together.
     public var concurrency: Int?
@@ -21,6 +22,7 @@ public struct FlowRule: Sendable, Equatable {
     /// (the default) or lets the next message of the group go first.
     public var holdsGroupOnFailure: Bool
 
+    /// A rule over `scope`: at most `concurrency` running at once, at most `rateLimit` starts, and whether a failed group member holds its group until it is retried or parked.
     public init(_ scope: Scope, concurrency: Int? = nil, rateLimit: RateLimit? = nil, holdsGroupOnFailure: Bool = true) {
         self.scope = scope
         self.concurrency = concurrency

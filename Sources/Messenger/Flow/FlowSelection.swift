@@ -6,11 +6,16 @@ import Foundation
 public enum FlowSelection {
     /// A waiting message under flow control, as the claim reads it (its group's head only).
     public struct Candidate: Sendable, Equatable {
+        /// Its row id.
         public let id: Int64
+        /// Its wire type when a rule or a group controls it.
         public let type: String?
+        /// Its group key, if it is in a group.
         public let group: String?
+        /// Its queue.
         public let queue: String
 
+        /// A candidate row.
         public init(id: Int64, type: String?, group: String?, queue: String) {
             self.id = id
             self.type = type
@@ -21,6 +26,7 @@ public enum FlowSelection {
 
     /// What may start, in the candidates' order, and how much of each rule's room it takes.
     public struct Picked: Sendable, Equatable {
+        /// The row ids that may start now, in due order.
         public var ids: [Int64] = []
         /// Per rule (same order as the rules given), the messages picked under it.
         public var used: [Int]

@@ -8,8 +8,10 @@ public struct GroupStamp: TransportableStamp, Equatable {
     /// The longest key, in characters.
     public static let maximumLength = 190
 
+    /// The group's key: messages with the same key run one at a time, in dispatch order.
     public let key: String
 
+    /// A stamp putting the message in group `key`.
     public init(_ key: String) { self.key = key }
 }
 

@@ -2,9 +2,12 @@
 /// `limit` tokens and gains `limit` of them per interval, evenly. A start takes a token; a worker
 /// finding none waits until the next one is due.
 public struct RateLimit: Sendable, Equatable, CustomStringConvertible {
+    /// How many starts each interval allows.
     public let limit: Int
+    /// The interval, in milliseconds.
     public let intervalMilliseconds: Int64
 
+    /// At most `limit` starts every `intervalMilliseconds`.
     public init(limit: Int, intervalMilliseconds: Int64) {
         self.limit = limit
         self.intervalMilliseconds = intervalMilliseconds

@@ -8,6 +8,7 @@ public struct HandlerContext: Sendable {
     public let bus: MessageBus
     private let baseLogger: Logger
 
+    /// The context of a handler called for `envelope` on `bus`.
     public init(envelope: Envelope, bus: MessageBus, logger: Logger) {
         self.envelope = envelope
         self.bus = bus

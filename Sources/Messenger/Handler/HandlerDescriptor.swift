@@ -6,6 +6,7 @@ public struct HandlerDescriptor: Sendable {
     public let messageName: String
     let body: @Sendable (any Message, HandlerContext) async throws -> (any Sendable)?
 
+    /// A handler named `name` for messages of type `M`, returning `R`.
     public init<M: Message, R: Sendable>(
         name: String,
         handling type: M.Type,

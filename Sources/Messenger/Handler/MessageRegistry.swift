@@ -7,15 +7,19 @@ import Foundation
 public struct MessageRegistry: Sendable {
     /// How to decode one message type from its JSON body.
     public struct MessageType: Sendable {
+        /// Its wire name.
         public let name: String
         /// The Swift type, for display.
         public let swiftType: String
         let decode: @Sendable (Data, JSONDecoder) throws -> any Message
     }
 
+    /// The registered message types, by wire name.
     public private(set) var types: [String: MessageType] = [:]
+    /// The handlers of each wire name, in registration order.
     public private(set) var handlers: [String: [HandlerDescriptor]] = [:]
 
+    /// An empty registry.
     public init() {}
 
     /// Makes a message type known, so that stored messages of this type can be decoded.

@@ -11,8 +11,10 @@ import ServiceLifecycle
 /// `successTerminationBehavior: .gracefullyShutdownGroup` of its `ServiceConfiguration`, so that its
 /// group ends with it instead of reporting a service that finished unexpectedly.
 public struct WorkerService: Service {
+    /// The worker it runs.
     public let worker: Worker
 
+    /// A service running `worker`.
     public init(worker: Worker) { self.worker = worker }
 
     /// A worker over `transports`, handing messages to `bus`.

@@ -3,8 +3,10 @@ import Synchronization
 /// Holds messages stamped `DispatchAfterCurrentBusStamp` while another message is being handled and
 /// dispatches them only once that outer dispatch has succeeded; drops them if it fails.
 public struct DispatchAfterCurrentBusMiddleware: Middleware {
+    /// The middleware.
     public init() {}
 
+    /// Holds a message stamped ``DispatchAfterCurrentBusStamp`` until the outermost dispatch succeeds (dropped if it fails); dispatches the others at once.
     public func handle(_ envelope: Envelope, next: MiddlewareNext) async throws -> Envelope {
         if let held = HeldMessages.current {
             if envelope.last(DispatchAfterCurrentBusStamp.self) != nil {

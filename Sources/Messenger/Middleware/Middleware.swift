@@ -1,6 +1,7 @@
 /// One layer of the bus: it may change the envelope, act on it, and must call `next` to go on
 /// (or return without calling it to stop the message there).
 public protocol Middleware: Sendable {
+    /// Handles `envelope`, calling `next` to go on down the stack (or not); returns the envelope as it ends.
     func handle(_ envelope: Envelope, next: MiddlewareNext) async throws -> Envelope
 }
 

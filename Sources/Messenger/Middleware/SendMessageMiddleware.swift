@@ -8,13 +8,16 @@ import Tracing
 /// Each send is a `send <transport>` span (PRODUCER) whose context the message carries
 /// (`TraceContextStamp`), and counts in ``MessengerMetrics/messagesSent``.
 public struct SendMessageMiddleware: Middleware {
+    /// Where each message type goes.
     public let senders: SendersLocator
     private let sent = InstrumentCache<[String], Counter> { key in
         Counter(label: MessengerMetrics.messagesSent, dimensions: [("transport", key[0]), ("message_type", key[1])])
     }
 
+    /// Sends to the transports `senders` routes each message to.
     public init(senders: SendersLocator) { self.senders = senders }
 
+    /// Sends a routed message (and stops there, unless a target is `sync://`); passes a received or unrouted one on.
     public func handle(_ envelope: Envelope, next: MiddlewareNext) async throws -> Envelope {
         if envelope.last(ReceivedStamp.self) != nil { return try await next(envelope) }
         let targets = try senders.senders(for: envelope)

@@ -1,6 +1,7 @@
 /// How the handling of a received message ended, for its status record: the worker stamps the
 /// envelope it acknowledges or rejects. In memory only.
 public struct MessageOutcomeStamp: Stamp {
+    /// The ends of an attempt that the record keeps.
     public enum Outcome: Sendable, Equatable {
         /// Handled; the handlers' result as JSON, if any.
         case completed(result: String?)
@@ -10,10 +11,12 @@ public struct MessageOutcomeStamp: Stamp {
         case failed(ErrorDetailsStamp)
     }
 
+    /// How it ended.
     public let outcome: Outcome
     /// The attempt that ended this way (its record's attempts, start time and worker).
     public let start: MessageStart?
 
+    /// A stamp saying the attempt `start` ended with `outcome`.
     public init(_ outcome: Outcome, start: MessageStart? = nil) {
         self.outcome = outcome
         self.start = start

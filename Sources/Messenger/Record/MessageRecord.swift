@@ -9,24 +9,33 @@ public struct MessageRecord: Sendable, Codable, Equatable {
     public var type: String
     /// The transport that stored it, and its queue.
     public var transport: String
+    /// The queue of its transport.
     public var queue: String
+    /// Where it stands now.
     public var status: MessageStatus
     /// Handling attempts started so far, redeliveries after a crash included.
     public var attempts: Int
+    /// When it was dispatched.
     public var createdAt: Date
+    /// When it is (or was) due: after its delay, or its retry's.
     public var availableAt: Date
+    /// When its latest attempt started.
     public var startedAt: Date?
+    /// When it completed, failed for good or was cancelled.
     public var finishedAt: Date?
     /// The worker handling it, or that handled it last (`messenger:workers` lists them).
     public var workerId: String?
     /// The handler's last reported progress (0...1) and note.
     public var progress: Double?
+    /// What the handler last said of its progress.
     public var progressNote: String?
     /// The handlers' result as JSON, when they returned an `Encodable` value.
     public var result: String?
     /// The last error: its type, text, and the handler or stage where it happened.
     public var errorType: String?
+    /// The text of its last error.
     public var errorMessage: String?
+    /// The handler whose error it was.
     public var errorHandler: String?
     /// The deduplication key or schedule occurrence it came from.
     public var origin: String?
@@ -40,6 +49,7 @@ public struct MessageRecord: Sendable, Codable, Equatable {
     /// from its transport when the record is looked up, never stored.
     public var waitingOn: String?
 
+    /// A record with every field given.
     public init(id: String, type: String, transport: String, queue: String, status: MessageStatus, attempts: Int = 0,
                 createdAt: Date, availableAt: Date, startedAt: Date? = nil, finishedAt: Date? = nil, workerId: String? = nil,
                 progress: Double? = nil, progressNote: String? = nil, result: String? = nil, errorType: String? = nil,

@@ -2,17 +2,22 @@ import Foundation
 
 /// A page of status records, newest first (`messenger:history`, the HTTP API).
 public struct MessageRecordQuery: Sendable, Equatable {
+    /// Only records in this status.
     public var status: MessageStatus?
+    /// Only messages of this wire type.
     public var type: String?
+    /// Only messages of this queue.
     public var queue: String?
     /// Only records created at or after this instant.
     public var since: Date?
     /// Text the message body contains.
     public var search: String?
+    /// The most records a page holds.
     public var limit: Int
     /// The cursor of the previous page's last record (`MessageRecordCursor`): the page continues after it.
     public var after: MessageRecordCursor?
 
+    /// A query for the records matching every criterion given, newest first, `limit` at a time, after `after`.
     public init(status: MessageStatus? = nil, type: String? = nil, queue: String? = nil, since: Date? = nil, search: String? = nil,
                 limit: Int = 50, after: MessageRecordCursor? = nil) {
         self.status = status
@@ -35,9 +40,12 @@ public struct MessageRecordQuery: Sendable, Equatable {
 
 /// A position in the newest-first order of records: creation time in milliseconds, then id.
 public struct MessageRecordCursor: Sendable, Comparable, CustomStringConvertible {
+    /// The creation time of the last record of the previous page, in milliseconds since 1970.
     public var createdAtMilliseconds: Int64
+    /// Its id (ties on the time are ordered by id).
     public var id: String
 
+    /// The cursor after the record created at `createdAtMilliseconds` with `id`.
     public init(createdAtMilliseconds: Int64, id: String) {
         self.createdAtMilliseconds = createdAtMilliseconds
         self.id = id

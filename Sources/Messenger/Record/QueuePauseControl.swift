@@ -5,7 +5,10 @@ public protocol QueuePauseControl: Sendable {
     var queueName: String { get }
     /// Same identity, same database: a pause is stored once per database.
     var recordStoreIdentity: String { get }
+    /// Pauses `queue`: no worker starts its messages until it is resumed (the ones running finish).
     func pause(queue: String) async throws
+    /// Lets workers start the messages of `queue` again.
     func resume(queue: String) async throws
+    /// The queues paused now.
     func pausedQueues() async throws -> Set<String>
 }

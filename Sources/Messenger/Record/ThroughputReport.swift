@@ -6,16 +6,23 @@ import Foundation
 public struct ThroughputReport: Sendable, Codable, Equatable {
     /// One bucket of the window: its start and what finished in it.
     public struct Bucket: Sendable, Codable, Equatable {
+        /// The start of the bucket.
         public var start: Date
+        /// Attempts that completed in the bucket.
         public var completed: Int
+        /// Attempts that failed in the bucket.
         public var failed: Int
     }
 
     /// Percentiles of a duration, in seconds (nil without samples), and the samples they come from.
     public struct Percentiles: Sendable, Codable, Equatable {
+        /// The median, in seconds (nil without samples).
         public var p50: Double?
+        /// The 95th percentile, in seconds.
         public var p95: Double?
+        /// The 99th percentile, in seconds.
         public var p99: Double?
+        /// How many records the percentiles are taken from.
         public var samples: Int
 
         /// Nearest-rank percentiles of `milliseconds`.
@@ -33,14 +40,20 @@ public struct ThroughputReport: Sendable, Codable, Equatable {
         }
     }
 
+    /// The start of the window.
     public var since: Date
+    /// The length of a bucket, in seconds.
     public var bucketSeconds: Int
     /// Every bucket of the window, oldest first; a bucket where nothing finished has zeros.
     public var buckets: [Bucket]
+    /// How long the latest finished messages waited to start.
     public var waitSeconds: Percentiles
+    /// How long the latest finished messages ran.
     public var runSeconds: Percentiles
 
+    /// Attempts completed over the whole window.
     public var completed: Int { buckets.reduce(0) { $0 + $1.completed } }
+    /// Attempts failed over the whole window.
     public var failed: Int { buckets.reduce(0) { $0 + $1.failed } }
 
     /// The report of a window from what the stores counted and timed (several stores' rows may be
@@ -85,10 +98,14 @@ public struct FinishedCount: Sendable, Equatable {
         }
     }
 
+    /// The start of its bucket, in milliseconds since 1970.
     public var bucketStartMilliseconds: Int64
+    /// How the attempts ended (completed or failed).
     public var status: MessageStatus
+    /// How many ended so in the bucket.
     public var count: Int
 
+    /// `count` attempts that ended with `status` in the bucket starting at `bucketStartMilliseconds`.
     public init(bucketStartMilliseconds: Int64, status: MessageStatus, count: Int) {
         self.bucketStartMilliseconds = bucketStartMilliseconds
         self.status = status
@@ -98,9 +115,12 @@ public struct FinishedCount: Sendable, Equatable {
 
 /// How long a finished message waited once available, and how long its last attempt ran.
 public struct MessageTiming: Sendable, Equatable {
+    /// How long it waited between being due and starting, in milliseconds.
     public var waitMilliseconds: Int64
+    /// How long its handling ran, in milliseconds.
     public var runMilliseconds: Int64
 
+    /// The timing of one finished message.
     public init(waitMilliseconds: Int64, runMilliseconds: Int64) {
         self.waitMilliseconds = max(0, waitMilliseconds)
         self.runMilliseconds = max(0, runMilliseconds)

@@ -2,9 +2,11 @@
 ///
 /// The defaults are Symfony's: 3 retries, 1 s, ×2, no cap, ±10 %.
 public struct MultiplierRetryStrategy: RetryStrategy, Equatable {
+    /// How many times a failed message is retried before it is parked.
     public var maxRetries: Int
     /// The first delay, in milliseconds.
     public var delayMilliseconds: Int
+    /// What each retry's delay is multiplied by.
     public var multiplier: Double
     /// The longest delay in milliseconds; 0 means no cap.
     public var maxDelayMilliseconds: Int
@@ -14,6 +16,7 @@ public struct MultiplierRetryStrategy: RetryStrategy, Equatable {
     /// No retry waits longer than a year, whatever the multiplier and the attempt.
     public static let longestDelayMilliseconds = 31_536_000_000
 
+    /// Retries up to `maxRetries` times, waiting `delayMilliseconds × multiplier^(retry − 1)`, capped by `maxDelayMilliseconds` (none when 0), ± `jitter` (a fraction).
     public init(maxRetries: Int = 3, delayMilliseconds: Int = 1000, multiplier: Double = 2, maxDelayMilliseconds: Int = 0, jitter: Double = 0.1) {
         self.maxRetries = maxRetries
         self.delayMilliseconds = delayMilliseconds

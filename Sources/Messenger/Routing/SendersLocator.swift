@@ -7,6 +7,7 @@ public struct SendersLocator: Sendable {
     public let routing: [String: [String]]
     private let senders: [String: any Sender]
 
+    /// Routes by `routing` (a wire name, a `Prefix.*` or `*`, to transport names) to the `senders` by name.
     public init(routing: [String: [String]], senders: [String: any Sender]) {
         self.routing = routing
         self.senders = senders

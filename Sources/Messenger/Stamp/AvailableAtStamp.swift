@@ -3,7 +3,9 @@ import Foundation
 /// When a received message became due (its delay over, or its retry's), as its transport stored
 /// it: what the worker measures a message's wait from. Set on receipt, never stored.
 public struct AvailableAtStamp: Stamp, Equatable {
+    /// When the message fell due.
     public let date: Date
+    /// A stamp saying the message fell due at `date`.
     public init(_ date: Date) { self.date = date }
 }
 

@@ -3,6 +3,7 @@
 /// `DeduplicatedStamp` instead of storing.
 public struct DeduplicateStamp: TransportableStamp, Equatable {
     public static let stampName = "Messenger.Deduplicate"
+    /// The key: while a message with it is pending in the queue, another is not stored.
     public let key: String
     /// Pending means waiting; with this, also while a worker is handling it (until acknowledged).
     public let whileHandling: Bool
@@ -10,6 +11,7 @@ public struct DeduplicateStamp: TransportableStamp, Equatable {
     /// of being stored (debounce: rapid changes, one run after the last).
     public let debounce: Bool
 
+    /// A key `key`; `whileHandling` keeps it while a worker handles the message, `debounce` moves a waiting duplicate's due time instead of refusing the new one.
     public init(_ key: String, whileHandling: Bool = false, debounce: Bool = false) {
         self.key = key
         self.whileHandling = whileHandling
@@ -28,6 +30,7 @@ public struct DeduplicatedStamp: Stamp, Equatable {
     /// The pending message's status: `queued`, `scheduled` or `running` ("already running").
     public let existingStatus: MessageStatus?
 
+    /// What a refused (or debounced) dispatch learns of the pending message that holds its key.
     public init(existingMessageId: String?, debounced: Bool, existingId: String? = nil, existingStatus: MessageStatus? = nil) {
         self.existingMessageId = existingMessageId
         self.debounced = debounced

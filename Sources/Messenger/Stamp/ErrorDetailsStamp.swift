@@ -9,8 +9,10 @@ public struct ErrorDetailsStamp: TransportableStamp, Equatable {
     public let message: String
     /// Where it failed: the handler, or the stage of the pipeline.
     public let location: String
+    /// When it failed.
     public let failedAt: Date
 
+    /// The details of an error of `errorType` saying `message`, raised at `location`.
     public init(errorType: String, message: String, location: String, failedAt: Date = Date()) {
         self.errorType = errorType
         self.message = message

@@ -4,10 +4,12 @@
 /// again to the handlers that already succeeded.
 public struct HandledStamp: TransportableStamp {
     public static let stampName = "Handled"
+    /// The handler's registered name.
     public let handlerName: String
     /// The handler's return value, kept in memory only.
     public let result: (any Sendable)?
 
+    /// Handler `handlerName` succeeded, returning `result`.
     public init(handlerName: String, result: (any Sendable)? = nil) {
         self.handlerName = handlerName
         self.result = result

@@ -8,8 +8,10 @@ import Foundation
 /// writing them touches few pages however large the history grows.
 public struct MessageIdStamp: TransportableStamp, Equatable {
     public static let stampName = "Messenger.MessageId"
+    /// The id (a UUID in lower-case text).
     public let id: String
 
+    /// A stamp with `id`, a new time-ordered one by default.
     public init(_ id: String = MessageIdStamp.timeOrderedId()) { self.id = id }
 
     /// A version 7 UUID for `date`, in lower-case text.

@@ -1,5 +1,6 @@
 /// A stamp that says where a message came from, for its status record (a schedule's occurrence).
 public protocol OriginStamp: Stamp {
+    /// Where the message came from, as its record shows it (`schedule default/reminders @ 2026-11-29T02:30:00Z`).
     var origin: String { get }
 }
 

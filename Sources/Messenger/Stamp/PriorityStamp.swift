@@ -6,8 +6,10 @@
 /// order; a delayed message is ordered by its due time. Kept through retries.
 public struct PriorityStamp: TransportableStamp, Equatable {
     public static let stampName = "Messenger.Priority"
+    /// The highest priority a message may have.
     public static let highest = 100
 
+    /// The priority, from 0 (none) to ``highest``.
     public let priority: Int
 
     /// `priority` is clamped to 0...`highest`.

@@ -8,6 +8,7 @@ public struct TraceContextStamp: TransportableStamp, Equatable {
     /// The propagated fields, as the instrument wrote them.
     public let fields: [String: String]
 
+    /// A stamp carrying `fields`.
     public init(_ fields: [String: String]) { self.fields = fields }
 
     /// The context of the current span, or nil when the instrument propagates nothing (none is

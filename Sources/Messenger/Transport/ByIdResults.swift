@@ -10,6 +10,7 @@ public enum ClaimByIdResult: Sendable {
 
 /// What became of a removal of one stored message by id (`ListableReceiver.remove(id:)`).
 public enum RemoveByIdResult: Sendable, Equatable {
+    /// It was removed.
     case removed
     /// Another worker or command holds it: not removed.
     case held

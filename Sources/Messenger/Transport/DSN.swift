@@ -7,10 +7,15 @@ import Foundation
 /// shown in an error safely. Parsing is strict: a bad percent escape, a bad port or an unclosed IPv6
 /// address is an error that shows the DSN with its secrets hidden (`DSN.redact`), never the DSN itself.
 public struct DSN: Sendable, Equatable, CustomStringConvertible {
+    /// The scheme: `sqlite`, `postgresql`, `in-memory`, `sync`, ….
     public let scheme: String
+    /// The user, decoded.
     public let user: String?
+    /// The password, decoded: never print it (the DSN's `description` hides it).
     public let password: String?
+    /// The host.
     public let host: String?
+    /// The port.
     public let port: Int?
     /// The path after the authority, without its leading slash for relative forms.
     public let path: String
@@ -21,6 +26,7 @@ public struct DSN: Sendable, Equatable, CustomStringConvertible {
 
     public static func == (lhs: DSN, rhs: DSN) -> Bool { lhs.raw == rhs.raw }
 
+    /// Parses `raw`; an error that says what is wrong without repeating the password.
     public init(parsing raw: String) throws {
         self.raw = raw
         func invalid(_ reason: String) -> MessengerError {

@@ -32,6 +32,7 @@ public final class DeferredSends: Sendable {
 
     private let pending = Mutex<[Pending]>([])
 
+    /// A collector with nothing held.
     public init() {}
 
     /// Runs `body` with this collector as the current one.
@@ -61,6 +62,8 @@ public final class DeferredSends: Sendable {
 
 /// The tag of a deferred dispatch, carried in memory so that the caller can find its id after `flush`.
 public struct DeferredSendTagStamp: Stamp, Equatable {
+    /// The tag the dispatch was given.
     public let tag: Int
+    /// A stamp with `tag`.
     public init(_ tag: Int) { self.tag = tag }
 }

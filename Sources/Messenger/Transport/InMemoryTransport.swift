@@ -33,11 +33,13 @@ public final class InMemoryTransport: ListableReceiver, MessageCountingTransport
     private let now: @Sendable () -> Date
     /// The name records give this transport, its queue's name, and its status-record options.
     public let name: String
+    /// Which messages get a status record, and for how long.
     public let recordOptions: RecordOptions
     /// What a level of `PriorityStamp` is worth, in seconds of waiting.
     public let priorityAgingSeconds: Int
     private let instance = UUID().uuidString
 
+    /// An in-memory transport named `name`, on the clock `now` (the system's by default).
     public init(name: String = "in-memory", recordOptions: RecordOptions = RecordOptions(), priorityAgingSeconds: Int = 60,
                 now: @escaping @Sendable () -> Date = Date.init) {
         self.name = name
@@ -188,10 +190,12 @@ public final class InMemoryTransport: ListableReceiver, MessageCountingTransport
         }
     }
 
+    /// The first `limit` stored messages, claimed or not, in id order.
     public func list(limit: Int) async throws -> [Envelope] {
         state.withLock { state in state.messages.keys.sorted().prefix(limit).map { state.messages[$0]!.envelope } }
     }
 
+    /// The stored message with transport id `id`, if any.
     public func find(id: String) async throws -> Envelope? {
         state.withLock { state in Int(id).flatMap { state.messages[$0]?.envelope } }
     }
@@ -220,6 +224,7 @@ public final class InMemoryTransport: ListableReceiver, MessageCountingTransport
         }
     }
 
+    /// Its counts now.
     public func statistics() async throws -> TransportStatistics {
         let date = now()
         return state.withLock { state in
@@ -234,6 +239,7 @@ public final class InMemoryTransport: ListableReceiver, MessageCountingTransport
         }
     }
 
+    /// When the next waiting message falls due.
     public func nextAvailableDate() async throws -> Date? {
         state.withLock { state in state.messages.values.filter { !$0.claimed }.map(\.availableAt).min() }
     }

@@ -33,13 +33,16 @@ extension Receiver {
 
 /// A receiver that can read from chosen queues of its storage (`messenger:consume --queues`).
 public protocol QueueReceiver: Receiver {
+    /// Claims up to `limit` due messages of the named queues only.
     func get(limit: Int, fromQueues queues: [String]) async throws -> [Envelope]
 }
 
 /// A receiver whose stored messages can be listed, looked up, claimed and removed one by one
 /// (failed-message commands, the HTTP API).
 public protocol ListableReceiver: Receiver {
+    /// The first `limit` stored messages, in id order, without claiming them.
     func list(limit: Int) async throws -> [Envelope]
+    /// The stored message with transport id `id`, without claiming it.
     func find(id: String) async throws -> Envelope?
     /// Claims one stored message to handle it now, as `get` would: only one caller wins, and the
     /// message must end in `ack`, `reject` or `release` like any received one.

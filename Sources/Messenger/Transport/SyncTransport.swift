@@ -1,5 +1,6 @@
 /// `sync://`: a routed message is handled at once in the dispatching process, as if not routed.
 public struct SyncTransport: Transport {
+    /// The transport.
     public init() {}
 
     public func send(_ envelope: Envelope) async throws -> Envelope {

@@ -3,16 +3,19 @@ public protocol Transport: Sender, Receiver {}
 
 /// A transport whose storage can be created ahead of time (`messenger:setup-transports`).
 public protocol SetupableTransport: Transport {
+    /// Creates what the transport stores into (tables, indexes), unless it exists.
     func setup() async throws
 }
 
 /// A transport that can tell how many messages it holds (`messenger:stats`).
 public protocol MessageCountingTransport: Transport {
+    /// The counts of the stored messages.
     func statistics() async throws -> TransportStatistics
 }
 
 /// A transport that holds resources to release when the process is done with it.
 public protocol ClosableTransport: Transport {
+    /// Releases its connections; pending acknowledgements are written first.
     func close() async
 }
 
@@ -32,6 +35,7 @@ public struct TransportStatistics: Sendable, Equatable, Codable {
     /// PostgreSQL past `TransportStatistics.exactUpTo` messages); in-flight is always exact.
     public var estimated: Bool
 
+    /// Counts, as a transport read them.
     public init(total: Int, ready: Int, delayed: Int, inFlight: Int, oldestAgeSeconds: Double?, estimated: Bool = false) {
         self.total = total
         self.ready = ready

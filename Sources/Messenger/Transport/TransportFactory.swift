@@ -2,13 +2,16 @@ import Logging
 
 /// What a factory needs to build one named transport.
 public struct TransportDefinition: Sendable {
+    /// The transport's name in the configuration.
     public let name: String
+    /// Where it stores (password included: never print it).
     public let dsn: DSN
     /// Options from the configuration, merged over the DSN's query parameters.
     public let options: [String: String]
     /// The configuration's `limits:`, which a database transport enforces across its workers.
     public let limits: FlowLimits
 
+    /// Transport `name` at `dsn`, with `options` and flow `limits`.
     public init(name: String, dsn: DSN, options: [String: String] = [:], limits: FlowLimits = FlowLimits()) {
         self.name = name
         self.dsn = dsn
@@ -23,6 +26,7 @@ public struct TransportDefinition: Sendable {
 public protocol TransportFactory: Sendable {
     /// The schemes handled, e.g. `["sqlite"]`.
     var schemes: [String] { get }
+    /// A transport for `definition`.
     func makeTransport(_ definition: TransportDefinition, serializer: any Serializer, logger: Logger) throws -> any Transport
 }
 
@@ -35,10 +39,13 @@ public struct TransportFactories: Sendable {
         self.factories = [BuiltInTransportFactory()] + factories
     }
 
+    /// Adds `factory`.
     public mutating func register(_ factory: any TransportFactory) { factories.append(factory) }
 
+    /// Every scheme the factories serve.
     public var schemes: [String] { factories.flatMap(\.schemes) }
 
+    /// A transport for `definition`, from the factory of its scheme; an error naming the scheme when none serves it.
     public func makeTransport(_ definition: TransportDefinition, serializer: any Serializer, logger: Logger) throws -> any Transport {
         guard let factory = factories.last(where: { $0.schemes.contains(definition.dsn.scheme) }) else {
             throw MessengerError(

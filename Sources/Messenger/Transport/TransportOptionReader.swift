@@ -1,14 +1,18 @@
 /// Reads a transport's options (strings from the DSN and the configuration) with errors that name the
 /// transport, the option and what was expected.
 public struct TransportOptionReader: Sendable {
+    /// The options, as written.
     public let options: [String: String]
+    /// The transport they are for (named in errors).
     public let transport: String
 
+    /// A reader of `options` of `transport`.
     public init(_ options: [String: String], transport: String) {
         self.options = options
         self.transport = transport
     }
 
+    /// An error naming the transport, saying `text`.
     public func error(_ text: String) -> MessengerError {
         MessengerError(.invalidOption, "transport \"\(transport)\": \(text)")
     }
@@ -20,6 +24,7 @@ public struct TransportOptionReader: Sendable {
         }
     }
 
+    /// Option `key` as an integer within `range`; nil when absent, an error naming it when it is not.
     public func int(_ key: String, in range: ClosedRange<Int>) throws -> Int? {
         guard let raw = options[key] else { return nil }
         guard let value = Int(raw), range.contains(value) else {
@@ -28,6 +33,7 @@ public struct TransportOptionReader: Sendable {
         return value
     }
 
+    /// Option `key` as a boolean (`true`/`false`, `1`/`0`); nil when absent.
     public func bool(_ key: String) throws -> Bool? {
         guard let raw = options[key] else { return nil }
         switch raw.lowercased() {

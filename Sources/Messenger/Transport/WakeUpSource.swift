@@ -11,5 +11,6 @@ public protocol WakeUpSource: Sendable {
 
 /// A receiver that knows when its next delayed message falls due, so that an idle worker wakes then.
 public protocol DelayAwareReceiver: Receiver {
+    /// When the next waiting message falls due; nil when none waits.
     func nextAvailableDate() async throws -> Date?
 }

@@ -29,6 +29,7 @@ public final class Worker: Sendable {
     /// Whether a tracer was bootstrapped before the worker was made: each attempt is a span then.
     let tracing = !(InstrumentationSystem.tracer is NoOpTracer)
 
+    /// A worker consuming `transports` (highest priority first) through `bus`; `serializer` decodes again a message that was undecodable when stored; `stopSignalStores` are read for `messenger:stop-workers`.
     public init(
         transports: [WorkerTransport], bus: MessageBus, options: WorkerOptions = WorkerOptions(),
         logger: Logger = Logger(label: "messenger.worker"), serializer: (any Serializer)? = nil,

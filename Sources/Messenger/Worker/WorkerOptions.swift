@@ -21,6 +21,7 @@ public struct WorkerOptions: Sendable, Equatable {
     /// How many handlers run at once in this process.
     public var concurrency: Int
 
+    /// Options; each limit is off when nil.
     public init(
         limit: Int? = nil, failureLimit: Int? = nil, memoryLimitBytes: Int? = nil, timeLimit: Duration? = nil,
         sleep: Duration = .seconds(1), queues: [String]? = nil, keepaliveInterval: Duration? = nil,

@@ -26,6 +26,7 @@ public struct Probe: Message, Equatable {
     /// so that when and where probes ran can be checked from outside (limits, groups, overlaps).
     public var journal: String?
 
+    /// A probe labelled `label`; the other values make it slow, failing or crash-prone on purpose.
     public init(label: String, sleepMilliseconds: Int? = nil, failAttempts: Int? = nil, unrecoverable: Bool? = nil, slowDeliveries: Int? = nil,
                 journal: String? = nil) {
         self.label = label
@@ -39,21 +40,27 @@ public struct Probe: Message, Equatable {
 
 /// The error a probe fails with on purpose.
 public struct ProbeFailure: Error, CustomStringConvertible {
+    /// The probe's label.
     public let label: String
+    /// The attempt that failed.
     public let attempt: Int
     public var description: String { "probe \(label) failed on purpose (attempt \(attempt))" }
 }
 
 /// What a handled probe returns (its status record's result).
 public struct ProbeResult: Codable, Sendable, Equatable {
+    /// The probe's label.
     public let label: String
+    /// The attempt that succeeded.
     public let attempt: Int
+    /// How long it slept.
     public let sleptMilliseconds: Int
 }
 
 /// Logs the probe at `notice` level when it starts and when it is done; while it sleeps it reports
 /// its progress (a tenth of a second at a time), and a cancellation ends the sleep at once.
 public struct ProbeHandler: MessageHandler {
+    /// The handler.
     public init() {}
 
     public func handle(_ probe: Probe, context: HandlerContext) async throws -> ProbeResult {

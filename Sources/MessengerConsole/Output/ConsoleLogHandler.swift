@@ -10,6 +10,7 @@ public struct ConsoleLogHandler: LogHandler {
     let label: String
     let format: LogFormat
 
+    /// A handler for `label` writing from `level` up, in `format`.
     public init(label: String, level: Logger.Level, format: LogFormat = .human) {
         self.label = label
         self.logLevel = level

@@ -3,7 +3,9 @@ import ArgumentParser
 /// How the console writes its log lines: `human` (time, level, label, message, `key=value`
 /// metadata) or `json` (one JSON object per line, for a log pipeline).
 public enum LogFormat: String, CaseIterable, Sendable, ExpressibleByArgument {
+    /// Time, level, label, message and `key=value` metadata on one line.
     case human
+    /// One JSON object per line.
     case json
 
     /// `LOG_FORMAT` from the process environment; an error naming it when it is neither value.

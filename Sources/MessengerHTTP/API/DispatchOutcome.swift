@@ -4,11 +4,14 @@ import Messenger
 /// `completed` when a sync route handled it, …), or, for a deduplicated one, the id of the message
 /// that stands for it with `already_queued` or `already_running`.
 public struct DispatchOutcome: Sendable {
+    /// The message's public id (the pending one's, for a duplicate).
     public let id: String
+    /// Its status: `queued`, `scheduled`, `completed`, `failed`, `already_queued` or `already_running`.
     public let status: String
     /// True for a deduplicated dispatch (the API answers 409).
     public let isDuplicate: Bool
 
+    /// The outcome of the dispatch that returned `envelope`.
     public init(_ envelope: Envelope) {
         if let duplicate = envelope.last(DeduplicatedStamp.self) {
             id = duplicate.existingId ?? duplicate.existingMessageId ?? ""

@@ -18,6 +18,7 @@ public final class OperatorAccess: Sendable {
     private let tokens = RecentlyVerified(lifetime: 10)
     static let bcryptCost: UInt8 = 12
 
+    /// Access through the credentials of `store`: sessions last `sessionLifetime` seconds; `loginAttempts` failed logins for a user from one address within `loginWindow` seconds lock that pair for the rest of the window.
     public init(store: any OperatorCredentialStore, sessionLifetime: TimeInterval = 12 * 3600, loginAttempts: Int = 5, loginWindow: TimeInterval = 900, logger: Logger? = nil) {
         self.store = store
         self.logger = logger
@@ -40,7 +41,9 @@ public final class OperatorAccess: Sendable {
 
     /// Why a login was refused.
     public enum LoginRefusal: Error, Equatable {
+        /// Wrong user name or password.
         case invalid
+        /// Too many failed logins: try again in `retryAfter` seconds.
         case throttled(retryAfter: Int)
     }
 
@@ -91,6 +94,7 @@ public final class OperatorAccess: Sendable {
         return Operator(name: session.name, role: role, proof: .session, csrfToken: session.secret)
     }
 
+    /// Ends the session of `cookie` (logout).
     public func closeSession(_ cookie: String) async throws {
         try await store.deleteCredential(kind: .session, key: SecretDigest.digest(cookie))
     }

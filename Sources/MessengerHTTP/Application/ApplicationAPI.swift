@@ -19,11 +19,16 @@ public protocol ApplicationAPI: Sendable {
 /// One endpoint of an application: its method, its path under the dashboard's base path (`:name`
 /// for a parameter), the role it needs, and what it answers.
 public struct APIRoute: Sendable {
+    /// The HTTP method.
     public let method: HTTPRequest.Method
+    /// The path under the base path (`/api/students/:id`).
     public let path: String
+    /// The least role that may call it.
     public let role: OperatorRole
+    /// What answers it; an ``HTTPProblem`` it throws is answered with its status.
     public let handler: @Sendable (inout APIRequest) async throws -> Response
 
+    /// The endpoint `method` `path`, for `role` and up, answered by `handler`.
     public init(_ method: HTTPRequest.Method, _ path: String, role: OperatorRole, _ handler: @escaping @Sendable (inout APIRequest) async throws -> Response) {
         self.method = method
         self.path = path

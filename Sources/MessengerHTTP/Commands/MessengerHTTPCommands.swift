@@ -3,6 +3,7 @@ import Synchronization
 
 /// The console commands of the HTTP side: add them to `ConsoleApplication.commands`.
 public enum MessengerHTTPCommands {
+    /// `serve`, `dashboard:user` and `dashboard:token`.
     public static let all: [any ParsableCommand.Type] = [ServeCommand.self, DashboardUserCommand.self, DashboardTokenCommand.self]
 
     /// Has `serve` answer an application's own endpoints beside the messenger's.

@@ -12,6 +12,7 @@ public struct PrometheusExporter: MetricsExporter {
     /// Where the metrics are kept.
     public let registry: PrometheusCollectorRegistry
 
+    /// An exporter keeping the metrics in `registry`.
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) { self.registry = registry }
 
     public func bootstrap() {

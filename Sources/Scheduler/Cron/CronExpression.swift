@@ -16,11 +16,13 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
     let months: CronField
     let daysOfWeek: CronField
 
+    /// The macros an expression may be (`@yearly`, `@annually`, `@monthly`, `@weekly`, `@daily`, `@midnight`, `@hourly`) and the fields each stands for.
     public static let macros: [String: String] = [
         "@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *", "@monthly": "0 0 1 * *", "@weekly": "0 0 * * 0",
         "@daily": "0 0 * * *", "@midnight": "0 0 * * *", "@hourly": "0 * * * *",
     ]
 
+    /// Parses five fields (or a macro); an error naming the field and what is wrong with it.
     public init(_ text: String) throws {
         source = text
         let trimmed = text.trimmingCharacters(in: .whitespaces)

@@ -15,6 +15,7 @@ public final class InMemoryOccurrenceLedger: OccurrenceLedger {
     /// Held by `record` so that two calls never interleave.
     private let writer = AsyncLock()
 
+    /// An empty ledger.
     public init() {}
 
     public func setup() async throws {}
@@ -69,5 +70,6 @@ public final class InMemoryOccurrenceLedger: OccurrenceLedger {
         }
     }
 
+    /// Nothing to close.
     public func close() async {}
 }

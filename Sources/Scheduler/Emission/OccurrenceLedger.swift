@@ -3,17 +3,21 @@ import Messenger
 
 /// One occurrence of one task: the key under which it is recorded exactly once.
 public struct OccurrenceKey: Hashable, Sendable, CustomStringConvertible {
+    /// The schedule's name.
     public let schedule: String
+    /// The recurring message's name.
     public let task: String
     /// Whole milliseconds since the Unix epoch: every process computes the same value.
     public let milliseconds: Int64
 
+    /// The occurrence of `task` of `schedule` at `date` (to the millisecond).
     public init(schedule: String, task: String, at date: Date) {
         self.schedule = schedule
         self.task = task
         milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded())
     }
 
+    /// The occurrence's date.
     public var date: Date { Date(timeIntervalSince1970: Double(milliseconds) / 1000) }
     public var description: String { "\(schedule)/\(task)@\(date.formatted(.iso8601))" }
 }
@@ -30,8 +34,11 @@ public enum OccurrenceStatus: String, Sendable, Codable {
 
 /// An occurrence to record, and whether to emit its message.
 public struct OccurrenceEntry: Sendable {
+    /// The occurrence.
     public let key: OccurrenceKey
+    /// What became of it.
     public let status: OccurrenceStatus
+    /// An entry saying `key` was `status`.
     public init(_ key: OccurrenceKey, status: OccurrenceStatus) {
         self.key = key
         self.status = status
@@ -56,11 +63,13 @@ public protocol OccurrenceLedger: Sendable {
     func sharesTransaction(with sender: any Sender) -> Bool
     /// Deletes the records of a schedule recorded before `date` (real time), except each task's latest.
     func prune(schedule: String, before date: Date) async throws
+    /// Releases its connection.
     func close() async
 }
 
 /// A transport whose database can hold the occurrence records (so that a scheduled message routed to
 /// it is stored in the same transaction as its occurrence).
 public protocol OccurrenceLedgerProvider: Sendable {
+    /// A ledger in this transport's database, so that occurrences and their messages are written together.
     func makeOccurrenceLedger() -> any OccurrenceLedger
 }

@@ -21,11 +21,14 @@ import Tracing
 public actor ScheduleReceiver: DelayAwareReceiver {
     /// What one tick did.
     public struct TickSummary: Sendable, Equatable {
+        /// Occurrences this process emitted.
         public var emitted = 0
+        /// Occurrences the catch-up policy skipped.
         public var skipped = 0
         /// Occurrences another process recorded first.
         public var takenElsewhere = 0
 
+        /// A summary with these counts.
         public init(emitted: Int = 0, skipped: Int = 0, takenElsewhere: Int = 0) {
             self.emitted = emitted
             self.skipped = skipped
@@ -47,7 +50,9 @@ public actor ScheduleReceiver: DelayAwareReceiver {
         let local: Envelope?
     }
 
+    /// `scheduler_<schedule name>`.
     public nonisolated let name: String
+    /// The schedule it emits.
     public nonisolated let schedule: Schedule
     private let ledger: any OccurrenceLedger
     private let bus: MessageBus

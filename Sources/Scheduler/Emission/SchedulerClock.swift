@@ -10,6 +10,7 @@ public protocol SchedulerClock: Sendable {
 
 /// The system clock.
 public struct SystemSchedulerClock: SchedulerClock {
+    /// The system clock.
     public init() {}
     public func now() -> Date { Date() }
     public func realDate(for date: Date) -> Date { date }
@@ -19,10 +20,14 @@ public struct SystemSchedulerClock: SchedulerClock {
 /// time: a day of a schedule rehearsed in seconds. Every process given the same three values shows
 /// the same time.
 public struct AcceleratedSchedulerClock: SchedulerClock {
+    /// The time shown at `anchor`.
     public let start: Date
+    /// How many times faster than real time it runs.
     public let speed: Double
+    /// The real instant that shows `start`.
     public let anchor: Date
 
+    /// A clock showing `start` at `anchor` (now by default), `speed` times faster than real time.
     public init(start: Date, speed: Double, anchor: Date = Date()) {
         self.start = start
         self.speed = speed

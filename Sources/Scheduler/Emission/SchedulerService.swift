@@ -7,6 +7,7 @@ import ServiceLifecycle
 /// processes running it (their ledger decides), and the messages routed nowhere are handled here.
 /// It stops on the group's graceful shutdown, as `WorkerService` does.
 public struct SchedulerService: Service {
+    /// The schedule's receiver (`scheduler_<name>`).
     public let receiver: ScheduleReceiver
     private let worker: WorkerService
 

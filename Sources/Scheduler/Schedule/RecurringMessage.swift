@@ -6,18 +6,24 @@ import Messenger
 /// `name` identifies the task within its schedule: overrides, `scheduler:run` and the occurrence
 /// records use it, and it seeds hashed cron fields. It defaults to the message's wire name.
 public struct RecurringMessage: Sendable {
+    /// Its name in the schedule, unique there.
     public let name: String
+    /// The message dispatched at each occurrence.
     public let message: any Message
+    /// When it runs.
     public var trigger: TriggerSpec
     /// Extra delay of up to this many seconds per run, the same on every process.
     public var jitterSeconds: Int
+    /// False to keep it declared but not run (`config/scheduler.yaml` may say so).
     public var enabled: Bool
+    /// What becomes of the occurrences missed while no worker ran the schedule.
     public var catchUp: CatchUpPolicy
     /// An occurrence found due at most this late is on time, whatever `catchUp` says.
     public var misfireGraceSeconds: Int
     /// With `catchUp: .all`, at most this many missed occurrences run; older ones are skipped.
     public var maxCatchUp: Int
 
+    /// A recurring message named `name` (its occurrences are recorded under it: keep it stable).
     public init(
         _ message: any Message, trigger: TriggerSpec, name: String? = nil, jitterSeconds: Int = 0, enabled: Bool = true,
         catchUp: CatchUpPolicy = .last, misfireGraceSeconds: Int = 60, maxCatchUp: Int = 100

@@ -1,6 +1,8 @@
 /// A named set of recurring messages, consumed by the `scheduler_<name>` receiver.
 public struct Schedule: Sendable {
+    /// The schedule's name: its receiver is `scheduler_<name>`.
     public let name: String
+    /// Its recurring messages.
     public private(set) var messages: [RecurringMessage]
 
     /// A schedule; two recurring messages with one name are an error (name one of them).
@@ -55,5 +57,6 @@ public protocol ScheduleProvider: Sendable {
 /// A schedule that cannot be used as declared or overridden: what, and how to fix it.
 public struct ScheduleError: Error, CustomStringConvertible, Equatable {
     public let description: String
+    /// An error saying `description`.
     public init(_ description: String) { self.description = description }
 }

@@ -6,6 +6,7 @@ public struct CronTrigger: Trigger {
     public let written: String
     /// After expanding `#`, e.g. `17 4 * * *`.
     public let expression: CronExpression
+    /// The zone the expression is read in (daylight saving time included).
     public let timeZone: TimeZone
 
     /// `context` names the recurring message; it seeds hashed fields.
@@ -20,6 +21,7 @@ public struct CronTrigger: Trigger {
         }
     }
 
+    /// The first time after `date` that the expression matches in the time zone.
     public func nextRun(after date: Date) -> Date? { expression.nextOccurrence(after: date, in: timeZone) }
 
     public var description: String {

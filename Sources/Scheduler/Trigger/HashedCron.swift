@@ -8,6 +8,7 @@ import Foundation
 /// a range. Macros: `#hourly`, `#daily`, `#weekly`, `#monthly`, `#yearly`/`#annually`, `#midnight`
 /// (between 00:00 and 02:59).
 public enum HashedCron {
+    /// The hashed macros (`#hourly`, `#daily`, `#weekly`, `#monthly`, `#yearly`, `#annually`, `#midnight`) and the fields each stands for.
     public static let macros: [String: String] = [
         "#hourly": "# * * * *", "#daily": "# # * * *", "#weekly": "# # * * #", "#monthly": "# # # * *",
         "#yearly": "# # # # *", "#annually": "# # # # *", "#midnight": "# #(0-2) * * *",

@@ -2,10 +2,14 @@ import Foundation
 
 /// Fires every fixed interval, counted from `from`, until `until` if given: `every: 10 minutes`.
 public struct IntervalTrigger: Trigger {
+    /// The interval, in seconds.
     public let interval: TimeInterval
+    /// The first run.
     public let from: Date
+    /// No run after this date, when given.
     public let until: Date?
 
+    /// Runs every `interval` seconds from `from` until `until`; an error when the interval is not positive.
     public init(every interval: TimeInterval, from: Date, until: Date? = nil) throws {
         guard interval > 0, interval.isFinite else { throw TriggerError("the interval must be longer than zero, got \(interval) s") }
         if let until, until < from {
@@ -31,6 +35,7 @@ public struct IntervalTrigger: Trigger {
         return count * seconds
     }
 
+    /// The first whole interval from `from` after `date`; nil past `until`.
     public func nextRun(after date: Date) -> Date? {
         let elapsed = date.timeIntervalSince(from)
         let steps = elapsed < 0 ? 0 : (elapsed / interval).rounded(.down) + 1

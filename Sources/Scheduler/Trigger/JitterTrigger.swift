@@ -4,10 +4,14 @@ import Foundation
 /// time and a seed, so that every worker computes the same delayed time and many tasks do not start
 /// in the same second.
 public struct JitterTrigger: Trigger {
+    /// The trigger whose runs are moved.
     public let inner: any Trigger
+    /// The most a run is moved, in seconds.
     public let maxSeconds: Int
+    /// What makes the moves the same in every process.
     public let seed: String
 
+    /// `inner`'s runs, each moved later by up to `maxSeconds`, by an amount fixed by `seed` and the run.
     public init(_ inner: any Trigger, maxSeconds: Int, seed: String) throws {
         guard maxSeconds >= 0 else { throw TriggerError("jitter must not be negative, got \(maxSeconds) s") }
         self.inner = inner

@@ -4,13 +4,16 @@ import Foundation
 ///
 /// Dates in messages are ISO 8601 with fractional seconds, so that a shell user can write them.
 public final class JSONSerializer: Serializer {
+    /// The message types it decodes.
     public let registry: MessageRegistry
+    /// The stamp types it reads back from headers.
     public let stampTypes: StampTypes
     private let bodyEncoder: JSONEncoder
     private let bodyDecoder: JSONDecoder
     private let headersEncoder: JSONEncoder
     private let headersDecoder: JSONDecoder
 
+    /// A serializer of the types in `registry`, reading back the stamps of `stampTypes`.
     public init(registry: MessageRegistry, stampTypes: StampTypes = .builtIn) {
         self.registry = registry
         self.stampTypes = stampTypes
@@ -49,6 +52,7 @@ public final class JSONSerializer: Serializer {
         return decoder
     }
 
+    /// The message as JSON, with its type and transportable stamps as headers.
     public func encode(_ envelope: Envelope) throws -> EncodedEnvelope {
         do {
             let body = try bodyEncoder.encode(envelope.message)

@@ -1,8 +1,11 @@
 /// A message as stored: a body and headers, both text.
 public struct EncodedEnvelope: Sendable, Equatable {
+    /// The message, as text.
     public var body: String
+    /// The type and stamps, as a JSON object.
     public var headers: String
 
+    /// A stored message's `body` and `headers`.
     public init(body: String, headers: String) {
         self.body = body
         self.headers = headers
@@ -11,6 +14,7 @@ public struct EncodedEnvelope: Sendable, Equatable {
 
 /// Turns envelopes into stored text and back.
 public protocol Serializer: Sendable {
+    /// The envelope as a stored body and headers.
     func encode(_ envelope: Envelope) throws -> EncodedEnvelope
     /// Decodes a stored message; throws `MessengerError.decodingFailed` naming what could not be read.
     func decode(_ encoded: EncodedEnvelope) throws -> Envelope

@@ -20,6 +20,7 @@ public struct StampTypes: Sendable {
         return types
     }()
 
+    /// No stamp types.
     public init() {}
 
     /// Makes an application's own transportable stamp readable.
