@@ -9,7 +9,7 @@ extension Worker {
     /// `send` span, and counts in the worker's metrics.
     func handle(_ received: Envelope, from transport: WorkerTransport) async -> Bool {
         let attempt = tracing ? await traced(received, from: transport) : await process(received, from: transport)
-        metrics.ended(attempt.messageType, transport: transport.name, outcome: attempt.outcome, after: attempt.duration,
+        metrics.ended(attempt.messageType, transport: transport.name, instruments: attempt.instruments, outcome: attempt.outcome, after: attempt.duration,
                       errorType: attempt.error.map { FailureClassification.details(of: $0, transportName: transport.name).errorType })
         return attempt.outcome == .completed || attempt.outcome == .cancelled
     }
@@ -39,6 +39,8 @@ extension Worker {
         var outcome: HandlingOutcome
         /// How long the handlers ran; nil when none started.
         var duration: Duration?
+        /// The metrics' instruments taken when the handlers started.
+        var instruments: WorkerMetrics.Instruments?
         var error: (any Error)?
     }
 
@@ -77,7 +79,7 @@ extension Worker {
         }
 
         log.info("Received message \(envelope.messageName)")
-        metrics.started(envelope, transport: transport.name)
+        attempt.instruments = metrics.started(envelope, transport: transport.name)
         let start = ContinuousClock.now
         attempt.number = retries + (envelope.last(DeliveryCountStamp.self)?.abandonedStarts ?? 0) + 1
         let entry = inHand.begin(envelope, attempt: attempt.number, store: transport.receiver as? any MessageRecordStore)
