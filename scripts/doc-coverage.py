@@ -17,6 +17,6 @@ for library in libraries:
                 where = location.split(sources)[1] + ":" + str(symbol["location"]["position"]["line"] + 1)
                 undocumented.append(f"{where}  {'.'.join(symbol['pathComponents'])} ({symbol['kind']['displayName']})")
 print(f"{total - len(undocumented)} of {total} public declarations documented ({len(undocumented)} without a doc comment)")
-if "--list" in sys.argv:
+if "--list" in sys.argv and undocumented:
     print("\n".join(sorted(undocumented)))
 sys.exit(1 if "--strict" in sys.argv and undocumented else 0)

@@ -10,7 +10,7 @@ struct WorkerServiceTests {
     /// A log handler that hands every message to a stream, so that a test can wait for a line.
     struct StreamLogHandler: LogHandler {
         let lines: AsyncStream<String>.Continuation
-        var logLevel: Logger.Level = .notice
+        var logLevel: Logger.Level = .info
         var metadata: Logger.Metadata = [:]
         subscript(metadataKey key: String) -> Logger.Metadata.Value? {
             get { metadata[key] }

@@ -30,7 +30,7 @@ public struct WorkerService: Service {
             _ = await running.value
         } onCancelOrGracefulShutdown: {
             worker.stop()
-            worker.logger.notice("Shutting down: finishing the messages in hand, then stopping")
+            worker.logger.info("Shutting down: finishing the messages in hand, then stopping")
         }
     }
 }
