@@ -216,7 +216,8 @@ public final class Worker: Sendable {
         do {
             try await transport.receiver.flush()
         } catch {
-            logger.error("Cannot flush acknowledgements to \(transport.name); those messages will be delivered again: \(error)")
+            // The transports keep what they could not write, for their next claim or flush.
+            logger.error("Cannot write the acknowledgements to \(transport.name) yet; they are kept and written with the next claim (if this worker stops first, those messages are delivered again): \(error)")
         }
     }
 
