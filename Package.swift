@@ -225,7 +225,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MessengerPostgresTests",
-            dependencies: ["Messenger", "MessengerTestSupport", "MessengerPostgres", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Messenger", "MessengerTestSupport", "MessengerPostgres", "CLibPQ", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -28,6 +28,11 @@ enum BenchmarkRun {
         if environment["BENCH_ONLY_DASHBOARD"] != nil { return try await dashboardSection(environment: environment, directory: directory) }
         if environment["BENCH_ONLY_FLOW"] != nil { return try await flowSection(environment: environment) }
         if environment["BENCH_ONLY_METRICS"] != nil { return try await MetricsBenchmarks.section(environment: environment, directory: directory) }
+        if environment["BENCH_ONLY_NOTIFY"] != nil, let url = environment["MESSENGER_BENCH_POSTGRES_URL"] {
+            try await NotifyBenchmarks.section(url: url)
+            let latency = try await PostgresBenchmarks.latency(url: url, count: 300)
+            return print(String(format: "\ndispatch → handler start, idle worker (300 messages, 20 ms apart, LISTEN/NOTIFY): p50 %.2f ms, p99 %.2f ms", latency.p50, latency.p99))
+        }
         let onlyPostgres = environment["BENCH_ONLY_POSTGRES"] != nil
         if !onlyPostgres {
             SchedulerBenchmarks.add(try await SchedulerBenchmarks.sqlite(count: 10_000, directory: directory), count: 10_000, to: &table)
@@ -91,6 +96,7 @@ enum BenchmarkRun {
         pg.add("dispatch → handler start, idle worker", "300 messages, 20 ms apart, LISTEN/NOTIFY", String(format: "p50 %.2f ms, p99 %.2f ms", latency.p50, latency.p99))
         pg.add("worker peak RSS (VmHWM)", "during the consume runs above", String(format: "%.1f MB", Double(pgPeak) / 1_048_576))
         print(pg.render())
+        try await NotifyBenchmarks.section(url: url)
         try await flowSection(environment: environment)
         try await recordSection(environment: environment, directory: directory)
         try await dashboardSection(environment: environment, directory: directory)

@@ -1,12 +1,17 @@
 import CLibPQ
 import Foundation
 import Logging
+import Messenger
 import Synchronization
 
 /// LISTENs on a channel over a dedicated connection, on a thread of its own, and calls `handler` for
 /// each batch of notifications, and once after every (re)connection (notifications may have been
 /// missed). A lost connection is reopened with capped exponential back-off. `stop()` wakes the thread
 /// through a pipe and returns once it has closed its connection: it never outlives its transport.
+///
+/// Dispatching transactions notify only while no other one of the same queue is notifying (the
+/// table's trigger), so a row committed just after a notifier's may come without a notification of
+/// its own: every batch of notifications is followed by one more call `followUpDelay` later.
 final class PostgresListener: Sendable {
     private struct State {
         var stopped = false
@@ -21,6 +26,8 @@ final class PostgresListener: Sendable {
     private let logger: Logger
     private let handler: @Sendable () -> Void
     private let state = Mutex(State())
+    /// How long after a batch of notifications the handler is called once more.
+    static let followUpDelay: Duration = .milliseconds(30)
     /// Written to by `stop()` to wake the thread from `poll` at once.
     private let wakePipe: (read: Int32, write: Int32)
 
@@ -116,11 +123,17 @@ final class PostgresListener: Sendable {
     /// Waits for notifications until the connection breaks or the listener stops.
     private func listen(on connection: OpaquePointer) {
         let socket = PQsocket(connection)
+        var followUp: ContinuousClock.Instant?
         while !stopped {
             var descriptors = [pollfd(fd: socket, events: Int16(POLLIN), revents: 0), pollfd(fd: wakePipe.read, events: Int16(POLLIN), revents: 0)]
-            let ready = poll(&descriptors, 2, 1000)
+            let timeout = followUp.map { Int32(max(0, min(1000, ($0 - .now).wholeMilliseconds))) } ?? 1000
+            let ready = poll(&descriptors, 2, timeout)
             if ready < 0 && errno != EINTR { return }
-            if ready == 0 || descriptors[0].revents == 0 { continue }
+            if let due = followUp, ContinuousClock.now >= due {
+                followUp = nil
+                handler()
+            }
+            if ready <= 0 || descriptors[0].revents == 0 { continue }
             guard PQconsumeInput(connection) == 1 else {
                 logger.warning("LISTEN connection to \(info.redacted) lost: \(info.scrub(PostgresConnection.trimmed(PQerrorMessage(connection)))); reconnecting")
                 return
@@ -130,7 +143,10 @@ final class PostgresListener: Sendable {
                 PQfreemem(notification)
                 notified = true
             }
-            if notified { handler() }
+            if notified {
+                handler()
+                followUp = followUp ?? .now + Self.followUpDelay
+            }
             if PQstatus(connection) != CONNECTION_OK { return }
         }
     }

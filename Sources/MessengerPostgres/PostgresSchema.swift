@@ -40,11 +40,7 @@ struct PostgresSchema: Sendable {
             autovacuum_vacuum_cost_delay = 0
         );
         CREATE INDEX IF NOT EXISTS \(table)_claimed ON \(table) (queue_name, delivered_at) WHERE delivered_at IS NOT NULL;
-        CREATE OR REPLACE FUNCTION \(table)_notify() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN
-            PERFORM pg_notify('\(channel)', q.queue_name) FROM (SELECT DISTINCT queue_name FROM new_rows WHERE available_at <= now()) q;
-            RETURN NULL;
-        END $$;
+        \(notifyFunction)
         CREATE OR REPLACE TRIGGER \(table)_notify AFTER INSERT ON \(table)
             REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION \(table)_notify();
         CREATE TABLE IF NOT EXISTS messenger_worker_signals (name TEXT PRIMARY KEY, requested_at TIMESTAMPTZ NOT NULL);
@@ -65,8 +61,31 @@ struct PostgresSchema: Sendable {
     /// Whether the table, its trigger, its deduplication index and its latest column exist ($1 to
     /// $3); then whether the records' tables do (shared by every table of the database: created once,
     /// never locked again by a table's set-up while other transports write records).
+    /// The trigger's function: a transaction that stores due rows notifies their queues, unless another
+    /// transaction storing into the same queue holds its notify lock (a transaction-scoped advisory
+    /// lock, taken without waiting): that one's notification wakes the workers, and their listener's
+    /// follow-up and short poll cover a row committed just after it. PostgreSQL serializes the commits
+    /// of transactions that notify; so dispatching processes wait for each other only one at a time
+    /// per queue, not on every dispatch.
+    var notifyFunction: String {
+        """
+        CREATE OR REPLACE FUNCTION \(table)_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+        DECLARE
+            queue text;
+        BEGIN
+            FOR queue IN SELECT DISTINCT queue_name FROM new_rows WHERE available_at <= now() LOOP
+                IF pg_try_advisory_xact_lock(hashtextextended('\(table) notify ' || queue, 0)) THEN
+                    PERFORM pg_notify('\(channel)', queue);
+                END IF;
+            END LOOP;
+            RETURN NULL;
+        END $$;
+        """
+    }
+
     static let isSetUp = """
         SELECT to_regclass($1) IS NOT NULL AND EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = $2) AND to_regclass($3) IS NOT NULL
+        AND EXISTS (SELECT 1 FROM pg_proc WHERE oid = to_regproc($2) AND prosrc LIKE '%pg_try_advisory_xact_lock%')
         AND EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = 'flow_order' AND NOT attisdropped)
         AND to_regclass('messenger_flow_rules') IS NOT NULL,
         to_regclass('messenger_records_type') IS NOT NULL AND to_regclass('messenger_paused_queues') IS NOT NULL

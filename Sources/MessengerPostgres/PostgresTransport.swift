@@ -107,8 +107,11 @@ public final class PostgresTransport: SetupableTransport, QueueReceiver, Listabl
         created?.start()
     }
 
+    /// While LISTEN works: `check_delayed_interval`, less up to a fifth at random (idle workers do not
+    /// look all at once); it bounds the wait of a message stored without a notification of its own.
     public var idleWaitWhileListening: Duration? {
-        listener.withLock { $0?.isListening == true } ? .milliseconds(options.checkDelayedIntervalMilliseconds) : nil
+        guard listener.withLock({ $0?.isListening == true }) else { return nil }
+        return .milliseconds(Int(Double(options.checkDelayedIntervalMilliseconds) * Double.random(in: 0.8...1)))
     }
 
     public func heldBack() async throws -> HeldBackCounts {

@@ -14,8 +14,10 @@ public struct PostgresTransportOptions: Sendable, Equatable {
     /// Wake idle workers with LISTEN/NOTIFY.
     public var useNotify = true
     /// With notifications on, the longest an idle worker waits before looking again (milliseconds):
-    /// the safety net for lost notifications and the pace of reclaiming dead workers' messages.
-    public var checkDelayedIntervalMilliseconds = 5000
+    /// the bound on the wait of a message stored without a notification of its own (another
+    /// transaction of its queue was notifying), the safety net for lost notifications and the pace of
+    /// reclaiming dead workers' messages.
+    public var checkDelayedIntervalMilliseconds = 1000
     /// The most messages claimed in one statement.
     public var prefetch = 500
     /// When a claim comes back full, start the next one while the worker handles it. Its messages

@@ -68,6 +68,33 @@ struct PostgresSetupTests {
         }
     }
 
+    @Test("a table whose trigger notifies on every dispatch (an earlier version's) gets the one that notifies one transaction at a time at the next start; its messages stay")
+    func notifyTriggerUpgraded() async throws {
+        let fixture = try PostgresFixture()
+        let first = fixture.transport()
+        try await first.setup()
+        _ = try await first.send(Envelope(Numbered(number: 1)))
+        let table = fixture.options.tableName
+        let admin = fixture.connection()
+        try await admin.execute("""
+            CREATE OR REPLACE FUNCTION \(table)_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                PERFORM pg_notify('\(table)', q.queue_name) FROM (SELECT DISTINCT queue_name FROM new_rows WHERE available_at <= now()) q;
+                RETURN NULL;
+            END $$
+            """)
+        let source = "SELECT prosrc LIKE '%pg_try_advisory_xact_lock%' FROM pg_proc WHERE oid = to_regproc($1)"
+        #expect(try await admin.query(source, [.text("\(table)_notify")]).rows.first?.first == "f")
+        let next = fixture.transport()
+        _ = try await next.send(Envelope(Numbered(number: 2)))   // auto set-up at the first use
+        #expect(try await admin.query(source, [.text("\(table)_notify")]).rows.first?.first == "t")
+        #expect(try await next.statistics().total == 2)
+        await admin.close()
+        await first.close()
+        await next.close()
+        await fixture.drop()
+    }
+
     @Test("throughput: each heartbeat adds the attempts finished since the previous one, per minute and worker")
     func throughputRollups() async throws {
         try await withFreshDatabase { url in

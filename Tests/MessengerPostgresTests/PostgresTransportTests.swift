@@ -98,7 +98,8 @@ struct PostgresTransportTests {
         await receiver.startWakeUps { wakeups.continuation.yield() }
         var iterator = wakeups.stream.makeAsyncIterator()
         await iterator.next()  // the wake-up that follows every (re)connection
-        #expect(receiver.idleWaitWhileListening == .milliseconds(5000))
+        let idleWait = try #require(receiver.idleWaitWhileListening)
+        #expect(idleWait >= .milliseconds(800) && idleWait <= .milliseconds(1000), "check_delayed_interval less up to a fifth")
         _ = try await sender.send(Envelope(Numbered(number: 1)))
         await iterator.next()
         #expect(numbers(try await receiver.get(limit: 10)) == [1])
@@ -115,6 +116,43 @@ struct PostgresTransportTests {
         await iterator.next()
         await receiver.close()
         await admin.close()
+        await fixture.drop()
+    }
+
+    @Test("while another transaction of the queue is notifying, a dispatch does not notify; an idle listening worker still starts it, by its poll")
+    func notifyOnlyOnePerQueueAtATime() async throws {
+        let fixture = try PostgresFixture { $0.checkDelayedIntervalMilliseconds = 200 }
+        let (receiver, sender) = (fixture.transport(), fixture.transport())
+        try await receiver.setup()
+        let table = fixture.options.tableName
+        let fence = "\(table)_fence"
+        let reader = try NotificationReader(info: fixture.info, channels: [table, fence])
+        // Another dispatching transaction, in the middle of notifying the queue: it holds the lock.
+        let notifier = fixture.connection()
+        try await notifier.execute("BEGIN; SELECT pg_advisory_xact_lock(hashtextextended('\(table) notify default', 0))")
+        _ = try await sender.send(Envelope(Numbered(number: 1)))
+        try await notifier.execute("ROLLBACK")
+        _ = try await sender.send(Envelope(Numbered(number: 2)))
+        try await notifier.execute("NOTIFY \"\(fence)\"")
+        // In commit order: had the first dispatch notified, there would be two before the fence.
+        #expect(try reader.channels(before: fence) == [table], "one notification, the second dispatch's")
+
+        // A worker that listens and is idle: a message stored without a notification is started by
+        // its poll (check_delayed_interval).
+        let wakeups = AsyncStream.makeStream(of: Void.self)
+        await receiver.startWakeUps { wakeups.continuation.yield() }
+        var iterator = wakeups.stream.makeAsyncIterator()
+        await iterator.next()  // connected
+        #expect(numbers(try await receiver.get(limit: 10)) == [1, 2])
+        try await notifier.execute("BEGIN; SELECT pg_advisory_xact_lock(hashtextextended('\(table) notify default', 0))")
+        _ = try await sender.send(Envelope(Numbered(number: 3)))
+        let worker = Worker(transports: [WorkerTransport(name: "async", transport: receiver)], bus: MessageBus(registry: .numbered, senders: SendersLocator(routing: [:], senders: [:]), allowNoHandlers: true),
+                            options: WorkerOptions(limit: 1, sleep: .milliseconds(10)))
+        #expect(await worker.run() == .messageLimit, "started without a notification")
+        try await notifier.execute("ROLLBACK")
+        await notifier.close()
+        await receiver.close()
+        await sender.close()
         await fixture.drop()
     }
 
