@@ -7,7 +7,8 @@ import Hummingbird
 import MessengerHTTP
 
 /// `POST /api/documents` queues a document's generation (idempotent per kind, subject and
-/// version); `GET /api/documents/{id}` answers the PDF once generated, 404 with its status before.
+/// version); `GET /api/documents/{id}` answers the PDF once generated, 202 with its status (and
+/// `Retry-After`) while it waits or runs, 409 when its generation failed.
 struct DocumentsEndpoint: Sendable {
     let pool: AppDatabasePool
     let kernel: MessengerKernel
@@ -79,6 +80,14 @@ struct DocumentsEndpoint: Sendable {
         return try APIResponse.json(answer, status: status == "queued" || status == "running" ? .accepted : .ok)
     }
 
+    /// A document that is not generated yet, as `GET` answers it.
+    struct Pending: Encodable {
+        let id: Int
+        let status: String
+        let message: String
+        let statusUrl: String?
+    }
+
     func show(_ request: APIRequest) async throws -> Response {
         let text = try request.parameter("id")
         guard let id = Int(text), id > 0 else { throw HTTPProblem(.notFound, "no document \(text): ids are positive whole numbers") }
@@ -89,10 +98,19 @@ struct DocumentsEndpoint: Sendable {
         var fields: [String: JSONValue] = ["id": .number(Double(id))]
         if let messageId { fields["status_url"] = .string(request.statusURL(messageId: messageId)) }
         guard row[3] == "generated", let path = row[4] ?? nil, let checksum = row[5] ?? nil else {
-            var status: String?
-            if let messageId { status = try await kernel.findRecord(id: messageId)?.0.status.rawValue }
-            fields["status"] = .string(status ?? "queued")
-            throw HTTPProblem(.notFound, "document \(id) is not generated yet (\(status ?? "queued"))", fields: fields)
+            var status: MessageStatus?
+            if let messageId { status = try await kernel.findRecord(id: messageId)?.0.status }
+            let named = status?.rawValue ?? "queued"
+            if status == .failed || status == .cancelled {
+                fields["status"] = .string(named)
+                throw HTTPProblem(.conflict, "document \(id) could not be generated (\(named)); ask for a new version", fields: fields)
+            }
+            // It exists and is on its way: accepted, not found later.
+            let pending = Pending(id: id, status: named, message: "document \(id) is not generated yet (\(named))",
+                                  statusUrl: messageId.map { request.statusURL(messageId: $0) })
+            var response = try APIResponse.json(pending, status: .accepted)
+            response.headers[.retryAfter] = "1"
+            return response
         }
         guard let data = try? Data(contentsOf: try DocumentFolder(environment: environment).url(path)) else {
             fields["status"] = .string("missing")

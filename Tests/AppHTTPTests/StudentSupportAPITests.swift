@@ -93,7 +93,7 @@ struct StudentSupportAPITests {
         await fixture.close()
     }
 
-    @Test("documents: 202 with status_url; GET is 404 with the status until a worker generates it, then the PDF; idempotent; bad input named", arguments: Kind.allCases)
+    @Test("documents: 202 with status_url; GET is 202 with the status until a worker generates it, then the PDF, 409 once cancelled; idempotent; bad input named", arguments: Kind.allCases)
     func documents(kind: Kind) async throws {
         let fixture = try await AppAPIFixture(kind)
         try await fixture.application.test(.router) { client in
@@ -106,7 +106,8 @@ struct StudentSupportAPITests {
             #expect(twice.status == .accepted && twice.object["id"] as? Int == queued.object["id"] as? Int && twice.object["status_url"] as? String == statusURL)
 
             let early = try await client.execute(uri: documentURL, method: .get, headers: fixture.headers(fixture.viewerToken, json: false))
-            #expect(early.status == .notFound && early.object["status"] as? String == "queued" && early.object["status_url"] as? String == statusURL)
+            #expect(early.status == .accepted && early.object["status"] as? String == "queued" && early.object["status_url"] as? String == statusURL, "\(early.text)")
+            #expect(early.headers[.retryAfter] == "1")
             try await fixture.consume()
             let pdf = try await client.execute(uri: documentURL, method: .get, headers: fixture.headers(fixture.viewerToken, json: false))
             #expect(pdf.status == .ok && pdf.headers[.contentType] == "application/pdf")
@@ -129,6 +130,14 @@ struct StudentSupportAPITests {
                 let refused = try await client.execute(uri: "/api/documents", method: .post, headers: fixture.headers(), body: ByteBuffer(string: bad))
                 #expect(refused.status == status && (refused.object["error"] as? String)?.contains(culprit) == true, "\(refused.text)")
             }
+            // A generation cancelled before a worker took it: 409, not a document on its way.
+            let second = try await client.execute(uri: "/api/documents", method: .post, headers: fixture.headers(),
+                                                  body: ByteBuffer(string: #"{"kind": "accommodation-certificate", "subject": 1, "version": 2}"#))
+            let secondStatus = try #require(second.object["status_url"] as? String)
+            let cancelled = try await client.execute(uri: secondStatus + "/cancel", method: .post, headers: fixture.headers())
+            #expect(cancelled.status == .ok, "\(cancelled.text)")
+            let refusedPDF = try await client.execute(uri: try #require(second.object["document_url"] as? String), method: .get, headers: fixture.headers(json: false))
+            #expect(refusedPDF.status == .conflict && refusedPDF.object["status"] as? String == "cancelled", "\(refusedPDF.text)")
             for missing in ["/api/documents/999", "/api/documents/abc", "/api/documents/-1"] {
                 let absent = try await client.execute(uri: missing, method: .get, headers: fixture.headers(json: false))
                 #expect(absent.status == .notFound && absent.object["error"] != nil)
