@@ -35,21 +35,31 @@ public struct SendMessageMiddleware: Middleware {
                 handleNow = true
                 continue
             }
+            // Without a bootstrapped tracer a send is not wrapped in a span at all (the dispatch path).
+            guard MessagingSpan.isTracing else {
+                current = try await store(current, to: name, sender: sender)
+                continue
+            }
             current = try await withSpan("send \(name)", ofKind: .producer) { [current] span in
                 MessagingSpan.describe(span, operation: "send", destination: name, envelope: current)
-                let traced = current.withCurrentTraceContext()
-                let stored: Envelope
-                if let deferred = DeferredSends.current, let batch = sender as? any BatchSender, let tag = current.last(DeferredSendTagStamp.self)?.tag {
-                    deferred.hold(traced, to: name, sender: batch, tag: tag)
-                    stored = traced
-                } else {
-                    stored = try await sender.send(traced)
-                }
-                sent[[name, current.messageName]].increment()
-                return stored.with(SentStamp(transportName: name))
+                return try await store(current.withCurrentTraceContext(), to: name, sender: sender)
             }
         }
         if handleNow { return try await next(current.with(ReceivedStamp(transportName: "sync"))) }
         return current
+    }
+
+    /// Stores `envelope` in transport `name` (held for its batch while `DeferredSends` collects) and
+    /// counts it; the envelope as stored, with its `SentStamp`.
+    private func store(_ envelope: Envelope, to name: String, sender: any Sender) async throws -> Envelope {
+        let stored: Envelope
+        if let deferred = DeferredSends.current, let batch = sender as? any BatchSender, let tag = envelope.last(DeferredSendTagStamp.self)?.tag {
+            deferred.hold(envelope, to: name, sender: batch, tag: tag)
+            stored = envelope
+        } else {
+            stored = try await sender.send(envelope)
+        }
+        sent[[name, envelope.messageName]].increment()
+        return stored.with(SentStamp(transportName: name))
     }
 }

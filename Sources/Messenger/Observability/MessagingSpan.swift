@@ -5,6 +5,9 @@ public enum MessagingSpan {
     /// `messaging.system` of every span.
     public static let system = "messenger"
 
+    /// True when a tracer is bootstrapped: without one the messenger makes no span at all.
+    static var isTracing: Bool { !(InstrumentationSystem.tracer is NoOpTracer) }
+
     /// Sets what a `send` or `process` span says of its message.
     static func describe(_ span: any Span, operation: String, destination: String, envelope: Envelope) {
         span.attributes["messaging.system"] = system

@@ -1,7 +1,6 @@
 import Foundation
 import Logging
 import Synchronization
-import Tracing
 
 /// Consumes receivers in priority order, hands each message to the bus, and acks, retries or parks it.
 ///
@@ -27,7 +26,7 @@ public final class Worker: Sendable {
     /// What the worker reports through swift-metrics.
     let metrics = WorkerMetrics()
     /// Whether a tracer was bootstrapped before the worker was made: each attempt is a span then.
-    let tracing = !(InstrumentationSystem.tracer is NoOpTracer)
+    let tracing = MessagingSpan.isTracing
 
     /// A worker consuming `transports` (highest priority first) through `bus`; `serializer` decodes again a message that was undecodable when stored; `stopSignalStores` are read for `messenger:stop-workers`.
     public init(
