@@ -33,6 +33,7 @@ enum BenchmarkRun {
             let latency = try await PostgresBenchmarks.latency(url: url, count: 300)
             return print(String(format: "\ndispatch → handler start, idle worker (300 messages, 20 ms apart, LISTEN/NOTIFY): p50 %.2f ms, p99 %.2f ms", latency.p50, latency.p99))
         }
+        if environment["BENCH_ONLY_POOLER"] != nil { return try await poolerSection(environment: environment) }
         let onlyPostgres = environment["BENCH_ONLY_POSTGRES"] != nil
         if !onlyPostgres {
             SchedulerBenchmarks.add(try await SchedulerBenchmarks.sqlite(count: 10_000, directory: directory), count: 10_000, to: &table)
@@ -97,10 +98,22 @@ enum BenchmarkRun {
         pg.add("worker peak RSS (VmHWM)", "during the consume runs above", String(format: "%.1f MB", Double(pgPeak) / 1_048_576))
         print(pg.render())
         try await NotifyBenchmarks.section(url: url)
+        try await poolerSection(environment: environment)
         try await flowSection(environment: environment)
         try await recordSection(environment: environment, directory: directory)
         try await dashboardSection(environment: environment, directory: directory)
         try await MetricsBenchmarks.section(environment: environment, directory: directory)
+    }
+
+    /// PgBouncer in transaction mode (scripts/benchmark starts it, and a small server for the run of
+    /// hundreds of workers); skipped without it.
+    static func poolerSection(environment: [String: String]) async throws {
+        guard let url = environment["MESSENGER_BENCH_POSTGRES_URL"], let pooled = environment["MESSENGER_BENCH_PGBOUNCER_URL"] else {
+            return print("\nPgBouncer: skipped (no MESSENGER_BENCH_PGBOUNCER_URL; scripts/benchmark starts one when pgbouncer is installed)")
+        }
+        let small = environment["MESSENGER_BENCH_SMALL_POSTGRES_URL"].flatMap { url in environment["MESSENGER_BENCH_SMALL_PGBOUNCER_URL"].map { (url, $0) } }
+        try await PoolerBenchmarks.section(url: url, pooledURL: pooled, small: small, count: Int(environment["BENCH_POOLER_COUNT"] ?? "") ?? 100_000,
+                                         onlyManyWorkers: environment["BENCH_POOLER_ONLY_MANY"] != nil)
     }
 
     /// Flow control on PostgreSQL: the other types under a concurrency limit on one, a rate limit.

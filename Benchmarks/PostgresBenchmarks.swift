@@ -126,19 +126,25 @@ enum PostgresBenchmarks {
         while try await admin.query("SELECT count(*) FROM pg_stat_activity WHERE query = 'LISTEN \"\(name)\"'").rows[0][0] == "0" {
             try await Task.sleep(for: .milliseconds(10))
         }
+        await admin.close()
+        let latency = try await sendOneAtATime(count, to: queue, measuredBy: process, pipe)
+        await queue.close()
+        await drop(url: url, table: name)
+        return latency
+    }
+
+    /// Sends `count` latency messages 20 ms apart to an idle worker (`process`), then reads its p50
+    /// and p99 in ms once it is done.
+    static func sendOneAtATime(_ count: Int, to queue: PostgresTransport, measuredBy process: Process, _ pipe: Pipe) async throws -> (p50: Double, p99: Double) {
         for id in 0..<count {
             _ = try await queue.send(Envelope(LatencyMessage(id: id, sentAt: Date().timeIntervalSince1970)))
             try await Task.sleep(for: .milliseconds(20))
         }
         let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        await admin.close()
-        await queue.close()
-        await drop(url: url, table: name)
         let values = text.split(separator: " ").compactMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
         return (values.first ?? .nan, values.last ?? .nan)
     }
-
 
     /// Parks `count` undecodable rows with one worker process; messages per second.
     static func park(url: String, count: Int, atomic: Bool) async throws -> Double {
@@ -194,11 +200,13 @@ enum PostgresBenchmarks {
         print(WorkerChild.Report.current.line)
     }
 
-    /// Child: an idle worker that records how long each message took to reach its handler; prints p50 and p99 in ms.
-    static func runLatencyWorker(url: String, table: String, count: Int) async throws {
+    /// Child: an idle worker that records how long each message took to reach its handler; prints
+    /// p50 and p99 in ms. `configure` sets its transport's options beyond table and queue.
+    static func runLatencyWorker(url: String, table: String, count: Int, configure: (inout PostgresTransportOptions) -> Void = { _ in }) async throws {
         var options = PostgresTransportOptions()
         options.tableName = table
         options.queueName = "bench"
+        configure(&options)
         var registry = MessageRegistry()
         let samples = LatencySamples()
         registry.handle(LatencyMessage.self, name: "latency") { message, _ in samples.add(Date().timeIntervalSince1970 - message.sentAt) }

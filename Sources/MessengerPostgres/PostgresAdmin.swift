@@ -23,6 +23,7 @@ struct PostgresAdmin: Sendable {
     func claim(id: String) async throws -> ClaimByIdResult {
         guard let number = Int64(id) else { return .missing }
         try await table.prepare()
+        try await table.startLease()
         let (schema, held) = (table.schema, table.held)
         let parameters: [PostgresValue] = [.int(number), .text(table.options.queueName), .int(Int64(table.options.redeliverTimeoutSeconds)), .int(table.owner)]
         let worker: [PostgresValue] = schema.tracked ? [.text(WorkerIdentity.id)] : []

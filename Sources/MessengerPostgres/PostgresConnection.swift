@@ -1,6 +1,7 @@
 import CLibPQ
 import Foundation
 import Messenger
+import Synchronization
 
 /// One libpq connection, every call on a dispatch queue of its own (libpq blocks).
 ///
@@ -8,8 +9,9 @@ import Messenger
 /// attempt (0.1 s doubling up to 10 s) so that a down server is not hammered. Before each statement
 /// it looks whether the server has ended the idle session (restarted, or the session terminated):
 /// then it reconnects first, so that the statement is not lost with a connection that was already
-/// dead. Statements that repeat are prepared once per connection. Hooks (`onConnect`) run after
-/// every (re)connection.
+/// dead. Statements that repeat are prepared once per connection, unless a transaction pooler may sit
+/// in between (`PostgresSessionSettings`): then nothing is left in the session. Hooks (`onConnect`)
+/// run after every (re)connection.
 public actor PostgresConnection {
     /// Where it connects (its DSN's settings; `description` hides the password).
     public nonisolated let info: PostgresConnectionInfo
@@ -19,18 +21,41 @@ public actor PostgresConnection {
     private var failedAttempts = 0
     private var retryAfter: ContinuousClock.Instant?
     private var lastConnectError: PostgresError?
-    private let connectHooks: [@Sendable (isolated PostgresConnection) throws -> Void]
+    private nonisolated let connectHooks: ConnectHooks
     /// Set while `withTransaction` runs: only that task may use the connection.
     private var openTransaction = false
+    /// Set while a transaction (`transaction` or `withTransaction`) is open: its parameters are set.
+    private var inTransaction = false
+    /// What the session may keep, and the parameters statements run under.
+    public nonisolated let settings: PostgresSessionSettings
 
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
-    /// A connection that runs `onConnect` after every successful (re)connection, e.g. to take a session lock.
-    public init(info: PostgresConnectionInfo, onConnect: [@Sendable (isolated PostgresConnection) throws -> Void] = []) {
+    /// A connection whose statements run under `settings`, and that runs `onConnect` after every
+    /// successful (re)connection.
+    public init(info: PostgresConnectionInfo, settings: PostgresSessionSettings = PostgresSessionSettings(),
+                onConnect: [@Sendable (isolated PostgresConnection) throws -> Void] = []) {
         self.info = info
+        self.settings = settings
         executor = SerialQueueExecutor(label: "postgres \(info.redacted)")
-        connectHooks = onConnect
+        connectHooks = ConnectHooks(onConnect)
     }
+
+    /// Adds a hook run after every (re)connection from now on (a transport sharing the connection);
+    /// answers its key for `removeConnectHook`.
+    public nonisolated func addConnectHook(_ hook: @escaping @Sendable (isolated PostgresConnection) throws -> Void) -> Int {
+        connectHooks.add(hook)
+    }
+
+    /// Runs `body` on the connection's own queue, after the calls already waiting, outside Swift's
+    /// cooperative thread pool: a timer that must fire even while handlers hold every thread of the
+    /// pool (a lease renewal) uses it.
+    public nonisolated func runOnOwnQueue(_ body: @escaping @Sendable (isolated PostgresConnection) -> Void) {
+        executor.async { self.assumeIsolated { connection in body(connection) } }
+    }
+
+    /// Removes a hook added by `addConnectHook`.
+    public nonisolated func removeConnectHook(_ key: Int) { connectHooks.remove(key) }
 
     /// A connection to the database of a `postgresql://` URL (its password is never logged).
     public init(url: String) throws {
@@ -72,7 +97,8 @@ public actor PostgresConnection {
         handle.watchNotices()
         preparedNames = [:]
         do {
-            for hook in connectHooks { try hook(self) }
+            if let statements = settings.sessionStatements { _ = try rows(from: PQexec(connection, statements), connection) }
+            for hook in connectHooks.all { try hook(self) }
         } catch {
             close()
             throw error
@@ -101,7 +127,8 @@ public actor PostgresConnection {
         return PQstatus(connection) == CONNECTION_OK
     }
 
-    /// Runs one statement with parameters; prepared once per connection when `prepare` is true.
+    /// Runs one statement with parameters; prepared once per connection when `prepare` is true (and
+    /// no transaction pooler may sit in between).
     @discardableResult
     public func query(_ sql: String, _ parameters: [PostgresValue] = [], prepare: Bool = true) throws -> PostgresRows {
         try checkNotInOtherTransaction()
@@ -122,7 +149,10 @@ public actor PostgresConnection {
             let values: [UnsafePointer<CChar>?] = offsets.map { offset in
                 offset.map { UnsafeRawPointer(bytes.baseAddress!.advanced(by: $0)).assumingMemoryBound(to: CChar.self) }
             }
-            if prepare {
+            if let parameters = settings.transactionStatement, !inTransaction {
+                return pipelined(connection, settingsFirst: parameters, sql, count, values, lengths, formats)
+            }
+            if prepare && !settings.transactionPooled {
                 let name: String
                 if let existing = preparedNames[sql] {
                     name = existing
@@ -141,22 +171,38 @@ public actor PostgresConnection {
         return try rows(from: result, connection)
     }
 
-    /// Runs one or more statements without parameters (simple protocol).
+    /// Runs one or more statements without parameters (simple protocol), as one transaction unless
+    /// they say otherwise.
     public func execute(_ sql: String) throws {
         try checkNotInOtherTransaction()
         let connection = try connection()
-        _ = try rows(from: PQexec(connection, sql), connection)
+        let text = settings.transactionStatement.map { inTransaction ? sql : $0 + "; " + sql } ?? sql
+        _ = try rows(from: PQexec(connection, text), connection)
+    }
+
+    /// Opens a transaction, its parameters set when they are set per transaction.
+    private func begin() throws {
+        try checkNotInOtherTransaction()
+        let connection = try connection()
+        _ = try rows(from: PQexec(connection, settings.transactionStatement.map { "BEGIN; " + $0 } ?? "BEGIN"), connection)
+        inTransaction = true
+    }
+
+    /// Ends the open transaction with `COMMIT` or `ROLLBACK`.
+    private func end(_ statement: String) throws {
+        inTransaction = false
+        try execute(statement)
     }
 
     /// Runs `body` in `BEGIN … COMMIT` on this connection, rolling back if it throws.
     public func transaction<T: Sendable>(_ body: @Sendable (isolated PostgresConnection) throws -> T) throws -> T {
-        try execute("BEGIN")
+        try begin()
         do {
             let result = try body(self)
-            try execute("COMMIT")
+            try end("COMMIT")
             return result
         } catch {
-            try? execute("ROLLBACK")
+            try? end("ROLLBACK")
             throw error
         }
     }
@@ -172,16 +218,16 @@ public actor PostgresConnection {
     /// The connection belongs to this task until the transaction ends; other tasks get an error.
     public func withTransaction<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
         guard !openTransaction else { throw PostgresError(kind: .busy, message: "a transaction is already open on this connection", target: info.redacted) }
-        try execute("BEGIN")
+        try begin()
         openTransaction = true
         do {
             let result = try await PostgresTransactionContext.$current.withValue(self) { try await body() }
             openTransaction = false
-            try execute("COMMIT")
+            try end("COMMIT")
             return result
         } catch {
             openTransaction = false
-            try? execute("ROLLBACK")
+            try? end("ROLLBACK")
             throw error
         }
     }
@@ -192,13 +238,55 @@ public actor PostgresConnection {
         }
     }
 
+    /// Sends the parameters' statement and `sql` in one pipeline, ended by one sync: one round trip,
+    /// one implicit transaction, so that the parameters hold for `sql` and nothing else. Answers
+    /// `sql`'s result, or the first failure.
+    private func pipelined(_ connection: OpaquePointer, settingsFirst parameters: String, _ sql: String, _ count: Int32,
+                           _ values: [UnsafePointer<CChar>?], _ lengths: [Int32], _ formats: [Int32]) -> OpaquePointer? {
+        guard PQenterPipelineMode(connection) == 1 else { return nil }
+        defer { _ = PQexitPipelineMode(connection) }
+        guard PQsendQueryParams(connection, parameters, 0, nil, nil, nil, nil, 0) == 1,
+              PQsendQueryParams(connection, sql, count, nil, values, lengths, formats, 0) == 1,
+              PQpipelineSync(connection) == 1 else { return nil }
+        var answer: OpaquePointer?
+        var failure: OpaquePointer?
+        // Each statement's results end with a null; the sync's result ends the pipeline.
+        var statements = 0
+        while true {
+            guard let result = PQgetResult(connection) else {
+                statements += 1
+                if PQstatus(connection) != CONNECTION_OK || statements > 2 { break }
+                continue
+            }
+            let status = PQresultStatus(result)
+            if status == PGRES_PIPELINE_SYNC { PQclear(result); break }
+            if status == PGRES_FATAL_ERROR && failure == nil {
+                failure = result
+            } else if statements == 1 && answer == nil && status != PGRES_PIPELINE_ABORTED {
+                answer = result
+            } else {
+                PQclear(result)
+            }
+        }
+        if let failure {
+            PQclear(answer)
+            return failure
+        }
+        return answer
+    }
+
     private func rows(from result: OpaquePointer?, _ connection: OpaquePointer) throws -> PostgresRows {
         defer { PQclear(result) }
         guard let result else { throw lostOrFailed(connection, sqlState: nil, info.scrub(Self.trimmed(PQerrorMessage(connection)))) }
         let status = PQresultStatus(result)
         guard status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK else {
             let sqlState = PQresultErrorField(result, clibpq_diag_sqlstate()).map { String(cString: $0) }
-            throw lostOrFailed(connection, sqlState: sqlState, info.scrub(Self.trimmed(PQresultErrorMessage(result))))
+            var message = info.scrub(Self.trimmed(PQresultErrorMessage(result)))
+            // A statement prepared by name that collides or is missing: another client's session, or none.
+            if !settings.transactionPooled, sqlState == "42P05" || sqlState == "26000" {
+                message += " (a pooler in transaction mode, such as PgBouncer's pool_mode = transaction, sits in front of the server: set the transport option pooler=transaction)"
+            }
+            throw lostOrFailed(connection, sqlState: sqlState, message)
         }
         let columnCount = PQnfields(result)
         let rowCount = PQntuples(result)
@@ -225,6 +313,28 @@ public actor PostgresConnection {
     static func trimmed(_ text: UnsafePointer<CChar>?) -> String {
         text.map { String(cString: $0).trimmingCharacters(in: .whitespacesAndNewlines) } ?? ""
     }
+}
+
+/// The hooks a connection runs after every (re)connection, in the order they were added.
+final class ConnectHooks: Sendable {
+    typealias Hook = @Sendable (isolated PostgresConnection) throws -> Void
+    private let hooks: Mutex<(next: Int, list: [(key: Int, hook: Hook)])>
+
+    init(_ initial: [Hook]) {
+        hooks = Mutex((initial.count, initial.enumerated().map { (key: $0.offset, hook: $0.element) }))
+    }
+
+    var all: [Hook] { hooks.withLock { $0.list.map(\.hook) } }
+
+    func add(_ hook: @escaping Hook) -> Int {
+        hooks.withLock { state in
+            defer { state.next += 1 }
+            state.list.append((state.next, hook))
+            return state.next
+        }
+    }
+
+    func remove(_ key: Int) { hooks.withLock { $0.list.removeAll { $0.key == key } } }
 }
 
 /// The transaction a task is inside (`PostgresConnection.withTransaction`), for transports to join.

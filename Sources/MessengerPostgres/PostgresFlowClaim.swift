@@ -79,6 +79,17 @@ struct PostgresFlowClaim {
         return try readRoom(locking: false, on: connection).reason(type: row[0], queue: row[2] ?? "", group: row[1], earlierInGroup: Int(row[3] ?? "0") ?? 0)
     }
 
+    /// Without the lock, whether a row under flow control is due in the queues: the outcome when
+    /// none is (nothing to start; when to look again, if some wait for their due time), nil when the
+    /// locked claim must look. Hundreds of workers, most of them with no such row due, then never
+    /// queue on the table's flow lock (nor hold a pooled server connection while they wait there).
+    func outcomeIfNoneDue(on connection: isolated PostgresConnection) throws -> Outcome? {
+        let due = try connection.query(schema.nextFlowDue(queues: queues.count), [PostgresSchema.queueParameter(queues)]).rows.first
+        let now = due?[1].flatMap { Int64($0) } ?? 0
+        guard let earliest = due?[0].flatMap({ Int64($0) }) else { return Outcome(rows: nil, nextLook: nil) }
+        return earliest > now ? Outcome(rows: nil, nextLook: earliest) : nil
+    }
+
     func claim(limit: Int, firstStartsNow: Bool, on connection: isolated PostgresConnection) throws -> Outcome {
         let queueParameter = PostgresSchema.queueParameter(queues)
         try connection.query(PostgresSchema.lockFlow, [.text(schema.table)])

@@ -119,8 +119,9 @@ public final class PostgresOccurrenceLedger: OccurrenceLedger {
 }
 
 extension PostgresTransport: OccurrenceLedgerProvider {
-    /// A ledger on the same database, with a connection of its own.
+    /// A ledger on the same database, with a connection of its own (through a transaction pooler,
+    /// nothing outlives its transactions). Its ticks wait for each other's lock without a timeout.
     public func makeOccurrenceLedger() -> any OccurrenceLedger {
-        PostgresOccurrenceLedger(connection: PostgresConnection(info: connection.info))
+        PostgresOccurrenceLedger(connection: PostgresConnection(info: connection.info, settings: PostgresSessionSettings(transactionPooled: connection.settings.transactionPooled)))
     }
 }

@@ -23,6 +23,8 @@ final class PostgresReceiver: Sendable {
     private let flowPace = Mutex(FlowPace())
     /// Whether waiting rows were brought under the current rules (`PostgresFlowClaim.adoptWaitingRows`).
     private let adopted = Mutex(false)
+    /// The queues of the last claim when it found nothing (the worker waits on them); nil otherwise.
+    private let idleOn = Mutex<[String]?>(nil)
 
     /// Rows under flow control are looked at by a claim of their own (a transaction under the table's
     /// flow lock): at every claim while some start, at the time they said when all wait, when the
@@ -78,7 +80,18 @@ final class PostgresReceiver: Sendable {
 
     /// Claims up to `limit` due messages; a message taken back from a dead worker comes alone.
     func get(limit: Int, fromQueues queues: [String]) async throws -> [Envelope] {
+        idleOn.withLock { $0 = nil }
+        let envelopes = try await claim(limit: limit, fromQueues: queues)
+        if envelopes.isEmpty { idleOn.withLock { $0 = queues } }
+        return envelopes
+    }
+
+    /// The queues an idle worker waits on: those of the last claim, when it found nothing.
+    var idleQueues: [String]? { idleOn.withLock { $0 } }
+
+    private func claim(limit: Int, fromQueues queues: [String]) async throws -> [Envelope] {
         try await table.prepare()
+        try await table.startLease()
         if !adopted.withLock({ $0 }) {
             let (limits, schema) = (table.limits, table.schema)
             try await table.connection.transaction { connection in try PostgresFlowClaim.adoptWaitingRows(limits, schema: schema, on: connection) }
@@ -134,7 +147,11 @@ final class PostgresReceiver: Sendable {
     private func claimUnderFlowControl(limit: Int, queues: [String]) async throws -> [[String?]]? {
         try await writeAcknowledgements()
         let flow = table.flowClaim(queues: queues)
-        let outcome = try await table.connection.transaction { connection in try flow.claim(limit: limit, firstStartsNow: true, on: connection) }
+        var outcome = try await table.connection.run { connection in try flow.outcomeIfNoneDue(on: connection) }
+        if outcome == nil {
+            outcome = try await table.connection.transaction { connection in try flow.claim(limit: limit, firstStartsNow: true, on: connection) }
+        }
+        guard let outcome else { return nil }
         flowPace.withLock { pace in
             pace.active = outcome.rows != nil
             pace.nextLook = outcome.nextLook
@@ -387,7 +404,7 @@ final class PostgresReceiver: Sendable {
 
     // MARK: Reconnection
 
-    /// After a reconnection (the owner lock taken again): rows the owner key holds that this
+    /// After a reconnection, or a lease that had run out: rows the owner key holds that this
     /// transport does not know it holds were claimed by a statement whose answer was lost, and are
     /// given back uncounted; rows it knew it held that the key no longer holds are marked lost, so
     /// that the worker does not start them. Acknowledgements still to write are among the rows held:

@@ -5,7 +5,7 @@ import Messenger
 typealias PostgresClaim = (id: Int64, deliveries: Int64)
 
 /// The SQL of a PostgreSQL transport table: Symfony's doctrine layout plus `delivery_count` and
-/// `claimed_by` (the claiming worker's key, which it holds as a session advisory lock while alive),
+/// `claimed_by` (the claiming worker's key, whose lease it renews while alive: `PostgresLease`),
 /// the deduplication key, and what the poison-message check counts: deliveries known to have started
 /// a handler whose worker died (`abandoned_count`), and whether the current claim was handed to a
 /// handler at once (`started_on_claim`).
@@ -40,10 +40,12 @@ struct PostgresSchema: Sendable {
             autovacuum_vacuum_cost_delay = 0
         );
         CREATE INDEX IF NOT EXISTS \(table)_claimed ON \(table) (queue_name, delivered_at) WHERE delivered_at IS NOT NULL;
+        CREATE INDEX IF NOT EXISTS \(table)_claimed_by ON \(table) (claimed_by) WHERE delivered_at IS NOT NULL;
         \(notifyFunction)
         CREATE OR REPLACE TRIGGER \(table)_notify AFTER INSERT ON \(table)
             REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION \(table)_notify();
         CREATE TABLE IF NOT EXISTS messenger_worker_signals (name TEXT PRIMARY KEY, requested_at TIMESTAMPTZ NOT NULL);
+        CREATE TABLE IF NOT EXISTS messenger_claim_leases (owner BIGINT PRIMARY KEY, expires_at TIMESTAMPTZ NOT NULL) WITH (fillfactor = 50);
         ALTER TABLE \(table) ADD COLUMN IF NOT EXISTS dedup_key TEXT NULL;
         ALTER TABLE \(table) ADD COLUMN IF NOT EXISTS dedup_handling BOOLEAN NOT NULL DEFAULT false;
         CREATE UNIQUE INDEX IF NOT EXISTS \(table)_dedup ON \(table) (queue_name, dedup_key)
@@ -87,7 +89,8 @@ struct PostgresSchema: Sendable {
         SELECT to_regclass($1) IS NOT NULL AND EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = $2) AND to_regclass($3) IS NOT NULL
         AND EXISTS (SELECT 1 FROM pg_proc WHERE oid = to_regproc($2) AND prosrc LIKE '%pg_try_advisory_xact_lock%')
         AND EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = 'flow_order' AND NOT attisdropped)
-        AND to_regclass('messenger_flow_rules') IS NOT NULL,
+        AND to_regclass('messenger_flow_rules') IS NOT NULL AND to_regclass('messenger_claim_leases') IS NOT NULL
+        AND to_regclass($1 || '_claimed_by') IS NOT NULL,
         to_regclass('messenger_records_type') IS NOT NULL AND to_regclass('messenger_paused_queues') IS NOT NULL
         AND to_regclass('messenger_workers') IS NOT NULL AND to_regclass('messenger_credentials') IS NOT NULL
         AND to_regclass('messenger_throughput') IS NOT NULL
@@ -135,8 +138,28 @@ struct PostgresSchema: Sendable {
     /// milliseconds since 1970, whatever the session's time zone.
     static let answer = "id, body, headers, delivery_count, abandoned_count, (extract(epoch FROM available_at) * 1000)::bigint"
 
-    /// The owner keys of live workers: the session advisory locks held now.
-    static let liveOwners = "SELECT (l.classid::bigint << 32) | l.objid::bigint FROM pg_locks l WHERE l.locktype = 'advisory' AND l.objsubid = 2 AND l.granted"
+    /// Whether the worker holding a claimed row is gone: its owner key's lease has run out (or was
+    /// ended). The few such owners are looked up first, then their rows through the index on
+    /// `claimed_by`: a check costs the same whatever the number of rows claimed by live workers.
+    /// (An owner without any lease, a worker of a version before leases, is taken for alive until
+    /// `redeliver_timeout`.)
+    static let ownerGone = "claimed_by = ANY (ARRAY(SELECT l.owner FROM messenger_claim_leases l WHERE l.expires_at <= now()))"
+
+    /// Takes or renews owner $1's lease for $2 seconds; answers whether it had run out (null when
+    /// there was none).
+    static let renewLease = """
+        WITH previous AS (SELECT expires_at FROM messenger_claim_leases WHERE owner = $1)
+        INSERT INTO messenger_claim_leases (owner, expires_at) VALUES ($1, now() + $2 * interval '1 second')
+        ON CONFLICT (owner) DO UPDATE SET expires_at = excluded.expires_at
+        RETURNING (SELECT expires_at <= now() FROM previous)
+        """
+    /// Ends owner $1's lease: what it still holds is taken back at once.
+    static let endLease = "UPDATE messenger_claim_leases SET expires_at = now() - interval '1 millisecond' WHERE owner = $1"
+    /// Forgets owner $1's lease: it holds nothing (a worker that stopped cleanly), so no other
+    /// worker needs to look for its rows.
+    static let forgetLease = "DELETE FROM messenger_claim_leases WHERE owner = $1"
+    /// Forgets leases that ran out an hour ago (workers long dead; their rows were taken back).
+    static let pruneLeases = "DELETE FROM messenger_claim_leases WHERE expires_at < now() - interval '1 hour'"
 
     /// One message ($5 its public id), then its record's arrays.
     var insert: String {
@@ -260,21 +283,27 @@ struct PostgresSchema: Sendable {
     }
 
     /// Deletes the acknowledged rows ($1 to $3), then claims up to $4 rows whose worker is gone (its
-    /// session advisory lock is no longer held) or that stayed claimed past the redeliver timeout ($5
-    /// seconds), of the queues $6. The worker starts them at once, so they are marked as started on
-    /// claim, and their previous delivery counts as abandoned if it was so marked.
+    /// lease ran out) or that stayed claimed past the redeliver timeout ($5 seconds), of the queues
+    /// $6. The worker starts them at once, so they are marked as started on claim, and their previous
+    /// delivery counts as abandoned if it was so marked. Each cause is looked up through an index of
+    /// its own (the oldest claims; the claims of the few owners whose lease ran out), so that the look
+    /// costs the same whatever the number of rows that live workers hold.
     func claimAbandoned(queues: Int) -> String {
-        """
+        let candidates = "\(Self.queueFilter(6, queues: queues)) AND delivered_at IS NOT NULL AND NOT (id = ANY($2::bigint[])) AND \(PostgresRecordSchema.notPaused)"
+        return """
         WITH \(deleteAckedSteps(outcomes: 7)),
+        expired AS (
+            SELECT id, delivered_at FROM \(table) WHERE \(candidates) AND delivered_at < now() - $5 * interval '1 second'
+            ORDER BY delivered_at LIMIT $4 FOR UPDATE SKIP LOCKED
+        ),
+        orphaned AS (
+            SELECT id, delivered_at FROM \(table) WHERE \(candidates) AND \(Self.ownerGone)
+            ORDER BY delivered_at LIMIT $4 FOR UPDATE SKIP LOCKED
+        ),
         claimed AS (
             UPDATE \(table) SET delivered_at = now(), delivery_count = delivery_count + 1, claimed_by = $1,
                 abandoned_count = abandoned_count + (CASE WHEN started_on_claim THEN 1 ELSE 0 END), started_on_claim = true
-            WHERE id IN (
-                SELECT id FROM \(table) WHERE \(Self.queueFilter(6, queues: queues)) AND delivered_at IS NOT NULL
-                AND NOT (id = ANY($2::bigint[])) AND \(PostgresRecordSchema.notPaused)
-                AND (delivered_at < now() - $5 * interval '1 second' OR claimed_by <> ALL (\(Self.liveOwners)))
-                ORDER BY delivered_at LIMIT $4 FOR UPDATE SKIP LOCKED
-            )
+            WHERE id IN (SELECT id FROM (SELECT * FROM expired UNION SELECT * FROM orphaned) c ORDER BY delivered_at LIMIT $4)
             RETURNING \(Self.returning), message_id
         )
         \(answering(worker: nil))
@@ -333,7 +362,7 @@ struct PostgresSchema: Sendable {
     private var freeById: String {
         """
         SELECT id FROM \(table) WHERE id = $1 AND queue_name = $2
-        AND (delivered_at IS NULL OR delivered_at < now() - $3 * interval '1 second' OR claimed_by <> ALL (\(Self.liveOwners)))
+        AND (delivered_at IS NULL OR delivered_at < now() - $3 * interval '1 second' OR \(Self.ownerGone))
         FOR UPDATE SKIP LOCKED
         """
     }
@@ -392,6 +421,12 @@ struct PostgresSchema: Sendable {
             SELECT count(*) FROM back
             """
     }
+    /// One due free row of the queues $1, if any: a look-up in the index of waiting free rows, for
+    /// workers that poll.
+    func anyDue(queues: Int) -> String {
+        "SELECT 1 FROM \(table) WHERE \(Self.queueFilter(1, queues: queues)) AND delivered_at IS NULL AND flow_type IS NULL AND available_at <= now() LIMIT 1"
+    }
+
     /// The earliest due time of waiting free rows (those under flow control say themselves when
     /// to look again: `PostgresFlowClaim`).
     var nextAvailable: String {

@@ -14,10 +14,11 @@ final class PostgresTable: Sendable {
     let logger: Logger
     /// The configuration's limits this table's claims enforce.
     let limits: FlowLimits
-    /// This transport's claims, and the advisory lock that proves its worker alive (two positive int4,
-    /// high and low half).
+    /// This transport's claims: the key of its rows in `claimed_by` and of its lease.
     let owner: Int64
-    /// Claims, acknowledgements and single sends. It holds the owner lock while connected.
+    /// The lease that keeps its claims its own while the process lives.
+    let lease: PostgresLease
+    /// Claims, acknowledgements, records and single sends.
     let connection: PostgresConnection
     /// Large batches outside a caller's transaction are stored in a transaction of their own, on a
     /// connection of their own (opened on first use), one batch at a time: the main connection is
@@ -31,52 +32,61 @@ final class PostgresTable: Sendable {
     let held: HeldClaims
     private let setUp = Mutex(false)
 
-    init(name: String, info: PostgresConnectionInfo, options: PostgresTransportOptions, serializer: any Serializer, limits: FlowLimits, logger: Logger) {
+    /// The connections shared with the process's other transports, when it has them.
+    let sharing: PostgresConnectionSharing?
+    /// This table's hook on its connection (see `init`).
+    private let hookKey: Int
+
+    init(name: String, info: PostgresConnectionInfo, options: PostgresTransportOptions, serializer: any Serializer, limits: FlowLimits, logger: Logger,
+         sharing: PostgresConnectionSharing?) {
         self.name = name
         self.limits = limits
         self.options = options
         self.serializer = serializer
         self.logger = logger
+        self.sharing = sharing
         let schema = PostgresSchema(table: options.tableName, tracked: options.records.writesRecords)
         self.schema = schema
-        let key = (Int32.random(in: 1...Int32.max), Int32.random(in: 1...Int32.max))
-        let owner = Int64(key.0) << 32 | Int64(key.1)
+        let owner = Int64.random(in: 1...Int64.max)
         self.owner = owner
+        let lease = PostgresLease(owner: owner, seconds: options.workerLeaseSeconds, logger: logger)
+        self.lease = lease
         let held = HeldClaims()
         self.held = held
         let settings = Self.sessionSettings(options)
-        let connectedBefore = Mutex(false)
-        connection = PostgresConnection(info: info, onConnect: [
-            { connection in
-                try connection.execute(settings)
-                if connectedBefore.withLock({ before in defer { before = true }; return before }) {
-                    logger.notice("Reconnected to PostgreSQL at \(info.redacted): the previous session was closed (a server restart, a terminated session or the network)")
-                }
-            },
-            { connection in try Self.takeOwnerLock(key, on: connection, logger: logger) },
-            { connection in try PostgresReceiver.reconcile(on: connection, schema: schema, owner: owner, held: held, logger: logger) },
-        ])
-        batchConnection = PostgresConnection(info: info, onConnect: [{ connection in try connection.execute(settings) }])
-        statisticsConnection = PostgresConnection(info: info, onConnect: [{ connection in try connection.execute(settings) }])
+        connection = sharing?.acquire(info: info, settings: settings, logger: logger)
+            ?? PostgresConnection(info: info, settings: settings, onConnect: [PostgresConnectionSharing.reconnectionNotice(info: info, logger: logger)])
+        // After every reconnection: the lease renewed (if taken), the claims compared with the table.
+        hookKey = connection.addConnectHook { connection in
+            if lease.isStarted { _ = try lease.renew(on: connection) }
+            try PostgresReceiver.reconcile(on: connection, schema: schema, owner: owner, held: held, logger: logger)
+        }
+        batchConnection = PostgresConnection(info: info, settings: settings)
+        statisticsConnection = PostgresConnection(info: info, settings: settings)
     }
 
-    /// `lock_timeout` and `statement_timeout` for this transport's own sessions: a statement never
+    /// `lock_timeout` and `statement_timeout` for this transport's statements: a statement never
     /// waits for a lock (a migration's, say) longer than the first, nor runs longer than the second.
-    static func sessionSettings(_ options: PostgresTransportOptions) -> String {
-        "SET lock_timeout = \(options.lockTimeoutMilliseconds); SET statement_timeout = \(options.statementTimeoutMilliseconds)"
+    /// Set per session, or per transaction behind a transaction pooler.
+    static func sessionSettings(_ options: PostgresTransportOptions) -> PostgresSessionSettings {
+        PostgresSessionSettings(parameters: [
+            .init("lock_timeout", String(options.lockTimeoutMilliseconds)), .init("statement_timeout", String(options.statementTimeoutMilliseconds)),
+        ], transactionPooled: options.pooler == .transaction)
     }
 
-    /// Takes the session advisory lock of the owner key. A session of this transport that the server
-    /// has not seen die yet (its connection silently gone) may still hold it: that session is ended.
-    private static func takeOwnerLock(_ key: (Int32, Int32), on connection: isolated PostgresConnection, logger: Logger) throws {
-        let parameters: [PostgresValue] = [.int(Int64(key.0)), .int(Int64(key.1))]
-        if try connection.query("SELECT pg_try_advisory_lock($1::int, $2::int)", parameters, prepare: false).rows.first?.first == "t" { return }
-        let ended = try connection.query("""
-            SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND classid = $1::int::oid AND objid = $2::int::oid
-            AND objsubid = 2 AND granted AND pid <> pg_backend_pid()
-            """, parameters, prepare: false).count
-        logger.warning("An earlier session of this transport still held its worker key; ended \(ended) such session(s)")
-        try connection.query("SELECT pg_advisory_lock($1::int, $2::int)", parameters, prepare: false)
+    /// Lets go of the main connection: closed unless other transports of the process share it.
+    func releaseConnection() async {
+        connection.removeConnectHook(hookKey)
+        if sharing?.release(connection) ?? true { await connection.close() }
+    }
+
+    /// Takes the lease before the first claim (see `PostgresLease`).
+    func startLease() async throws {
+        guard !lease.isStarted else { return }
+        let (schema, owner, held, logger) = (schema, owner, held, logger)
+        try await lease.start(on: connection) { connection in
+            try PostgresReceiver.reconcile(on: connection, schema: schema, owner: owner, held: held, logger: logger)
+        }
     }
 
     func setup() async throws {

@@ -7,9 +7,10 @@ import Synchronization
 /// drain together.
 ///
 /// One statement acknowledges the previous batch and claims the next with `FOR UPDATE SKIP LOCKED`;
-/// no transaction stays open while handlers run. Each transport's connection holds a session advisory
-/// lock on its owner key: rows claimed by a worker whose lock is gone (process killed, host lost) are
-/// claimed again within seconds. LISTEN/NOTIFY wakes idle workers. The transport composes a sender,
+/// no transaction stays open while handlers run. Each transport renews a lease on its owner key while
+/// its process lives: rows claimed by a worker whose lease ran out (process killed, host lost) are
+/// claimed again within seconds. LISTEN/NOTIFY wakes idle workers, or a short poll where a
+/// transaction pooler (PgBouncer) sits in between and no direct connection is given for LISTEN. The transport composes a sender,
 /// a receiver and an admin part that share one table (connections, schema, options, owner key).
 public final class PostgresTransport: SetupableTransport, QueueReceiver, ListableReceiver, ReplacingReceiver, MessageCountingTransport,
     ClosableTransport, StopSignalStore, WakeUpSource, DelayAwareReceiver, FlowControlledTransport, StartupCheckedTransport, BatchSender, MessageRecordStore,
@@ -23,18 +24,21 @@ public final class PostgresTransport: SetupableTransport, QueueReceiver, Listabl
     private let admin: PostgresAdmin
     private let records: PostgresRecords
     private let listener = Mutex<PostgresListener?>(nil)
+    private let poller: PostgresPoller
 
-    /// A transport with a connection of its own, which holds this transport's liveness lock.
+    /// A transport that claims, acknowledges, records and renews its lease on one connection: its
+    /// own, or the one `sharing` gives every transport of the process on the same database.
     /// `limits`: the configuration's `limits:`, enforced by its claims across every worker.
     public init(name: String, info: PostgresConnectionInfo, options: PostgresTransportOptions, serializer: any Serializer, limits: FlowLimits = FlowLimits(),
-                logger: Logger = Logger(label: "messenger.postgres")) {
+                logger: Logger = Logger(label: "messenger.postgres"), sharing: PostgresConnectionSharing? = nil) {
         self.name = name
-        let table = PostgresTable(name: name, info: info, options: options, serializer: serializer, limits: limits, logger: logger)
+        let table = PostgresTable(name: name, info: info, options: options, serializer: serializer, limits: limits, logger: logger, sharing: sharing)
         self.table = table
         sender = PostgresSender(table: table)
         receiver = PostgresReceiver(table: table)
         admin = PostgresAdmin(table: table)
         records = PostgresRecords(table: table)
+        poller = PostgresPoller(intervalMilliseconds: options.pollIntervalMilliseconds)
         stopSignalScope = "postgres:" + table.connection.info.databaseIdentity
     }
 
@@ -96,21 +100,36 @@ public final class PostgresTransport: SetupableTransport, QueueReceiver, Listabl
 
     // MARK: Wake-ups
 
+    /// Starts waking idle workers: LISTEN on `listen_dsn`, or on the transport's own connection unless
+    /// a transaction pooler sits in between; without LISTEN there, a poll every `poll_interval`.
     public func startWakeUps(_ handler: @escaping @Sendable () -> Void) async {
-        guard options.useNotify else { return }
-        let created = listener.withLock { current -> PostgresListener? in
-            guard current == nil else { return nil }
-            let listener = PostgresListener(info: connection.info, channel: table.schema.channel, logger: table.logger, handler: handler)
-            current = listener
-            return listener
+        if let info = listenInfo {
+            let created = listener.withLock { current -> PostgresListener? in
+                guard current == nil else { return nil }
+                let listener = PostgresListener(info: info, channel: table.schema.channel, logger: table.logger, handler: handler)
+                current = listener
+                return listener
+            }
+            created?.start()
+        } else if options.pooler == .transaction {
+            let receiver = receiver
+            poller.start(on: connection, schema: table.schema, logger: table.logger, idleQueues: { receiver.idleQueues }, handler: handler)
         }
-        created?.start()
     }
 
-    /// While LISTEN works: `check_delayed_interval`, less up to a fifth at random (idle workers do not
-    /// look all at once); it bounds the wait of a message stored without a notification of its own.
+    /// Where LISTEN goes: `listen_dsn`, else the transport's own DSN unless a transaction pooler sits
+    /// in between; nil without notifications.
+    private var listenInfo: PostgresConnectionInfo? {
+        guard options.useNotify else { return nil }
+        if let dsn = options.listenDSN, let info = try? PostgresConnectionInfo(dsn: try DSN(parsing: dsn)) { return info }
+        return options.listensOnOwnConnection ? connection.info : nil
+    }
+
+    /// While LISTEN works, or the poll does: `check_delayed_interval`, less up to a fifth at random
+    /// (idle workers do not look all at once); it bounds the wait of a message stored without a
+    /// notification of its own.
     public var idleWaitWhileListening: Duration? {
-        guard listener.withLock({ $0?.isListening == true }) else { return nil }
+        guard listener.withLock({ $0?.isListening == true }) || poller.isRunning else { return nil }
         return .milliseconds(Int(Double(options.checkDelayedIntervalMilliseconds) * Double.random(in: 0.8...1)))
     }
 
@@ -147,6 +166,17 @@ public final class PostgresTransport: SetupableTransport, QueueReceiver, Listabl
     public func statistics() async throws -> TransportStatistics { try await table.explainingTimeouts { try await admin.statistics() } }
     public func requestWorkersStop(at date: Date) async throws { try await admin.requestWorkersStop(at: date) }
     public func lastStopRequest() async throws -> Date? { try await admin.lastStopRequest() }
+
+    /// Stops as a killed process would, for tests: no acknowledgement written, the lease left to run
+    /// out, the connections closed.
+    @_spi(Testing) public func halt() async {
+        await table.lease.stop(releasingOn: nil)
+        poller.stop()
+        await listener.withLock { $0 }?.stop()
+        await connection.close()
+        await table.batchConnection.close()
+        await table.statisticsConnection.close()
+    }
 
     // MARK: Status records, workers, paused queues
 
@@ -187,11 +217,14 @@ public final class PostgresTransport: SetupableTransport, QueueReceiver, Listabl
     /// The paused queues of this database.
     public func pausedQueues() async throws -> Set<String> { try await table.explainingTimeouts { try await records.pausedQueues() } }
 
-    /// Writes the pending acknowledgements, then closes its connections.
+    /// Writes the pending acknowledgements, ends its lease (what it still holds is taken back at
+    /// once), then closes its connections (a shared one once no other transport uses it).
     public func close() async {
         try? await flush()
+        await table.lease.stop(releasingOn: connection, holdsClaims: !(table.held.heldIfClaimed ?? []).isEmpty)
+        poller.stop()
         await listener.withLock { $0 }?.stop()
-        await connection.close()
+        await table.releaseConnection()
         await table.batchConnection.close()
         await table.statisticsConnection.close()
     }

@@ -1,8 +1,12 @@
 import Logging
 import Messenger
 
-/// Builds `postgresql://` (and `postgres://`) transports, each with a connection of its own.
+/// Builds `postgresql://` (and `postgres://`) transports; those it builds share one connection per
+/// database (`PostgresConnectionSharing`), so that a process holds one server connection for them
+/// (plus LISTEN, when it consumes).
 public struct PostgresTransportFactory: TransportFactory {
+    private let sharing = PostgresConnectionSharing()
+
     /// The factory.
     public init() {}
 
@@ -15,6 +19,7 @@ public struct PostgresTransportFactory: TransportFactory {
         let info = try PostgresConnectionInfo(dsn: definition.dsn, strippingOptions: PostgresTransportOptions.known, parameters: definition.options)
         var transportLogger = logger
         transportLogger[metadataKey: "transport"] = .string(definition.name)
-        return PostgresTransport(name: definition.name, info: info, options: options, serializer: serializer, limits: definition.limits, logger: transportLogger)
+        return PostgresTransport(name: definition.name, info: info, options: options, serializer: serializer, limits: definition.limits, logger: transportLogger,
+                                 sharing: sharing)
     }
 }

@@ -33,9 +33,22 @@ public struct PostgresTransportOptions: Sendable, Equatable {
     public var priorityAgingSeconds = 60
     /// Status records: tracking mode and retention.
     public var records = RecordOptions()
+    /// What sits between the transport and the server (`pooler`): nothing, or PgBouncer in session
+    /// or transaction mode. In transaction mode no statement is prepared by name, no setting outlives
+    /// a transaction, and LISTEN goes only to `listen_dsn`.
+    public var pooler = PostgresPooler.none
+    /// A direct connection for LISTEN (`listen_dsn`): wake-ups for a transport whose own DSN goes
+    /// through a transaction pooler. Nil: LISTEN on the transport's DSN unless that is pooled so.
+    public var listenDSN: String?
+    /// Without LISTEN (a transaction pooler and no `listen_dsn`, or `use_notify` off with a pooler),
+    /// how often an idle worker looks for due messages (milliseconds, less up to a fifth at random).
+    public var pollIntervalMilliseconds = 100
+    /// How long a worker's claims outlive its last heartbeat (seconds, `worker_lease`): a worker
+    /// renews its lease every fifth of it; claims of a worker whose lease ran out are taken back.
+    public var workerLeaseSeconds = 5
 
     /// The option names a DSN or `options:` may use.
-    public static let known: Set<String> = Set(["queue_name", "table_name", "redeliver_timeout", "priority_aging", "auto_setup", "use_notify", "check_delayed_interval", "prefetch", "read_ahead", "lock_timeout", "statement_timeout"]).union(RecordOptions.known)
+    public static let known: Set<String> = Set(["queue_name", "table_name", "redeliver_timeout", "priority_aging", "auto_setup", "use_notify", "check_delayed_interval", "prefetch", "read_ahead", "lock_timeout", "statement_timeout", "pooler", "listen_dsn", "poll_interval", "worker_lease"]).union(RecordOptions.known)
 
     /// The defaults.
     public init() {}
@@ -64,7 +77,26 @@ public struct PostgresTransportOptions: Sendable, Equatable {
         lockTimeoutMilliseconds = try reader.int("lock_timeout", in: 1...3_600_000) ?? lockTimeoutMilliseconds
         statementTimeoutMilliseconds = try reader.int("statement_timeout", in: 1...86_400_000) ?? statementTimeoutMilliseconds
         records = try RecordOptions(reader)
+        if let raw = options["pooler"] {
+            guard let pooler = PostgresPooler(rawValue: raw) else {
+                throw reader.error("pooler must be none, session or transaction, got \"\(raw)\"")
+            }
+            self.pooler = pooler
+        }
+        if let raw = options["listen_dsn"] {
+            do {
+                _ = try PostgresConnectionInfo(dsn: try DSN(parsing: raw))
+            } catch {
+                throw reader.error("listen_dsn is not a PostgreSQL DSN (\((try? DSN(parsing: raw))?.description ?? "unreadable"))")
+            }
+            listenDSN = raw
+        }
+        pollIntervalMilliseconds = try reader.int("poll_interval", in: 10...60_000) ?? pollIntervalMilliseconds
+        workerLeaseSeconds = try reader.int("worker_lease", in: 2...3600) ?? workerLeaseSeconds
     }
+
+    /// Whether LISTEN works on the transport's own DSN (no transaction pooler in between).
+    var listensOnOwnConnection: Bool { pooler != .transaction }
 
     static func isIdentifier(_ text: String) -> Bool {
         guard let first = text.unicodeScalars.first, text.count <= 50 else { return false }

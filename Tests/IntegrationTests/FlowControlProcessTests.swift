@@ -10,6 +10,8 @@ import Testing
 struct FlowControlProcessTests {
     enum Store: String, CaseIterable, CustomTestStringConvertible {
         case sqlite, postgres
+        /// PostgreSQL through PgBouncer in transaction mode.
+        case pgbouncer = "postgres via pgbouncer"
         var testDescription: String { rawValue }
     }
 
@@ -61,7 +63,7 @@ struct FlowControlProcessTests {
             FlowRule(.queue(ratedQueue), rateLimit: RateLimit(limit: Self.rate, intervalMilliseconds: 1000)),
         ])
         let config = Self.config(rated: ratedQueue)
-        let postgres = store == .postgres ? try PostgresProject(config: config) : nil
+        let postgres = store == .sqlite ? nil : try PostgresProject(pgbouncerURL: store == .pgbouncer ? try TestPostgres.pgbouncerURL : nil, config: config)
         let project = try postgres?.project ?? TestProject(config: config)
         let journal = project.directory.file("journal.log")
         func transport(_ queue: String) throws -> any Transport & BatchSender & MessageCountingTransport {

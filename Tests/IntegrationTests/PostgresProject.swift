@@ -3,11 +3,17 @@ import Messenger
 import MessengerConsole
 import MessengerPostgres
 import MessengerTestSupport
+import Testing
 
 /// A throw-away application project whose transports live in a fresh table of a PostgreSQL server.
 struct PostgresProject {
     let project: TestProject
+    /// Where the application's transports connect: the server, or PgBouncer in front of it.
     let url: String
+    /// The server itself, for checks and sabotage.
+    let serverURL: String
+    /// The transports go through PgBouncer in transaction mode (`pooler=transaction`).
+    let throughPgBouncer: Bool
     let table = TestPostgres.uniqueTable("app")
 
     static func config(maxRetries: Int) -> String {
@@ -31,8 +37,13 @@ struct PostgresProject {
     /// `extra` is added to the DSN's query, e.g. `check_delayed_interval=60000`.
     /// `failedQueue` names the failure transport's queue (tests that prune records keep theirs apart).
     /// `config` replaces the whole configuration (its transports' DSN: `%env(MESSENGER_TRANSPORT_DSN)%`).
-    init(url: String? = nil, extra: String = "", maxRetries: Int = 2, failedQueue: String = "failed", config: String? = nil) throws {
-        self.url = try url ?? TestPostgres.url
+    /// `pgbouncerURL`: the transports go through that PgBouncer (transaction mode) in front of the
+    /// server at `url`.
+    init(url: String? = nil, pgbouncerURL: String? = nil, extra: String = "", maxRetries: Int = 2, failedQueue: String = "failed", config: String? = nil) throws {
+        serverURL = try url ?? TestPostgres.url
+        throughPgBouncer = pgbouncerURL != nil
+        self.url = pgbouncerURL ?? serverURL
+        let extra = [extra, throughPgBouncer ? "pooler=transaction" : ""].filter { !$0.isEmpty }.joined(separator: "&")
         let config = config ?? Self.config(maxRetries: maxRetries).replacingOccurrences(of: "queue_name: failed", with: "queue_name: \(failedQueue)")
         var project = try TestProject(config: config, dotenv: "")
         project.environment["MESSENGER_TRANSPORT_DSN"] = "\(self.url)?table_name=\(table)\(extra.isEmpty ? "" : "&" + extra)"
@@ -46,6 +57,7 @@ struct PostgresProject {
         var options = PostgresTransportOptions()
         options.tableName = table
         options.queueName = queue
+        if throughPgBouncer { options.pooler = .transaction }
         return PostgresTransport(name: queue, info: try PostgresConnectionInfo(dsn: try DSN(parsing: url)), options: options, serializer: JSONSerializer(registry: registry),
                                  limits: limits)
     }
@@ -59,11 +71,23 @@ struct PostgresProject {
     }
 
     func remove() async {
-        if let connection = try? PostgresConnection(url: url) {
+        if let connection = try? PostgresConnection(url: serverURL) {
             try? await connection.execute("DROP TABLE IF EXISTS \(table)")
             await connection.close()
         }
         project.remove()
+    }
+}
+
+/// How the application reaches PostgreSQL in a test: directly, or through PgBouncer in transaction mode.
+enum PostgresRoute: String, CaseIterable, CustomTestStringConvertible {
+    case direct
+    case pgbouncer = "through pgbouncer"
+    var testDescription: String { rawValue }
+
+    /// A project on the shared test server, by this route.
+    func project(extra: String = "", maxRetries: Int = 2) throws -> PostgresProject {
+        try PostgresProject(pgbouncerURL: self == .pgbouncer ? try TestPostgres.pgbouncerURL : nil, extra: extra, maxRetries: maxRetries)
     }
 }
 

@@ -13,6 +13,8 @@ struct SchedulerProcessTests {
     enum Backend: String, CaseIterable, CustomTestStringConvertible {
         case sqlite
         case postgres
+        /// PostgreSQL through PgBouncer in transaction mode.
+        case pgbouncer = "postgres via pgbouncer"
         var testDescription: String { rawValue }
     }
 
@@ -64,11 +66,11 @@ struct SchedulerProcessTests {
             let project = try TestProject()
             try project.directory.write("config/scheduler.yaml", yaml)
             return (project, name, { try await project.transport().statistics().total }, { project.remove() })
-        case .postgres:
-            let postgres = try PostgresProject()
+        case .postgres, .pgbouncer:
+            let postgres = try PostgresProject(pgbouncerURL: backend == .pgbouncer ? try TestPostgres.pgbouncerURL : nil)
             try postgres.project.directory.write("config/scheduler.yaml", yaml)
             return (postgres.project, name, { try await postgres.transport().statistics().total }, {
-                if let admin = try? PostgresConnection(url: postgres.url) {
+                if let admin = try? PostgresConnection(url: postgres.serverURL) {
                     try? await admin.execute("DELETE FROM messenger_scheduler_occurrences WHERE schedule = '\(name)'")
                     await admin.close()
                 }

@@ -22,8 +22,10 @@ struct SupervisorTests {
         let output = OutputBuffer()
         let environment: [String: String]
         let reader: PipeReader
-        /// The workers' metrics ports start with these digits (then their process number, 90 for the scheduler).
-        let metricsPortPrefix = Int.random(in: 200...599)
+        /// The workers' metrics ports start with these digits (then their process number, 90 for the
+        /// scheduler): 10000 to 19999, below the ephemeral ports that outgoing connections take
+        /// (32768 and up) and the test servers' (20000 and up).
+        let metricsPortPrefix = Int.random(in: 100...199)
 
         init(project: TestProject, runDirectory: TemporaryDirectory) throws {
             environment = ProcessInfo.processInfo.environment.merging([

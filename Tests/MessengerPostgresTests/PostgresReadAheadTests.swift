@@ -69,7 +69,7 @@ struct PostgresReadAheadTests {
         let dying = fixture.transport()
         _ = try await dying.send(contentsOf: (1...10).map { Envelope(Numbered(number: $0)) })
         #expect(try await dying.get(limit: 10).count == 10)
-        try await fixture.endSession(of: dying)
+        try await fixture.kill(dying)
         let survivor = fixture.transport()
         var taken: [Int] = []
         // Each comes alone (its start is then certain), and the next look follows at once: were the

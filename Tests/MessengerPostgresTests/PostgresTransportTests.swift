@@ -55,7 +55,7 @@ struct PostgresTransportTests {
         await fixture.drop()
     }
 
-    @Test("a worker whose connection died loses its claims at once: another worker takes them, counted as a new delivery")
+    @Test("a worker whose lease ran out (killed) loses its claims: another worker takes them, counted as a new delivery")
     func deadWorkerReclaimed() async throws {
         let fixture = try PostgresFixture()
         let dying = fixture.transport()
@@ -64,7 +64,7 @@ struct PostgresTransportTests {
         #expect(numbers(held) == [1])
         // While the first worker lives, its message stays with it.
         #expect(try await fixture.transport().get(limit: 1).isEmpty)
-        try await fixture.endSession(of: dying)
+        try await fixture.kill(dying)
         let survivor = fixture.transport()
         let taken = try await survivor.get(limit: 1)
         #expect(numbers(taken) == [1])
@@ -73,6 +73,32 @@ struct PostgresTransportTests {
         try await dying.ack(held[0])
         try await dying.flush()
         #expect(try await survivor.statistics().inFlight == 1)
+        await fixture.drop()
+    }
+
+    @Test("a worker whose lease ran out while it lived (frozen, cut off) finds out at its next renewal: a message another worker took meanwhile is not started")
+    func lapsedLease() async throws {
+        let fixture = try PostgresFixture { $0.workerLeaseSeconds = 2 }
+        let queue = fixture.transport()
+        _ = try await queue.send(Envelope(Numbered(number: 1)))
+        let held = try await queue.get(limit: 1)
+        let other = fixture.transport()
+        // The lease runs out; should a renewal come first, it runs out again.
+        var taken: [Envelope] = []
+        while taken.isEmpty {
+            try await fixture.expireLeases()
+            taken = try await other.get(limit: 1)
+        }
+        #expect(numbers(taken) == [1])
+        // The next renewal (within 400 ms) finds the lease had run out and compares the claims.
+        var lost = false
+        while !lost {
+            lost = queue.isClaimLost(held[0])
+            if !lost { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        #expect(lost)
+        await other.close()
+        await queue.close()
         await fixture.drop()
     }
 
@@ -91,13 +117,7 @@ struct PostgresTransportTests {
     @Test("an idle receiver is woken by LISTEN/NOTIFY when a message is stored, and again after its LISTEN connection is killed")
     func notifications() async throws {
         let fixture = try PostgresFixture()
-        let receiver = fixture.transport()
-        let sender = fixture.transport()
-        try await receiver.setup()
-        let wakeups = AsyncStream.makeStream(of: Void.self)
-        await receiver.startWakeUps { wakeups.continuation.yield() }
-        var iterator = wakeups.stream.makeAsyncIterator()
-        await iterator.next()  // the wake-up that follows every (re)connection
+        var (receiver, sender, iterator) = try await fixture.listeningReceiver()
         let idleWait = try #require(receiver.idleWaitWhileListening)
         #expect(idleWait >= .milliseconds(800) && idleWait <= .milliseconds(1000), "check_delayed_interval less up to a fifth")
         _ = try await sender.send(Envelope(Numbered(number: 1)))
@@ -205,15 +225,19 @@ struct PostgresTransportTests {
         await app.close()
     }
 
-    @Test("after the server ends an idle session, the next call reconnects first and succeeds (nothing was sent on the dead one); the lock is taken again")
+    @Test("after the server ends an idle session, the next call reconnects first and succeeds (nothing was sent on the dead one); the claims stay the worker's")
     func reconnects() async throws {
         let fixture = try PostgresFixture()
         let queue = fixture.transport()
-        _ = try await queue.send(Envelope(Numbered(number: 1)))
+        _ = try await queue.send(contentsOf: [Envelope(Numbered(number: 1)), Envelope(Numbered(number: 2))])
+        #expect(numbers(try await queue.get(limit: 1)) == [1])
         try await fixture.endSessionByServer(of: queue)
-        #expect(try await queue.statistics().total == 1)
-        let held = try await queue.connection.query("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()")
-        #expect(held.rows == [["1"]])
+        #expect(try await queue.statistics().total == 2)
+        // A session lost is not a worker lost: its lease runs on, so another worker does not take its message.
+        let other = fixture.transport()
+        #expect(numbers(try await other.get(limit: 10)) == [2])
+        await other.close()
+        await queue.close()
         await fixture.drop()
     }
 
@@ -244,11 +268,13 @@ struct PostgresTransportTests {
         // Handled and acknowledged, the deletion not written yet.
         try await queue.ack(held[0])
         try await queue.ack(held[1])
-        // The session ends; another worker takes one message in the gap before this one reconnects:
-        // message 4, made the oldest claim so that it is the one taken.
+        // The session ends and the lease runs out (the process was frozen); another worker takes one
+        // message in the gap before this one reconnects: message 4, made the oldest claim so that it
+        // is the one taken.
         let admin = fixture.connection()
         try await admin.query("UPDATE \(fixture.options.tableName) SET delivered_at = delivered_at - id * interval '1 second'")
         await admin.close()
+        try await fixture.expireLeases()
         try await fixture.endSessionByServer(of: queue)
         let other = fixture.transport()
         #expect(numbers(try await other.get(limit: 10)) == [4])
@@ -263,9 +289,10 @@ struct PostgresTransportTests {
         await fixture.drop()
     }
 
-    @Test("a table held by another session: a send fails after lock_timeout, saying which table and why; released, it works again")
-    func lockTimeout() async throws {
-        let fixture = try PostgresFixture { $0.lockTimeoutMilliseconds = 300 }
+    @Test("a table held by another session: a send fails after lock_timeout, saying which table and why; released, it works again",
+          arguments: [false, true])
+    func lockTimeout(throughPgBouncer: Bool) async throws {
+        let fixture = try PostgresFixture(throughPgBouncer: throughPgBouncer) { $0.lockTimeoutMilliseconds = 300 }
         let queue = fixture.transport()
         try await queue.setup()
         let migration = fixture.connection()
@@ -279,6 +306,77 @@ struct PostgresTransportTests {
         #expect(numbers(try await queue.get(limit: 1)) == [2])
         await migration.close()
         await fixture.drop()
+    }
+
+    @Test("through PgBouncer in transaction mode: transports share server connections, statement after statement; nothing they set outlives a transaction")
+    func throughTransactionPooler() async throws {
+        let fixture = try PostgresFixture(throughPgBouncer: true) { $0.readAhead = false }
+        let workers = (0..<4).map { _ in fixture.transport() }
+        // The same statements from every transport, interleaved: a statement prepared by name on a
+        // server connection would collide with another client's, or be missing on the next one.
+        for round in 0..<5 {
+            for (index, worker) in workers.enumerated() {
+                _ = try await worker.send(Envelope(Numbered(number: round * 10 + index)))
+                _ = try await worker.send(contentsOf: [Envelope(Numbered(number: 100 + round * 10 + index))])
+            }
+        }
+        var claimed: [Int] = []
+        for worker in workers {
+            for envelope in try await worker.get(limit: 5) {
+                claimed += numbers([envelope])
+                try await worker.ack(envelope)
+            }
+            try await worker.flush()
+        }
+        #expect(claimed.count == 20)
+        #expect(try await workers[0].statistics().total == 20)
+        // The server connection a client gets next is the one used last (PgBouncer hands them out
+        // last in, first out): a timeout set by a transport's session would show there.
+        _ = try await workers[0].statistics()
+        let plain = PostgresConnection(info: fixture.info)
+        #expect(try await plain.query("SHOW lock_timeout", prepare: false).rows == [["0"]])
+        #expect(try await plain.query("SHOW statement_timeout", prepare: false).rows == [["0"]])
+        // The transport's own statements do run under its timeouts.
+        #expect(try await workers[0].connection.query("SHOW lock_timeout").rows == [["2s"]])
+        await plain.close()
+        for worker in workers { await worker.close() }
+        await fixture.drop()
+    }
+
+    @Test("through PgBouncer in transaction mode: LISTEN goes to listen_dsn, on the server itself, and wakes an idle receiver")
+    func listenDSNThroughPooler() async throws {
+        let fixture = try PostgresFixture(throughPgBouncer: true) { $0.listenDSN = try? TestPostgres.url }
+        var (receiver, sender, iterator) = try await fixture.listeningReceiver()
+        let admin = fixture.connection()
+        #expect(try await admin.query("SELECT count(*) FROM pg_stat_activity WHERE query = $1", [.text("LISTEN \"\(fixture.options.tableName)\"")]).rows == [["1"]])
+        #expect(receiver.idleWaitWhileListening != nil)
+        _ = try await sender.send(Envelope(Numbered(number: 1)))
+        await iterator.next()
+        #expect(numbers(try await receiver.get(limit: 10)) == [1])
+        await fixture.finish(closing: [receiver, sender], admin)
+    }
+
+    @Test("through PgBouncer in transaction mode without listen_dsn: no LISTEN; an idle receiver polls (poll_interval) and is woken by a due message only")
+    func pollingThroughPooler() async throws {
+        let fixture = try PostgresFixture(throughPgBouncer: true) { $0.pollIntervalMilliseconds = 50 }
+        let receiver = fixture.transport()
+        let sender = fixture.transport()
+        let wakeups = AsyncStream.makeStream(of: ContinuousClock.Instant.self)
+        await receiver.startWakeUps { wakeups.continuation.yield(.now) }
+        var iterator = wakeups.stream.makeAsyncIterator()
+        // Idle once its claim finds nothing.
+        #expect(try await receiver.get(limit: 10).isEmpty)
+        #expect(receiver.idleWaitWhileListening != nil)
+        let admin = fixture.connection()
+        #expect(try await admin.query("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'LISTEN%' AND query LIKE $1", [.text("%\(fixture.options.tableName)%")]).rows == [["0"]])
+        // A delayed message is not due: no wake-up for it; the due one that follows wakes it.
+        _ = try await sender.send(Envelope(Numbered(number: 2), stamps: [DelayStamp(milliseconds: 3_600_000)]))
+        let sent = ContinuousClock.now
+        _ = try await sender.send(Envelope(Numbered(number: 1)))
+        let woken = try #require(await iterator.next())
+        #expect(woken >= sent)
+        #expect(numbers(try await receiver.get(limit: 10)) == [1])
+        await fixture.finish(closing: [receiver, sender], admin)
     }
 
     @Test("a password with quotes, backslashes, spaces and URL delimiters, percent-encoded in the DSN, reaches the server intact")
@@ -356,10 +454,24 @@ struct PostgresOptionsTests {
     @Test("bad options are errors naming the transport and the option", arguments: [
         (["queue": "x"], "unknown option \"queue\""), (["table_name": "Bad-Name"], "table_name"),
         (["use_notify": "perhaps"], "use_notify"), (["prefetch": "0"], "prefetch"), (["read_ahead": "maybe"], "read_ahead"), (["check_delayed_interval": "x"], "check_delayed_interval"),
+        (["pooler": "pgbouncer"], "pooler must be none, session or transaction, got \"pgbouncer\""), (["worker_lease": "1"], "worker_lease"),
+        (["poll_interval": "5"], "poll_interval"), (["listen_dsn": "mysql://u:s3cret-pw@db/app"], "listen_dsn is not a PostgreSQL DSN (mysql://u:***@db/app)"),
     ])
     func invalid(options: [String: String], expected: String) {
         let error = #expect(throws: MessengerError.self) { try PostgresTransportOptions(options, transport: "async") }
         #expect(error?.description.contains("transport \"async\"") == true)
-        #expect(error?.description.contains(expected) == true)
+        #expect(error?.description.contains(expected) == true, "\(error?.description ?? "")")
+        #expect(error?.description.contains("s3cret-pw") != true)
+    }
+
+    @Test("a DSN's listen_dsn, another address with its own password, is hidden whole in logs and errors")
+    func listenDSNRedacted() throws {
+        let dsn = try DSN(parsing: "postgresql://app:outer-secret@pgbouncer:6432/app?pooler=transaction&listen_dsn=postgresql%3A%2F%2Fapp%3Ainner-secret%40db%3A5432%2Fapp")
+        #expect(!dsn.description.contains("inner-secret"))
+        #expect(!dsn.description.contains("outer-secret"))
+        #expect(dsn.description.contains("listen_dsn=***"))
+        let options = try PostgresTransportOptions(Dictionary(dsn.query, uniquingKeysWith: { $1 }), transport: "async")
+        #expect(options.listenDSN == "postgresql://app:inner-secret@db:5432/app")
+        #expect(options.pooler == .transaction)
     }
 }

@@ -12,6 +12,17 @@ public enum TestPostgres {
         }
     }
 
+    /// The URL of the PgBouncer (transaction pooling mode) in front of it, which `scripts/test-postgres`
+    /// starts too.
+    public static var pgbouncerURL: String {
+        get throws {
+            guard let url = ProcessInfo.processInfo.environment["MESSENGER_TEST_PGBOUNCER_URL"] else {
+                throw TestSetupError(description: "MESSENGER_TEST_PGBOUNCER_URL is not set: run the tests with scripts/test, which starts PgBouncer (Debian's pgbouncer, installed by scripts/bootstrap --tests)")
+            }
+            return url
+        }
+    }
+
     /// A table name no other test uses.
     public static func uniqueTable(_ prefix: String = "t") -> String {
         "\(prefix)_\(UUID().uuidString.prefix(8).lowercased())"
@@ -21,6 +32,8 @@ public enum TestPostgres {
     public struct PrivateServer: Sendable {
         public let url: String
         let environment: [String: String]
+        /// The PgBouncer (transaction mode) in front of it.
+        public var pgbouncerURL: String? { environment["MESSENGER_TEST_PGBOUNCER_URL"] }
 
         public func restart() async throws { _ = try await TestPostgres.control("restart", environment) }
         public func stop() async { _ = try? await TestPostgres.control("stop", environment) }

@@ -6,7 +6,7 @@ import Testing
 /// `limits:` and ordered groups, enforced by the database transports across their workers: each rule
 /// with two transport instances on one store, as two workers would hold them.
 extension TransportConformanceTests {
-    static let databases: [Kind] = [.sqlite, .postgres]
+    static let databases = Kind.databases
 
     static func throttled(_ number: Int, group: String? = nil) -> Envelope {
         Envelope(Throttled(number: number), stamps: group.map { [GroupStamp($0)] } ?? [])

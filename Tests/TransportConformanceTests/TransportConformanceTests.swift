@@ -12,7 +12,12 @@ struct TransportConformanceTests {
         case inMemory = "in-memory"
         case sqlite
         case postgres
+        /// PostgreSQL through PgBouncer in transaction pooling mode (`pooler=transaction`).
+        case pgbouncer = "postgres via pgbouncer"
         var testDescription: String { rawValue }
+
+        /// The kinds that store in a database (not the in-memory transport).
+        static let databases: [Kind] = [.sqlite, .postgres, .pgbouncer]
     }
 
     /// A transport of the given kind on a fresh store, with time that the test moves by hand.
@@ -37,13 +42,14 @@ struct TransportConformanceTests {
             self.limits = limits
             directory = try TemporaryDirectory("conformance")
             switch kind {
-            case .postgres:
+            case .postgres, .pgbouncer:
                 var options = PostgresTransportOptions()
+                if kind == .pgbouncer { options.pooler = .transaction }
                 options.tableName = TestPostgres.uniqueTable("conformance")
                 options.redeliverTimeoutSeconds = 60
                 options.records = records
                 options.queueName = queue ?? options.tableName
-                let info = try PostgresConnectionInfo(dsn: try DSN(parsing: try TestPostgres.url))
+                let info = try PostgresConnectionInfo(dsn: try DSN(parsing: kind == .pgbouncer ? try TestPostgres.pgbouncerURL : try TestPostgres.url))
                 let serializer = JSONSerializer(registry: .numbered)
                 name = options.tableName
                 let first = PostgresTransport(name: name, info: info, options: options, serializer: serializer, limits: limits)
@@ -329,7 +335,7 @@ struct TransportConformanceTests {
         }
     }
 
-    @Test("a claim older than redeliver_timeout can be claimed or removed by id (its holder is presumed dead), uncounted", arguments: [Kind.sqlite, .postgres])
+    @Test("a claim older than redeliver_timeout can be claimed or removed by id (its holder is presumed dead), uncounted", arguments: Kind.databases)
     func claimByIdOfExpiredClaim(kind: Kind) async throws {
         try await withSubject(kind) { subject in
             try await subject.send(1...1)
@@ -346,7 +352,7 @@ struct TransportConformanceTests {
         }
     }
 
-    @Test("a retry replaces its original in one step, written with the next claim or flush", arguments: [Kind.sqlite, .postgres])
+    @Test("a retry replaces its original in one step, written with the next claim or flush", arguments: Kind.databases)
     func replace(kind: Kind) async throws {
         try await withSubject(kind) { subject in
             let replacing = try #require(subject.transport as? any ReplacingReceiver & Transport)
@@ -365,7 +371,7 @@ struct TransportConformanceTests {
         }
     }
 
-    @Test("a replacement whose original another worker has taken meanwhile is dropped: that worker handles it", arguments: [Kind.sqlite, .postgres])
+    @Test("a replacement whose original another worker has taken meanwhile is dropped: that worker handles it", arguments: Kind.databases)
     func replaceLostClaim(kind: Kind) async throws {
         try await withSubject(kind) { subject in
             let replacing = try #require(subject.transport as? any ReplacingReceiver & Transport)
@@ -381,7 +387,7 @@ struct TransportConformanceTests {
     }
 
     @Test("messages taken back from a dead worker come one at a time; only a delivery certain to have started counts against the poison check",
-          arguments: [Kind.sqlite, .postgres])
+          arguments: Kind.databases)
     func abandonedStarts(kind: Kind) async throws {
         try await withSubject(kind) { subject in
             try await subject.send(1...3)

@@ -21,4 +21,15 @@ public final class SerialQueueExecutor: SerialExecutor {
     public func asUnownedSerialExecutor() -> UnownedSerialExecutor {
         UnownedSerialExecutor(ordinary: self)
     }
+
+    /// Traps unless called on the queue: lets an actor on this executor `assumeIsolated` in `async(_:)`.
+    public func checkIsolated() {
+        dispatchPrecondition(condition: .onQueue(queue))
+    }
+
+    /// Runs `body` on the queue, after the jobs enqueued before it, without Swift's cooperative
+    /// thread pool: work that must happen even while other tasks hold every thread of the pool.
+    public func async(_ body: @escaping @Sendable () -> Void) {
+        queue.async(execute: body)
+    }
 }

@@ -124,7 +124,7 @@ public struct DSN: Sendable, Equatable, CustomStringConvertible {
     /// Hides the secrets of a DSN, even one that does not parse: everything between `SCHEME://USER:`
     /// and the last `@` (a password may hold `/`, `?`, `#` or `@` unescaped), the whole user part of a
     /// scheme that may carry a token there (`sendgrid://KEY@default`), and the value of every query
-    /// parameter named like a secret (`password=`, `token=`, ...).
+    /// parameter named like a secret (`password=`, `token=`, ...) or like an address (`listen_dsn=`).
     public static func redact(_ dsn: String) -> String {
         let start = dsn.range(of: "://")?.upperBound ?? dsn.startIndex
         let scheme = dsn[..<(dsn.range(of: "://")?.lowerBound ?? dsn.startIndex)].lowercased()
@@ -175,6 +175,8 @@ public struct DSN: Sendable, Equatable, CustomStringConvertible {
         let lower = name.lowercased()
         return ["password", "secret", "token", "api_key", "apikey", "key", "pass", "passwd", "pwd", "auth"].contains(lower)
             || lower.contains("password") || lower.contains("secret") || lower.contains("token")
+            // Another address given as an option (`listen_dsn`) may carry its own password.
+            || lower.hasSuffix("dsn") || lower.hasSuffix("url")
     }
 
     private static func redactSecretParameters(_ text: Substring) -> String {

@@ -22,14 +22,18 @@ public struct Probe: Message, Equatable {
     /// Only the first deliveries of the stored message sleep (a handler that hangs until its worker
     /// is killed, then runs through on the next worker); all of them when nil.
     public var slowDeliveries: Int?
+    /// How long the handler blocks its thread, as synchronous code (blocking I/O, heavy computation)
+    /// would, at most one hour: a worker whose handlers hold every thread must stay alive.
+    public var blockMilliseconds: Int?
     /// A file the handler appends `start LABEL MICROSECONDS PID` and `end …` lines to (wall clock),
     /// so that when and where probes ran can be checked from outside (limits, groups, overlaps).
     public var journal: String?
 
     /// A probe labelled `label`; the other values make it slow, failing or crash-prone on purpose.
     public init(label: String, sleepMilliseconds: Int? = nil, failAttempts: Int? = nil, unrecoverable: Bool? = nil, slowDeliveries: Int? = nil,
-                journal: String? = nil) {
+                journal: String? = nil, blockMilliseconds: Int? = nil) {
         self.label = label
+        self.blockMilliseconds = blockMilliseconds
         self.sleepMilliseconds = sleepMilliseconds
         self.failAttempts = failAttempts
         self.unrecoverable = unrecoverable
@@ -76,6 +80,11 @@ public struct ProbeHandler: MessageHandler {
             try await Task.sleep(for: .milliseconds(step))
             slept += step
             context.progress(Double(slept) / Double(total), "slept \(slept) of \(total) ms")
+        }
+        var blocked = 0
+        while blocked < min(sleeps ? probe.blockMilliseconds ?? 0 : 0, 3_600_000) {
+            usleep(100_000)
+            blocked += 100
         }
         if context.attempt <= (probe.failAttempts ?? 0) {
             let failure = ProbeFailure(label: probe.label, attempt: context.attempt)
