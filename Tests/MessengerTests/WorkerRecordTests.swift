@@ -61,8 +61,9 @@ struct WorkerRecordTests {
     }
 
     /// Polls the record until `condition` holds (the worker writes it at its heartbeat: nothing to await across the store).
+    /// The bound is generous: the whole suite runs beside, and a heartbeat may wait long for a thread.
     static func waitFor(_ setup: Setup, _ envelope: Envelope, _ condition: (MessageRecord) -> Bool) async throws -> MessageRecord {
-        let deadline = ContinuousClock.now + .seconds(10)
+        let deadline = ContinuousClock.now + .seconds(60)
         while true {
             let record = try await setup.record(envelope)
             if condition(record) || ContinuousClock.now > deadline { return record }
