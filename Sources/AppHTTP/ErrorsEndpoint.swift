@@ -25,10 +25,11 @@ struct ErrorsEndpoint: Sendable {
 
     func report(_ request: inout APIRequest) async throws -> Response {
         let body = try await request.decode(Body.self)
-        guard (1...500).contains(body.source.count) else {
+        // Lengths as the OpenAPI schema counts them (JSON Schema: code points, not grapheme clusters).
+        guard (1...500).contains(body.source.unicodeScalars.count) else {
             throw HTTPProblem(.unprocessableContent, "source must be 1 to 500 characters", fields: ["field": .string("source")])
         }
-        guard (1...10_000).contains(body.message.count) else {
+        guard (1...10_000).contains(body.message.unicodeScalars.count) else {
             throw HTTPProblem(.unprocessableContent, "message must be 1 to 10000 characters", fields: ["field": .string("message")])
         }
         if let fingerprint = body.fingerprint, !(1...64).contains(fingerprint.count) || !fingerprint.allSatisfy({ $0.isASCII && !$0.isWhitespace }) {

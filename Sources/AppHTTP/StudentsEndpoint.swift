@@ -35,10 +35,11 @@ struct StudentsEndpoint: Sendable {
         guard (1...20).contains(number.count), number.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
             throw HTTPProblem(.unprocessableContent, "student_number must be 1 to 20 letters or digits", fields: ["field": .string("student_number")])
         }
-        guard email.count <= 254, Validation.isEmail(email) else {
+        // Lengths as the OpenAPI schema counts them (JSON Schema: code points, not grapheme clusters).
+        guard email.unicodeScalars.count <= 254, Validation.isEmail(email) else {
             throw HTTPProblem(.unprocessableContent, "email must be an e-mail address", fields: ["field": .string("email")])
         }
-        guard (1...200).contains(name.count), !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+        guard !name.isEmpty, name.unicodeScalars.count <= 200, !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
             throw HTTPProblem(.unprocessableContent, "name must be 1 to 200 characters without control characters", fields: ["field": .string("name")])
         }
         let createdAt = Date().formatted(.iso8601)

@@ -9,8 +9,9 @@ import Synchronization
 /// a worker killed, frozen or cut off loses them at most `worker_lease` seconds after its last renewal.
 /// Nothing of it lives in a server session, so it works through a transaction pooler. A renewal that
 /// finds the lease had ended (the process was stopped, the database out of reach) compares the claims
-/// held with the table (`PostgresReceiver.reconcile`): those taken by another worker meanwhile are
-/// not started here. The lease starts with the first claim; a process that only dispatches has none.
+/// held with the table (`PostgresReceiver.reconcile`), then once more at the next renewal (a claim
+/// that saw the lease run out may commit just after the first look): those taken by another worker
+/// meanwhile are not started here. The lease starts with the first claim; a process that only dispatches has none.
 ///
 /// The renewals run on a timer of Dispatch's own and on the connection's queue, never in Swift's
 /// cooperative thread pool: handlers that block every thread of the pool (synchronous I/O, heavy
@@ -21,6 +22,9 @@ final class PostgresLease: Sendable {
         var renewals: RenewalTimer?
         /// A renewal is waiting on the connection's queue: the timer does not add another.
         var renewing = false
+        /// Renewals that still compare the claims after the lease was found run out: a claim by
+        /// another worker that saw it run out may commit just after the first comparison.
+        var comparisonsLeft = 0
     }
 
     let owner: Int64
@@ -52,7 +56,13 @@ final class PostgresLease: Sendable {
             connection.runOnOwnQueue { connection in
                 defer { self.state.withLock { $0.renewing = false } }
                 do {
-                    if try self.renew(on: connection) { try lapsed(connection) }
+                    let ranOut = try self.renew(on: connection)
+                    let compare = self.state.withLock { state -> Bool in
+                        if ranOut { state.comparisonsLeft = 2 }
+                        defer { state.comparisonsLeft = max(0, state.comparisonsLeft - 1) }
+                        return state.comparisonsLeft > 0
+                    }
+                    if compare { try lapsed(connection) }
                 } catch {
                     self.logger.debug("Cannot renew the claim lease, trying again: \(error)")
                 }

@@ -34,7 +34,9 @@ struct StudentSupportAPITests {
             #expect(again.status == .conflict && again.object["error"] as? String == "student 21009999 exists already" && again.object["id"] as? Int == id)
             for (bad, field) in [(#"{"student_number": "21 99", "email": "a@b.fr", "name": "A"}"#, "student_number"),
                                  (#"{"student_number": "2", "email": "not-an-address", "name": "A"}"#, "email"),
-                                 (#"{"student_number": "3", "email": "a@b.fr", "name": "  "}"#, "name")] {
+                                 (#"{"student_number": "3", "email": "a@b.fr", "name": "  "}"#, "name"),
+                                 // 150 letters, each with a combining mark: 150 characters to Swift, 300 code points to JSON Schema (maxLength 200).
+                                 (#"{"student_number": "4", "email": "a@b.fr", "name": "\#(String(repeating: "e\u{0301}", count: 150))"}"#, "name")] {
                 let refused = try await client.execute(uri: "/api/students", method: .post, headers: fixture.headers(), body: ByteBuffer(string: bad))
                 #expect(refused.status == .unprocessableContent && refused.object["field"] as? String == field, "\(refused.text)")
             }
@@ -160,6 +162,10 @@ struct StudentSupportAPITests {
             #expect(fingerprints.count == 1)
             let empty = try await client.execute(uri: "/api/errors", method: .post, headers: fixture.headers(), body: ByteBuffer(string: #"{"source": "x", "message": ""}"#))
             #expect(empty.status == .unprocessableContent && empty.object["field"] as? String == "message")
+            let long = String(repeating: "a\u{0300}", count: 300)  // 300 characters to Swift, 600 code points (maxLength 500)
+            let tooLong = try await client.execute(uri: "/api/errors", method: .post, headers: fixture.headers(),
+                                                   body: ByteBuffer(string: #"{"source": "\#(long)", "message": "m"}"#))
+            #expect(tooLong.status == .unprocessableContent && tooLong.object["field"] as? String == "source")
             try await fixture.consume()
             #expect(try await fixture.query("SELECT source, occurrences FROM technical_errors") == [["web GET /requests", "2"]])
         }

@@ -72,6 +72,10 @@ struct MessagesAPITests {
             #expect(try await dispatch(client, #"{"payload": {}}"#).status == .badRequest)
             #expect(try await dispatch(client, #"{"type": "Messenger.Probe", "delay_ms": -1}"#).status == .unprocessableContent)
             #expect(try await dispatch(client, #"{"type": "Messenger.Probe", "payload": {"label": "p"}, "priority": 101}"#).status == .unprocessableContent)
+            // 100 characters to Swift, 200 code points to JSON Schema: past the group's 190 and, twice over, the key's 255.
+            let marked = String(repeating: "e\u{0301}", count: 100)
+            #expect(try await dispatch(client, #"{"type": "Messenger.Probe", "payload": {"label": "p"}, "group": "\#(marked)"}"#).status == .unprocessableContent)
+            #expect(try await dispatch(client, #"{"type": "Messenger.Probe", "payload": {"label": "p"}, "deduplicate": {"key": "\#(marked + marked)"}}"#).status == .unprocessableContent)
             let prioritized = try await dispatch(client, #"{"type": "Messenger.Probe", "payload": {"label": "p"}, "priority": 7}"#)
             #expect(prioritized.status == .accepted)
             let stored = try await fixture.kernel.findRecord(id: try #require(prioritized.object["id"] as? String))

@@ -58,7 +58,7 @@ struct DispatchCommand: AsyncParsableCommand {
     func run() async throws {
         if let delay, delay < 0 { throw ValidationError("--delay cannot be negative") }
         if let priority, !(0...PriorityStamp.highest).contains(priority) { throw ValidationError("--priority must be from 0 to \(PriorityStamp.highest), got \(priority)") }
-        if let group, group.isEmpty || group.count > GroupStamp.maximumLength { throw ValidationError("--group must be 1 to \(GroupStamp.maximumLength) characters") }
+        if let group, group.isEmpty || group.unicodeScalars.count > GroupStamp.maximumLength { throw ValidationError("--group must be 1 to \(GroupStamp.maximumLength) characters") }
         if deduplicate == nil && (whileHandling || debounce) { throw ValidationError("--while-handling and --debounce go with --deduplicate KEY") }
         let kernel = try MessengerKernel.boot(try ConsoleContext.current, logger: verbosity.logger("messenger.console"))
         let body = json == "-" ? String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self) : json

@@ -48,10 +48,11 @@ struct MessagesAPI: Sendable {
         if let priority = body.priority, !(0...PriorityStamp.highest).contains(priority) {
             throw HTTPProblem(.unprocessableContent, "priority must be from 0 to \(PriorityStamp.highest), got \(priority)")
         }
-        if let group = body.group, group.isEmpty || group.count > GroupStamp.maximumLength {
+        // Lengths as the OpenAPI schema counts them (JSON Schema: code points, not grapheme clusters).
+        if let group = body.group, group.isEmpty || group.unicodeScalars.count > GroupStamp.maximumLength {
             throw HTTPProblem(.unprocessableContent, "group must be 1 to \(GroupStamp.maximumLength) characters")
         }
-        if let key = body.deduplicate?.key, key.isEmpty || key.count > 255 {
+        if let key = body.deduplicate?.key, key.isEmpty || key.unicodeScalars.count > 255 {
             throw HTTPProblem(.unprocessableContent, "deduplicate.key must be 1 to 255 characters")
         }
         let payload = String(decoding: try JSONEncoder().encode(body.payload ?? .object([:])), as: UTF8.self)
