@@ -83,7 +83,7 @@ public enum MessengerConfigLoader {
             do { return try DSN(parsing: text) } catch { throw node.error(String(describing: error)) }
         }
         if case .scalar = node.node { return TransportConfiguration(name: name, dsn: try dsn(node)) }
-        let keys = try node.entries(allowed: ["dsn", "options", "retry_strategy", "failure_transport", "serializer"])
+        let keys = try node.entries(allowed: ["dsn", "options", "retry_strategy", "failure_transport", "serializer", "type_map"])
         guard let dsnNode = keys["dsn"] else { throw node.error("transport \"\(name)\" has no dsn") }
         var transport = TransportConfiguration(name: name, dsn: try dsn(dsnNode))
         for (option, value) in try keys["options"]?.entries() ?? [] {
@@ -93,9 +93,19 @@ public enum MessengerConfigLoader {
             transport.retryStrategy = try parseRetryStrategy(retry, environment: environment)
         }
         if let failure = keys["failure_transport"] { transport.failureTransport = try failure.string(environment) }
-        if let serializer = keys["serializer"] {
-            let value = try serializer.string(environment)
-            guard value == "json" else { throw serializer.error("unknown serializer \"\(value)\"; the only serializer is json") }
+        let format = try keys["serializer"].map { try $0.string(environment) } ?? "json"
+        switch format {
+        case "json":
+            if let map = keys["type_map"] { throw map.error("type_map applies to serializer: symfony only") }
+        case "symfony":
+            guard let mapNode = keys["type_map"] else {
+                throw node.error("transport \"\(name)\" has serializer: symfony but no type_map (PHP class or namespace ending in \\ → message type)")
+            }
+            var map: [String: String] = [:]
+            for (phpClass, wire) in try mapNode.entries() { map[phpClass] = try wire.string(environment) }
+            transport.serializer = .symfony(SymfonyTypeMap(map))
+        default:
+            throw keys["serializer"]!.error("unknown serializer \"\(format)\"; serializers: json, symfony")
         }
         return transport
     }

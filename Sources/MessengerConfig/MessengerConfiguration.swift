@@ -33,6 +33,16 @@ public struct TransportConfiguration: Sendable {
     public var options: [String: String]
     public var retryStrategy: MultiplierRetryStrategy
     public var failureTransport: String?
+    /// The wire format of its messages (`serializer:`); Symfony's needs a `type_map`.
+    public var serializer: SerializerFormat = .json
+
+    /// How a transport writes its messages.
+    public enum SerializerFormat: Sendable, Equatable {
+        /// This project's JSON (`serializer: json`, the default).
+        case json
+        /// Symfony Messenger's JSON serializer's format, PHP classes mapped by `type_map`.
+        case symfony(SymfonyTypeMap)
+    }
 
     public init(name: String, dsn: DSN, options: [String: String] = [:], retryStrategy: MultiplierRetryStrategy = MultiplierRetryStrategy(), failureTransport: String? = nil) {
         self.name = name

@@ -44,7 +44,12 @@ public final class MessengerKernel: Sendable {
         serializer = JSONSerializer(registry: registry, stampTypes: stampTypes)
         var transports: [String: any Transport] = [:]
         for (name, transport) in configuration.transports {
-            transports[name] = try factories.makeTransport(transport.definition(limits: configuration.limits), serializer: serializer, logger: logger)
+            let format: any Serializer
+            switch transport.serializer {
+            case .json: format = serializer
+            case .symfony(let map): format = SymfonySerializer(registry: registry, typeMap: map, stampTypes: stampTypes)
+            }
+            transports[name] = try factories.makeTransport(transport.definition(limits: configuration.limits), serializer: format, logger: logger)
         }
         self.transports = transports
         senders = SendersLocator(routing: configuration.routing, senders: transports)

@@ -74,6 +74,27 @@ struct MessengerConfigLoaderTests {
         #expect(failure?.message.contains("max_retries") == true)
     }
 
+    @Test("serializer: symfony with its type_map (classes and namespace prefixes); without one, or an unknown serializer, an error naming the line")
+    func symfonySerializer() throws {
+        let config = try parse(#"""
+            messenger:
+              transports:
+                legacy:
+                  dsn: 'in-memory://'
+                  serializer: symfony
+                  type_map: { 'App\Message\': 'App.', 'App\Mail\Mail': App.SendMail }
+                async: 'in-memory://'
+            """#)
+        #expect(config.transports["legacy"]?.serializer == .symfony(SymfonyTypeMap(["App\\Message\\": "App.", "App\\Mail\\Mail": "App.SendMail"])))
+        #expect(config.transports["async"]?.serializer == .json)
+        let missing = error("messenger:\n  transports:\n    legacy:\n      dsn: 'in-memory://'\n      serializer: symfony\n")
+        #expect(missing?.message.contains("serializer: symfony but no type_map") == true)
+        let unknown = error("messenger:\n  transports:\n    legacy:\n      dsn: 'in-memory://'\n      serializer: php\n")
+        #expect(unknown?.line == 5 && unknown?.message.contains("unknown serializer \"php\"; serializers: json, symfony") == true)
+        let stray = error("messenger:\n  transports:\n    legacy:\n      dsn: 'in-memory://'\n      type_map: { A: B }\n")
+        #expect(stray?.message.contains("type_map applies to serializer: symfony only") == true)
+    }
+
     @Test("routing to an unknown transport is an error naming it and the configured ones")
     func unknownTransport() {
         let failure = error("messenger:\n  transports:\n    async: 'in-memory://'\n  routing:\n    App.SendMail: asynk\n")
