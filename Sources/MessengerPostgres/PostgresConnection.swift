@@ -188,10 +188,13 @@ public actor PostgresConnection {
         inTransaction = true
     }
 
-    /// Ends the open transaction with `COMMIT` or `ROLLBACK`.
+    /// Ends the open transaction with `COMMIT` or `ROLLBACK` (nothing set before it: the transaction's
+    /// parameters end with it).
     private func end(_ statement: String) throws {
         inTransaction = false
-        try execute(statement)
+        try checkNotInOtherTransaction()
+        let connection = try connection()
+        _ = try rows(from: PQexec(connection, statement), connection)
     }
 
     /// Runs `body` in `BEGIN … COMMIT` on this connection, rolling back if it throws.

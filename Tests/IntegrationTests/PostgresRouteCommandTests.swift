@@ -52,4 +52,21 @@ struct PostgresRouteCommandTests {
         #expect(try await app.transport(queue: "failed").statistics().total == 0)
         await app.remove()
     }
+
+    @Test("a consuming worker holds one server connection for its transports (async, failed, records) and one for LISTEN")
+    func connectionBudget() async throws {
+        // Its own application name, so that only this worker's sessions are counted (other suites run beside).
+        let name = "budget_\(UInt32.random(in: 0...UInt32.max))"
+        let app = try PostgresProject(extra: "application_name=\(name)")
+        _ = try await app.transport().send(Envelope(Probe(label: "counted")))
+        let worker = try app.start("messenger:consume", "async", "--sleep", "0.1")
+        try await worker.waitForLog("Probe handled")
+        let admin = try PostgresConnection(url: app.serverURL)
+        let sessions = try await admin.query("SELECT query LIKE 'LISTEN%' FROM pg_stat_activity WHERE application_name = $1 ORDER BY 1", [.text(name)]).rows
+        #expect(sessions == [["f"], ["t"]], "\(sessions)")
+        worker.signal(SIGTERM)
+        #expect(try await worker.waitForExit() == 0)
+        await admin.close()
+        await app.remove()
+    }
 }
