@@ -221,7 +221,7 @@ struct PostgresFaultTests {
     }
 
     private func restartDuringRun(_ server: TestPostgres.PrivateServer, route: PostgresRoute) async throws {
-        let app = try PostgresProject(url: server.url, pgbouncerURL: route == .pgbouncer ? try #require(server.pgbouncerURL) : nil)
+        let app = try PostgresProject(url: server.url, pgbouncerURL: route == .pgbouncer ? try #require(server.pgbouncerURL) as String : nil)
         let queue = try app.transport()
         _ = try await queue.send(contentsOf: (0..<3000).map { Envelope(Probe(label: "r\($0)", sleepMilliseconds: 2)) })
         let worker = try app.start("messenger:consume", "async", "--concurrency", "4", "--sleep", "0.1")

@@ -24,7 +24,7 @@ struct PostgresRouteCommandTests {
 
     private func runCommands(route: PostgresRoute, server: TestPostgres.PrivateServer) async throws {
         let queue = "q_" + UUID().uuidString.prefix(8).lowercased()
-        let app = try PostgresProject(url: server.url, pgbouncerURL: route == .pgbouncer ? try #require(server.pgbouncerURL) : nil,
+        let app = try PostgresProject(url: server.url, pgbouncerURL: route == .pgbouncer ? try #require(server.pgbouncerURL) as String : nil,
                                       extra: "queue_name=\(queue)", maxRetries: 0)
         #expect(try await app.run("messenger:setup-transports").status == 0)
         #expect(try await app.run("messenger:pause", "async").status == 0)

@@ -30,6 +30,22 @@ struct SchedulerProcessTests {
         }
     }
 
+    /// The time between the first and the last occurrence of the minute task in `logs` (a cheap scan:
+    /// ISO 8601 dates in UTC sort as text).
+    static func minuteSpan(_ logs: [String]) -> TimeInterval {
+        var first: Substring?, last: Substring?
+        for log in logs {
+            for line in log.split(separator: "\n") where line.contains("task=minute") && line.contains("Scheduled message emitted") {
+                guard let start = line.range(of: "occurrence=")?.upperBound else { continue }
+                let date = line[start...].prefix { $0 != " " }
+                if first.map({ date < $0 }) ?? true { first = date }
+                if last.map({ date > $0 }) ?? true { last = date }
+            }
+        }
+        guard let first, let last, let from = try? Date(String(first), strategy: .iso8601), let to = try? Date(String(last), strategy: .iso8601) else { return 0 }
+        return to.timeIntervalSince(from)
+    }
+
     static let daySchedule = """
         scheduler:
           schedules:
@@ -85,10 +101,16 @@ struct SchedulerProcessTests {
         // Every process shows the same time: 2026-03-28T12:00Z two seconds from now, 3,600 × real time.
         let anchor = Date().addingTimeInterval(2).timeIntervalSince1970
         project.environment["SCHEDULER_CLOCK"] = "start=2026-03-28T12:00:00Z speed=3600 anchor=\(anchor)"
-        let workers = try (0..<3).map { _ in try project.start("messenger:consume", "scheduler_\(schedule)", "--time-limit", "29", "--sleep", "0.05") }
+        let workers = try (0..<3).map { _ in try project.start("messenger:consume", "scheduler_\(schedule)", "--sleep", "0.05") }
+        // Stopped once their logs together show 25 simulated hours of the minute task (about 25 s, more
+        // on a loaded machine), wherever the first run fell.
+        try await OutputBuffer.waitFor(workers.map(\.standardError), timeout: .seconds(150), description: "25 hours of emissions") {
+            Self.minuteSpan($0) >= 25 * 3_600
+        }
+        for worker in workers { worker.signal(SIGTERM) }
         var logs: [String] = []
         for worker in workers {
-            let status = try await worker.waitForExit(timeout: .seconds(90))
+            let status = try await worker.waitForExit(timeout: .seconds(60))
             #expect(status == 0, "exit \(status): \(worker.standardError.text.suffix(1500))")
             logs.append(worker.standardError.text)
         }

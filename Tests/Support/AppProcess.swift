@@ -99,6 +99,7 @@ public final class OutputBuffer: Sendable {
         var text = ""
         var waiters: [UInt64: Waiter] = [:]
         var nextId: UInt64 = 0
+        var observers: [@Sendable () -> Void] = []
     }
 
     private let state = Mutex(State())
@@ -109,14 +110,41 @@ public final class OutputBuffer: Sendable {
 
     public func append(_ data: Data) {
         guard !data.isEmpty else { return }
-        let ready = state.withLock { state -> [(CheckedContinuation<String, any Error>, String)] in
+        let (ready, observers) = state.withLock { state -> ([(CheckedContinuation<String, any Error>, String)], [@Sendable () -> Void]) in
             state.text += String(decoding: data, as: UTF8.self)
             let text = state.text
             let done = state.waiters.filter { $0.value.condition(text) }
             for id in done.keys { state.waiters[id] = nil }
-            return done.values.map { ($0.continuation, text) }
+            return (done.values.map { ($0.continuation, text) }, state.observers)
         }
         for (continuation, text) in ready { continuation.resume(returning: text) }
+        for observer in observers { observer() }
+    }
+
+    /// Calls `observer` after every append, outside the buffer's lock (to watch several buffers).
+    public func onAppend(_ observer: @escaping @Sendable () -> Void) {
+        state.withLock { $0.observers.append(observer) }
+    }
+
+    /// Waits until `condition` holds over the texts of `buffers` taken together (say, the logs of
+    /// several processes); throws after `timeout`.
+    public static func waitFor(_ buffers: [OutputBuffer], timeout: Duration, description: String,
+                               _ condition: @escaping @Sendable ([String]) -> Bool) async throws {
+        let (changes, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        defer { continuation.finish() }
+        for buffer in buffers { buffer.onAppend { continuation.yield() } }
+        continuation.yield()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await _ in changes where condition(buffers.map(\.text)) { return }
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                throw TimeoutError(description: "timed out after \(timeout) waiting for \(description)")
+            }
+            try await group.next()
+            group.cancelAll()
+        }
     }
 
     /// Returns the text once `condition` holds, or throws after `timeout`.
