@@ -41,7 +41,7 @@ struct DocumentTests {
             INSERT INTO enrollments (student_id, academic_year, program, stage, fetched_at)
             VALUES (1, '2026', 'Licence Sciences de la vie et de la Terre — parcours écologie', 'L3', '2026-11-20')
             """)
-        try await AppDatabaseTests.bus(fixture.shared, mails: InMemoryTransport()).dispatch(RecomputeAvisEse(on: AppCalendar.today()))
+        try await AppDatabaseTests.bus(fixture.shared, mails: InMemoryTransport()).dispatch(RecomputeAvisEse(on: AppCalendar.today(AppDatabaseTests.today)))
         let document = try await Self.generate(fixture, GenerateDocument(kind: .accommodationCertificate, subject: 1))
         #expect(document.rendered && document.path == "accommodation-certificate/1-v1.pdf" && document.pages == 1)
         let file = fixture.directory.path + "/var/documents/" + document.path

@@ -133,12 +133,13 @@ extension TransportConformanceTests {
                 _ = try await subject.transport.send(Self.numbered(2, group: "student-42"))
                 let claimed = try await subject.transport.get(limit: 10)
                 #expect(Self.anyNumbers(claimed) == [1])
-                let retry = claimed[0].with(DelayStamp(milliseconds: 10_000), RedeliveryStamp(retryCount: 1))
+                // A minute: on PostgreSQL real time flows on (a stalled statement must not make it due).
+                let retry = claimed[0].with(DelayStamp(milliseconds: 60_000), RedeliveryStamp(retryCount: 1))
                 try await Self.replace(claimed[0], with: retry, via: subject.transport, on: subject, parked: false)
                 let meanwhile = try await subject.other.get(limit: 10)
                 #expect(Self.anyNumbers(meanwhile) == (holds ? [] : [2]), "holds: \(holds), deduplicated: \(deduplicated)")
                 try await Self.finish(meanwhile, on: subject.other)
-                try await subject.advance(by: 11)
+                try await subject.advance(by: 61)
                 try await subject.withNewWorker { worker in
                     let retried = try await worker.get(limit: 10)
                     #expect(Self.anyNumbers(retried) == [1], "holds: \(holds), deduplicated: \(deduplicated)")
