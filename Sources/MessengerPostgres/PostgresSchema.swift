@@ -13,11 +13,24 @@ struct PostgresSchema: Sendable {
     let table: String
     /// Whether the statements write status records (the transport's `tracking` is not `none`).
     var tracked = true
+    /// Whether due times are whole seconds, as Symfony's Doctrine transport compares them (a table
+    /// shared with Symfony Messenger: `serializer: symfony`).
+    var doctrineDates = false
+
+    /// The due time `delay` milliseconds from now (an SQL expression). With Doctrine's dates, whole
+    /// seconds: rounded down for a message due at once (Symfony's worker sees it at once), up for a
+    /// later one (never due early there).
+    func dueTime(_ delay: String) -> String {
+        guard doctrineDates else { return "now() + \(delay) * interval '1 millisecond'" }
+        let milliseconds = "(\(delay))::float8"
+        return "date_trunc('second', now() + (CASE WHEN \(milliseconds) > 0 THEN \(milliseconds) + 999 ELSE \(milliseconds) END) * interval '1 millisecond')"
+    }
 
     var channel: String { table }
 
     /// Created under one transaction-scoped advisory lock for every transport table, so that workers
     /// starting together do not race, neither on one table nor on the signals table that all share.
+    /// A table Symfony's Doctrine transport made gets this transport's columns and defaults.
     var create: String {
         """
         SELECT pg_advisory_xact_lock(hashtext('messenger setup'));
@@ -39,6 +52,9 @@ struct PostgresSchema: Sendable {
             autovacuum_analyze_scale_factor = 0.02,
             autovacuum_vacuum_cost_delay = 0
         );
+        ALTER TABLE \(table) ALTER COLUMN created_at SET DEFAULT now();
+        ALTER TABLE \(table) ADD COLUMN IF NOT EXISTS delivery_count INT NOT NULL DEFAULT 0;
+        ALTER TABLE \(table) ADD COLUMN IF NOT EXISTS claimed_by BIGINT NULL;
         CREATE INDEX IF NOT EXISTS \(table)_claimed ON \(table) (queue_name, delivered_at) WHERE delivered_at IS NOT NULL;
         CREATE INDEX IF NOT EXISTS \(table)_claimed_by ON \(table) (claimed_by) WHERE delivered_at IS NOT NULL;
         \(notifyFunction)
@@ -111,7 +127,7 @@ struct PostgresSchema: Sendable {
         let flow = flowParameter(after: 8)
         return storing("""
         INSERT INTO \(table) (body, headers, queue_name, available_at, dedup_key, dedup_handling, message_id, flow_type, flow_group, flow_order)
-        VALUES ($1, $2, $3, now() + $4 * interval '1 millisecond', $5, $6, $7, $\(flow), $\(flow + 1), $\(flow + 2)::bigint)
+        VALUES ($1, $2, $3, \(dueTime("$4")), $5, $6, $7, $\(flow), $\(flow + 1), $\(flow + 2)::bigint)
         ON CONFLICT (queue_name, dedup_key) WHERE dedup_key IS NOT NULL AND (delivered_at IS NULL OR dedup_handling) DO NOTHING
         """, recordsFrom: 8)
     }
@@ -126,7 +142,7 @@ struct PostgresSchema: Sendable {
     }
     var moveDueTime: String {
         """
-        WITH moved AS (UPDATE \(table) SET available_at = now() + $2 * interval '1 millisecond' WHERE id = $1 AND delivered_at IS NULL
+        WITH moved AS (UPDATE \(table) SET available_at = \(dueTime("$2")) WHERE id = $1 AND delivered_at IS NULL
             RETURNING message_id, available_at)
         UPDATE messenger_records r SET available_at = moved.available_at, status = CASE WHEN moved.available_at > now() THEN 'scheduled' ELSE 'queued' END
         FROM moved WHERE r.id = moved.message_id AND r.status IN ('queued', 'scheduled')
@@ -142,8 +158,12 @@ struct PostgresSchema: Sendable {
     /// ended). The few such owners are looked up first, then their rows through the index on
     /// `claimed_by`: a check costs the same whatever the number of rows claimed by live workers.
     /// (An owner without any lease, a worker of a version before leases, is taken for alive until
-    /// `redeliver_timeout`.)
-    static let ownerGone = "claimed_by = ANY (ARRAY(SELECT l.owner FROM messenger_claim_leases l WHERE l.expires_at <= now()))"
+    /// `redeliver_timeout`.) Only a claim made while the lease ran counts: a row that Symfony's
+    /// Doctrine transport claimed since (it sets `delivered_at` alone) waits for `redeliver_timeout`.
+    static let ownerGone = """
+        claimed_by = ANY (ARRAY(SELECT l.owner FROM messenger_claim_leases l WHERE l.expires_at <= now()))
+        AND delivered_at <= (SELECT l.expires_at FROM messenger_claim_leases l WHERE l.owner = claimed_by)
+        """
 
     /// Takes or renews owner $1's lease for $2 seconds; answers whether it had run out (null when
     /// there was none).
@@ -166,7 +186,7 @@ struct PostgresSchema: Sendable {
         let flow = flowParameter(after: 6)
         return storing("""
             INSERT INTO \(table) (body, headers, queue_name, available_at, message_id, flow_type, flow_group)
-            VALUES ($1, $2, $3, now() + $4 * interval '1 millisecond', $5, $\(flow), $\(flow + 1))
+            VALUES ($1, $2, $3, \(dueTime("$4")), $5, $\(flow), $\(flow + 1))
             """, recordsFrom: 6)
     }
 
@@ -187,7 +207,7 @@ struct PostgresSchema: Sendable {
         guard tracked else {
             return """
                 INSERT INTO \(table) (body, headers, queue_name, available_at, message_id\(columns))
-                SELECT b, h, $3, now() + d * interval '1 millisecond', i\(values)
+                SELECT b, h, $3, \(dueTime("d")), i\(values)
                 FROM unnest($1::text[], $2::text[], $4::bigint[], $5::text[]\(arguments)) AS m(b, h, d, i\(names))
                 RETURNING id
                 """
@@ -199,7 +219,7 @@ struct PostgresSchema: Sendable {
                     WITH ORDINALITY AS u(b, h, d, i, \(PostgresRecordSchema.recordColumns)\(names), n)
             ),
             m AS (INSERT INTO \(table) (id, body, headers, queue_name, available_at, message_id\(columns))
-                SELECT id, b, h, q, now() + d * interval '1 millisecond', i\(values) FROM src ORDER BY n RETURNING id),
+                SELECT id, b, h, q, \(dueTime("d")), i\(values) FROM src ORDER BY n RETURNING id),
             \(PostgresRecordSchema.storedFromSource)
             SELECT id FROM src ORDER BY n
             """
@@ -342,7 +362,7 @@ struct PostgresSchema: Sendable {
                 JOIN gone g ON g.id = r.o
             ),
             m AS (INSERT INTO \(target) (id, body, headers, queue_name, available_at, message_id, flow_type, flow_group, flow_order)
-                SELECT id, b, h, q, now() + d * interval '1 millisecond', i, ft, fg, fo FROM src RETURNING id),
+                SELECT id, b, h, q, \(dueTime("d")), i, ft, fg, fo FROM src RETURNING id),
             \(PostgresRecordSchema.storedFromSource)
             SELECT id FROM m
             """

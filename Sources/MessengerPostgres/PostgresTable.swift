@@ -45,7 +45,7 @@ final class PostgresTable: Sendable {
         self.serializer = serializer
         self.logger = logger
         self.sharing = sharing
-        let schema = PostgresSchema(table: options.tableName, tracked: options.records.writesRecords)
+        let schema = PostgresSchema(table: options.tableName, tracked: options.records.writesRecords, doctrineDates: serializer is SymfonySerializer)
         self.schema = schema
         let owner = Int64.random(in: 1...Int64.max)
         self.owner = owner

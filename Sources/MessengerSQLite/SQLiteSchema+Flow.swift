@@ -5,18 +5,14 @@ import Messenger
 /// its group in `flow_group`, and, for a retry that holds its group's place, the order it keeps in
 /// `flow_order` (else its id orders it).
 extension SQLiteSchema {
-    var addFlowColumns: String {
-        "ALTER TABLE \(table) ADD COLUMN flow_type TEXT; ALTER TABLE \(table) ADD COLUMN flow_group TEXT; ALTER TABLE \(table) ADD COLUMN flow_order INTEGER;"
-    }
-
     /// Free rows and rows under flow control are read through indexes of their own, so that neither
     /// claim walks past the other's rows (each waiting row is in one of them: they replace the single
     /// ready index of earlier versions, so a send still writes one ready entry); a group's head is
     /// found by its order.
     var createFlowIndexes: String {
         """
-        CREATE INDEX IF NOT EXISTS \(table)_ready_free ON \(table) (queue_name, available_at, id) WHERE delivered_at IS NULL AND flow_type IS NULL;
-        CREATE INDEX IF NOT EXISTS \(table)_ready_flow ON \(table) (queue_name, available_at, id) WHERE delivered_at IS NULL AND flow_type IS NOT NULL;
+        CREATE INDEX IF NOT EXISTS \(table)_ready_free ON \(table) (queue_name, \(available), id) WHERE \(delivered) IS NULL AND flow_type IS NULL;
+        CREATE INDEX IF NOT EXISTS \(table)_ready_flow ON \(table) (queue_name, \(available), id) WHERE \(delivered) IS NULL AND flow_type IS NOT NULL;
         DROP INDEX IF EXISTS \(table)_ready;
         CREATE INDEX IF NOT EXISTS \(table)_groups ON \(table) (queue_name, flow_group, coalesce(flow_order, id)) WHERE flow_group IS NOT NULL;
         CREATE TABLE IF NOT EXISTS messenger_rate_limits (name TEXT PRIMARY KEY, tokens REAL NOT NULL, updated_at INTEGER NOT NULL);
@@ -32,7 +28,7 @@ extension SQLiteSchema {
 
     /// Waiting free rows that `conditions` (on the type in their headers) now put under flow control.
     func adopt(_ conditions: String) -> String {
-        "UPDATE \(table) SET flow_type = json_extract(headers, '$.type') WHERE delivered_at IS NULL AND flow_type IS NULL AND (\(conditions))"
+        "UPDATE \(table) SET flow_type = json_extract(headers, '$.type') WHERE \(delivered) IS NULL AND flow_type IS NULL AND (\(conditions))"
     }
 
     /// No earlier message of the row's group (`m`) is still stored: waiting, running or waiting for
@@ -47,7 +43,7 @@ extension SQLiteSchema {
     /// The running messages each condition matches (one column per condition).
     func running(_ conditions: [String]) -> String {
         let columns = conditions.map { "coalesce(sum(CASE WHEN \($0) THEN 1 ELSE 0 END), 0)" }.joined(separator: ", ")
-        return "SELECT \(columns) FROM \(table) WHERE delivered_at IS NOT NULL"
+        return "SELECT \(columns) FROM \(table) WHERE \(delivered) IS NOT NULL"
     }
 
     /// Due rows under flow control of the queues ?2... that head their group and that no blocked
@@ -56,10 +52,10 @@ extension SQLiteSchema {
         let queues = (0..<queueCount).map { "?\($0 + 2)" }.joined(separator: ", ")
         let unblocked = blocked.map { " AND NOT (\($0))" }.joined()
         return """
-            SELECT id, flow_type, flow_group, queue_name, available_at FROM \(table) m
-            WHERE queue_name IN (\(queues)) AND delivered_at IS NULL AND available_at <= ?1 AND flow_type IS NOT NULL AND \(Self.notPaused)\(unblocked)
+            SELECT id, flow_type, flow_group, queue_name, \(available) FROM \(table) m
+            WHERE queue_name IN (\(queues)) AND \(delivered) IS NULL AND \(available) <= ?1 AND flow_type IS NOT NULL AND \(Self.notPaused)\(unblocked)
             AND \(Self.groupHead(table))
-            ORDER BY available_at, id LIMIT \(limit)
+            ORDER BY \(available), id LIMIT \(limit)
             """
     }
 
@@ -67,8 +63,8 @@ extension SQLiteSchema {
     func freeCandidates(queueCount: Int) -> String {
         let queues = (0..<queueCount).map { "?\($0 + 3)" }.joined(separator: ", ")
         return """
-            SELECT id, available_at FROM \(table) WHERE queue_name IN (\(queues)) AND delivered_at IS NULL AND available_at <= ?1
-            AND flow_type IS NULL AND \(Self.notPaused) ORDER BY available_at, id LIMIT ?2
+            SELECT id, \(available) FROM \(table) WHERE queue_name IN (\(queues)) AND \(delivered) IS NULL AND \(available) <= ?1
+            AND flow_type IS NULL AND \(Self.notPaused) ORDER BY \(available), id LIMIT ?2
             """
     }
 
@@ -76,15 +72,15 @@ extension SQLiteSchema {
     func claimIds(_ count: Int) -> String {
         let ids = (0..<count).map { "?\($0 + 3)" }.joined(separator: ", ")
         return """
-            UPDATE \(table) SET delivered_at = ?1, delivery_count = delivery_count + 1, claimed_by = ?2, started_on_claim = 0
-            WHERE id IN (\(ids)) AND delivered_at IS NULL RETURNING \(Self.returning)
+            UPDATE \(table) SET \(setDelivered("?1")), delivery_count = delivery_count + 1, claimed_by = ?2, started_on_claim = 0
+            WHERE id IN (\(ids)) AND \(delivered) IS NULL RETURNING \(returning)
             """
     }
 
     /// The earliest due time of waiting rows under flow control of the queues ?1...
     func nextFlowDue(queueCount: Int) -> String {
         let queues = (0..<queueCount).map { "?\($0 + 1)" }.joined(separator: ", ")
-        return "SELECT min(available_at) FROM \(table) WHERE queue_name IN (\(queues)) AND delivered_at IS NULL AND flow_type IS NOT NULL"
+        return "SELECT min(\(available)) FROM \(table) WHERE queue_name IN (\(queues)) AND \(delivered) IS NULL AND flow_type IS NOT NULL"
     }
 
     /// Removes a claimed row (as `deleteClaimed`) and answers its group and the order it holds there.
@@ -100,7 +96,7 @@ extension SQLiteSchema {
             SELECT coalesce(sum(CASE WHEN NOT head THEN 1 ELSE 0 END), 0), coalesce(sum(CASE WHEN head AND lim THEN 1 ELSE 0 END), 0),
                    coalesce(sum(CASE WHEN head AND NOT lim AND rate THEN 1 ELSE 0 END), 0)
             FROM (SELECT \(Self.groupHead(table)) AS head, (\(full)) AS lim, (\(spent)) AS rate FROM \(table) m
-                  WHERE queue_name IN (\(queues)) AND delivered_at IS NULL AND available_at <= ?1 AND flow_type IS NOT NULL)
+                  WHERE queue_name IN (\(queues)) AND \(delivered) IS NULL AND \(available) <= ?1 AND flow_type IS NOT NULL)
             """
     }
 
@@ -109,7 +105,7 @@ extension SQLiteSchema {
         """
         SELECT m.flow_type, m.flow_group, m.queue_name, (SELECT count(*) FROM \(table) o WHERE o.queue_name = m.queue_name AND o.flow_group = m.flow_group
             AND coalesce(o.flow_order, o.id) < coalesce(m.flow_order, m.id))
-        FROM \(table) m WHERE m.id = ?1 AND m.delivered_at IS NULL AND m.available_at <= ?2 AND m.flow_type IS NOT NULL
+        FROM \(table) m WHERE m.id = ?1 AND m.\(delivered) IS NULL AND m.\(available) <= ?2 AND m.flow_type IS NOT NULL
         """
     }
 

@@ -32,22 +32,31 @@ final class SQLiteTable: Sendable {
             ? SQLiteConnection(path: connection.path, busyTimeoutMilliseconds: connection.busyTimeoutMilliseconds, synchronous: connection.synchronous)
             : connection
         self.options = options
-        self.schema = SQLiteSchema(table: options.tableName)
+        self.schema = SQLiteSchema(table: options.tableName, doctrineDates: serializer is SymfonySerializer)
         self.serializer = serializer
         self.now = now
     }
 
     /// Creates the table, or brings one made by an earlier version up to date, once per connection.
     func setup(on target: SQLiteConnection? = nil) async throws {
-        let schema = schema
+        let (schema, name) = (schema, name)
         try await (target ?? connection).once("schema:\(schema.table)") { connection in
             let steps: @Sendable (isolated SQLiteConnection) throws -> Void = { connection in
                 try connection.execute(schema.create)
-                let columns = try connection.query(schema.columns).compactMap { $0[0].string }
-                if !columns.contains("dedup_key") { try connection.execute(schema.addDeduplicationColumns) }
-                if !columns.contains("abandoned_count") { try connection.execute(schema.addAbandonedColumns) }
-                if !columns.contains("message_id") { try connection.execute(schema.addMessageIdColumn) }
-                if !columns.contains("flow_type") { try connection.execute(schema.addFlowColumns) }
+                // A table of an earlier version, or one Symfony's Doctrine transport made, gets the
+                // columns it lacks; with Doctrine's dates, its rows get both forms of their times.
+                let columns = Set(try connection.query(schema.columns).compactMap { $0[0].string })
+                if !schema.doctrineDates && columns.contains("available_ms") {
+                    throw MessengerError(.invalidOption, "transport \"\(name)\": table \(schema.table) is shared with Symfony Messenger (a transport with serializer: symfony keeps Doctrine's dates in it): every transport on it needs serializer: symfony")
+                }
+                for column in schema.columnsBeyondDoctrine where !columns.contains(column.name) {
+                    try connection.execute("ALTER TABLE \(schema.table) ADD COLUMN \(column.name) \(column.definition)")
+                }
+                if schema.doctrineDates {
+                    if !columns.contains("available_ms") { try connection.execute(schema.adoptDoctrineDates) }
+                    try connection.execute(schema.doctrineTriggers)
+                }
+                try connection.execute(schema.createClaimedIndex)
                 try connection.execute(schema.createFlowIndexes)
                 try connection.execute(SQLiteRecordSchema.create)
                 try connection.execute(schema.createDeduplicationIndex)

@@ -39,12 +39,13 @@ struct PostgresFixture {
     }
 
     /// Has the leases of the workers holding rows of this table run out (as a frozen or cut-off
-    /// process's would).
+    /// process's would): time moves on for their claims too, made before the leases ran out.
     func expireLeases() async throws {
         let admin = connection()
-        try await admin.query("""
+        try await admin.execute("""
             UPDATE messenger_claim_leases SET expires_at = now() - interval '1 second'
-            WHERE owner IN (SELECT claimed_by FROM \(options.tableName) WHERE claimed_by IS NOT NULL)
+            WHERE owner IN (SELECT claimed_by FROM \(options.tableName) WHERE claimed_by IS NOT NULL);
+            UPDATE \(options.tableName) SET delivered_at = least(delivered_at, now() - interval '2 seconds') WHERE claimed_by IS NOT NULL
             """)
         await admin.close()
     }

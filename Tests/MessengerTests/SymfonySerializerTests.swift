@@ -101,6 +101,53 @@ struct SymfonySerializerTests {
         #expect(noClass?.description.contains("App.SendMail has no PHP class") == true)
     }
 
+    @Test("handled and transport message id stamps both ways, as Symfony writes them for a message it sends to its failure transport")
+    func handledAndTransportId() throws {
+        let serializer = Self.serializer()
+        var written = Self.written
+        written.headers = written.headers.replacingOccurrences(of: #""Content-Type""#, with: #"""
+            "X-Message-Stamp-Symfony\\Component\\Messenger\\Stamp\\HandledStamp":"[{\"result\":null,\"handlerName\":\"App\\\\Handler\\\\Audit::__invoke\"}]",\#
+            "X-Message-Stamp-Symfony\\Component\\Messenger\\Stamp\\TransportMessageIdStamp":"[{\"id\":42}]","Content-Type"
+            """#)
+        let envelope = try serializer.decode(written)
+        #expect(envelope.all(HandledStamp.self).map(\.handlerName) == ["App\\Handler\\Audit::__invoke"])
+        #expect(envelope.last(TransportMessageIdStamp.self)?.id == "42")
+        let encoded = try serializer.encode(envelope.with(HandledStamp(handlerName: "App.SendMailHandler"), TransportMessageIdStamp("43")))
+        let headers = try #require(try JSONSerialization.jsonObject(with: Data(encoded.headers.utf8)) as? [String: String])
+        let handled = try #require(try Self.parsed(headers["X-Message-Stamp-Symfony\\Component\\Messenger\\Stamp\\HandledStamp"]) as? [[String: Any]])
+        #expect(handled.compactMap { $0["handlerName"] as? String } == ["App\\Handler\\Audit::__invoke", "App.SendMailHandler"])
+        #expect(handled.allSatisfy { $0["result"] is NSNull })
+        // The id it had last, as Doctrine's integer.
+        let ids = try #require(try Self.parsed(headers["X-Message-Stamp-Symfony\\Component\\Messenger\\Stamp\\TransportMessageIdStamp"]) as? [[String: Any]])
+        #expect(ids.count == 1 && ids.first?["id"] as? Int == 43)
+        #expect(!headers.keys.contains(SymfonySerializer.ownStampsHeader) || !(headers[SymfonySerializer.ownStampsHeader] ?? "").contains("Handled"))
+    }
+
+    @Test("a message of an unmapped class, parked here, is written back as Symfony wrote it, with the error and the failure transport's stamps")
+    func undecodableWrittenBack() throws {
+        let serializer = Self.serializer()
+        var unmapped = Self.written
+        unmapped.headers = unmapped.headers.replacingOccurrences(of: #""type":"App\\Message\\SendMail""#, with: #""type":"Vendor\\Gone""#)
+        let quarantined = serializer.decodeOrQuarantine(unmapped)
+        let parked = quarantined.with(ErrorDetailsStamp(errorType: "Messenger.MessengerError", message: "unknown message type \"Vendor\\Gone\"", location: "transport async"),
+                                      SentToFailureTransportStamp(originalTransportName: "async"), MessageIdStamp("0194-parked"))
+        let encoded = try serializer.encode(parked)
+        #expect(encoded.body == unmapped.body)
+        let headers = try #require(try JSONSerialization.jsonObject(with: Data(encoded.headers.utf8)) as? [String: String])
+        let original = try #require(try JSONSerialization.jsonObject(with: Data(unmapped.headers.utf8)) as? [String: String])
+        #expect(headers["type"] == "Vendor\\Gone" && encoded.headers.hasPrefix(#"{"type":"#))
+        let prefix = "X-Message-Stamp-Symfony\\Component\\Messenger\\Stamp\\"
+        for kept in ["BusNameStamp", "DelayStamp", "RedeliveryStamp"] { #expect(headers[prefix + kept] == original[prefix + kept], "\(kept)") }
+        #expect(headers["X-Message-Stamp-App\\Stamp\\TenantStamp"] == original["X-Message-Stamp-App\\Stamp\\TenantStamp"])
+        let error = try #require(try Self.parsed(headers[prefix + "ErrorDetailsStamp"]) as? [[String: Any]])
+        #expect(error.first?["exceptionMessage"] as? String == "unknown message type \"Vendor\\Gone\"")
+        #expect(try Self.parsed(headers[prefix + "SentToFailureTransportStamp"]) as? [[String: String]] == [["originalReceiverName": "async"]])
+        #expect(headers[SymfonySerializer.ownStampsHeader]?.contains("0194-parked") == true)
+        // Read here again, still undecodable: the same text and the class named.
+        let again = serializer.decodeOrQuarantine(encoded)
+        #expect((again.message as? UndecodableMessage)?.error.contains("Vendor\\Gone") == true)
+    }
+
     static func parsed(_ text: String?) throws -> NSArray? {
         try text.flatMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? NSArray }
     }

@@ -1,28 +1,45 @@
 <?php
-// php Tests/Symfony/consume.php DSN TABLE QUEUE COUNT: Symfony's Doctrine transport receives COUNT
-// messages and Symfony's MessageBus handles them, as its Worker does (without the event dispatcher,
-// not installed), printing "handled LABEL" for each Probe.
+// php Tests/Symfony/consume.php DSN TABLE QUEUE COUNT [--failed=QUEUE]: Symfony's Doctrine transport
+// receives COUNT messages (0: until SIGTERM, after the message in hand, as Symfony's worker stops)
+// and Symfony's MessageBus handles them, as its Worker does (Debian does not
+// package the event dispatcher the Worker needs): a message whose handler fails goes to the failure
+// transport (queue QUEUE of the table) with the stamps Symfony's failure listeners add, and is
+// rejected; it prints "failed LABEL". Transport errors (SQLite busy) are retried, as the Worker's
+// supervisor would restart it.
 namespace App\Message;
 require __DIR__ . '/bootstrap.php';
-use Symfony\Component\Messenger\MessageBus;
-use Symfony\Component\Messenger\Handler\HandlersLocator;
-use Symfony\Component\Messenger\Middleware\HandleMessageMiddleware;
-use Symfony\Component\Messenger\Stamp\ReceivedStamp;
+use Symfony\Component\Messenger\Exception\{HandlerFailedException, TransportException};
+use Symfony\Component\Messenger\Stamp\{DelayStamp, ErrorDetailsStamp, ReceivedStamp, RedeliveryStamp, SentToFailureTransportStamp};
 
 [$_, $dsn, $table, $queue, $count] = $argv;
+$options = options($argv);
 $transport = transport($dsn, $table, $queue);
-$handled = 0;
-$bus = new MessageBus([new HandleMessageMiddleware(new HandlersLocator([Probe::class => [function (Probe $probe) use (&$handled) {
-    echo "handled {$probe->label}\n";
-    $handled++;
-}]]))]);
-// Stops once COUNT messages are handled, as `messenger:consume --limit` does.
-while ($handled < (int)$count) {
-    $envelopes = $transport->get();
+$failure = isset($options['failed']) ? transport($dsn, $table, $options['failed']) : null;
+$bus = bus();
+$received = 0;
+$stopped = false;
+pcntl_async_signals(true);
+pcntl_signal(SIGTERM, function () use (&$stopped) { $stopped = true; });
+while (!$stopped && ((int)$count === 0 || $received < (int)$count)) {
+    try {
+        $envelopes = $transport->get();
+    } catch (TransportException $e) {
+        fprintf(STDERR, "transport error: %s\n", $e->getMessage());
+        $envelopes = [];
+    }
     foreach ($envelopes as $envelope) {
-        $bus->dispatch($envelope->with(new ReceivedStamp('async')));
+        $received++;
+        try {
+            $bus->dispatch($envelope->with(new ReceivedStamp('async')));
+        } catch (HandlerFailedException $e) {
+            if (!$failure) throw $e;
+            $failure->send($envelope->with(ErrorDetailsStamp::create($e), new SentToFailureTransportStamp('async'), new DelayStamp(0), new RedeliveryStamp(0)));
+            echo "failed {$envelope->getMessage()->label}\n";
+            $transport->reject($envelope);
+            continue;
+        }
         $transport->ack($envelope);
     }
-    if (!$envelopes) usleep(50000);
+    if (!$envelopes) usleep(20000);
 }
-echo "done $handled\n";
+echo "done $received\n";

@@ -6,12 +6,13 @@ import Foundation
 /// The body is the message's JSON; the headers are a JSON object with `type` (the message's PHP
 /// class, through a ``SymfonyTypeMap``), one `X-Message-Stamp-<PHP class>` header per kind of
 /// Symfony stamp (a JSON array as text) and `Content-Type: application/json`. Stamps both sides have
-/// are mapped both ways: bus name, delay, redelivery, error details, sent to the failure transport.
+/// are mapped both ways: bus name, delay, redelivery, error details, sent to the failure transport,
+/// handled, transport message id.
 /// Symfony stamps without a counterpart here are kept (``SymfonyHeaderStamp``) and written back
 /// unchanged. This project's other stamps go in one header of their own, `X-Messenger-Stamps` (the
 /// same object as the JSON serializer's `stamps`): Symfony fails on an `X-Message-Stamp-` header
 /// whose class it does not have, and ignores other headers (a message that Symfony writes again loses
-/// them).
+/// them). It also reads what the JSON serializer wrote (a table this project kept before it was shared).
 public final class SymfonySerializer: Serializer {
     /// The message types it decodes.
     public let registry: MessageRegistry
@@ -31,6 +32,7 @@ public final class SymfonySerializer: Serializer {
     }
 
     public func encode(_ envelope: Envelope) throws -> EncodedEnvelope {
+        if let undecodable = envelope.message as? UndecodableMessage { return try encodeAgain(undecodable, stamps: envelope.stamps) }
         guard let phpClass = typeMap.phpClass(forWireName: envelope.messageName) else {
             throw MessengerError(.encodingFailed, "message type \(envelope.messageName) has no PHP class in the transport's type_map")
         }
@@ -56,6 +58,10 @@ public final class SymfonySerializer: Serializer {
         guard let phpClass = headers["type"] as? String else {
             throw MessengerError(.decodingFailed, "cannot decode message headers: no \"type\" header")
         }
+        // A row this project's JSON serializer wrote (before the transport was shared): its own type name.
+        if typeMap.wireName(forClass: phpClass) == nil, registry.types[phpClass] != nil || JSONSerializer.builtInTypes[phpClass] != nil {
+            return try json.decode(encoded)
+        }
         guard let wireName = typeMap.wireName(forClass: phpClass) else {
             throw MessengerError(.unknownMessageType, "unknown message type \"\(phpClass)\": no type_map entry maps this PHP class to a message type of this application")
         }
@@ -69,6 +75,21 @@ public final class SymfonySerializer: Serializer {
             stamps += mapped ?? [SymfonyHeaderStamp(name: name, value: text)]
         }
         return Envelope(decoded.message, stamps: stamps)
+    }
+
+    /// A message this side could not decode (a PHP class without a mapping, say), parked: its own body
+    /// and headers as stored, so that Symfony still reads it as its class, with the headers of the
+    /// stamps added here (the error, the failure transport) in place of those of the same kind.
+    private func encodeAgain(_ undecodable: UndecodableMessage, stamps: [any Stamp]) throws -> EncodedEnvelope {
+        var headers = (try? Self.object(undecodable.headers)) ?? [:]
+        for (name, value) in try SymfonyStamps.headers(for: stamps) { headers[name] = value }
+        if let added = try Self.object(try json.encode(Envelope(undecodable, stamps: stamps.filter { !SymfonyStamps.isMapped($0) })).headers)["stamps"] as? [String: Any] {
+            let stored = (headers[Self.ownStampsHeader] as? String).flatMap { try? Self.object($0) } ?? [:]
+            headers[Self.ownStampsHeader] = try Self.text(stored.merging(added) { _, new in new })
+        }
+        let type = headers.removeValue(forKey: "type")
+        let pairs = headers.sorted { $0.key < $1.key }.compactMap { pair in (pair.value as? String).map { (pair.key, $0) } }
+        return EncodedEnvelope(body: undecodable.body, headers: try Self.orderedObject(((type as? String).map { [("type", $0)] } ?? []) + pairs))
     }
 
     static func object(_ text: String) throws -> [String: Any] {

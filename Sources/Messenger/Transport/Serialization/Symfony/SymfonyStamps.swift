@@ -7,6 +7,7 @@ enum SymfonyStamps {
     /// Whether a stamp travels in a Symfony header of its own.
     static func isMapped(_ stamp: any Stamp) -> Bool {
         stamp is BusNameStamp || stamp is RedeliveryStamp || stamp is SentToFailureTransportStamp || stamp is DelayStamp || stamp is SymfonyHeaderStamp
+            || stamp is HandledStamp || stamp is TransportMessageIdStamp
     }
 
     /// Symfony's headers for the stamps it knows, each kind in one header (a JSON array as text).
@@ -26,6 +27,10 @@ enum SymfonyStamps {
             ["exceptionClass": $0.errorType, "exceptionCode": 0, "exceptionMessage": $0.message, "flattenException": NSNull()]
         })
         try add("SentToFailureTransportStamp", stamps.compactMap { $0 as? SentToFailureTransportStamp }.map { ["originalReceiverName": $0.originalTransportName] })
+        // Handlers that already ran (by name; a result stays in memory), and the id the message had in
+        // the transport it was last received from (Doctrine's row ids are integers).
+        try add("HandledStamp", stamps.compactMap { $0 as? HandledStamp }.map { ["result": NSNull(), "handlerName": $0.handlerName] })
+        try add("TransportMessageIdStamp", stamps.compactMap { $0 as? TransportMessageIdStamp }.suffix(1).map { ["id": Int($0.id).map { $0 as Any } ?? $0.id] })
         return headers
     }
 
@@ -53,6 +58,12 @@ enum SymfonyStamps {
             return items.map {
                 ErrorDetailsStamp(errorType: $0["exceptionClass"] as? String ?? "Exception", message: $0["exceptionMessage"] as? String ?? "",
                                   location: "a Symfony worker")
+            }
+        case namespace + "HandledStamp":
+            return items.compactMap { ($0["handlerName"] as? String).map { HandledStamp(handlerName: $0) } }
+        case namespace + "TransportMessageIdStamp":
+            return items.compactMap { item in
+                (item["id"] as? String).map(TransportMessageIdStamp.init) ?? (item["id"] as? NSNumber).map { TransportMessageIdStamp($0.stringValue) }
             }
         case namespace + "SentToFailureTransportStamp":
             return items.compactMap { ($0["originalReceiverName"] as? String).map(SentToFailureTransportStamp.init(originalTransportName:)) }
