@@ -158,12 +158,15 @@ struct PostgresSchema: Sendable {
     /// ended). The few such owners are looked up first, then their rows through the index on
     /// `claimed_by`: a check costs the same whatever the number of rows claimed by live workers.
     /// (An owner without any lease, a worker of a version before leases, is taken for alive until
-    /// `redeliver_timeout`.) Only a claim made while the lease ran counts: a row that Symfony's
-    /// Doctrine transport claimed since (it sets `delivered_at` alone) waits for `redeliver_timeout`.
-    static let ownerGone = """
-        claimed_by = ANY (ARRAY(SELECT l.owner FROM messenger_claim_leases l WHERE l.expires_at <= now()))
-        AND delivered_at <= (SELECT l.expires_at FROM messenger_claim_leases l WHERE l.owner = claimed_by)
-        """
+    /// `redeliver_timeout`.) On a table shared with Symfony, only a claim made while the lease ran
+    /// counts: a row that Symfony's Doctrine transport claimed since (it sets `delivered_at` alone)
+    /// waits for `redeliver_timeout`. (Elsewhere a claim made just after a lapse the worker had not
+    /// seen yet is its own too, should it die before its next renewal.)
+    var ownerGone: String {
+        let gone = "claimed_by = ANY (ARRAY(SELECT l.owner FROM messenger_claim_leases l WHERE l.expires_at <= now()))"
+        guard doctrineDates else { return gone }
+        return gone + " AND delivered_at <= (SELECT l.expires_at FROM messenger_claim_leases l WHERE l.owner = claimed_by)"
+    }
 
     /// Takes or renews owner $1's lease for $2 seconds; answers whether it had run out (null when
     /// there was none).
@@ -317,7 +320,7 @@ struct PostgresSchema: Sendable {
             ORDER BY delivered_at LIMIT $4 FOR UPDATE SKIP LOCKED
         ),
         orphaned AS (
-            SELECT id, delivered_at FROM \(table) WHERE \(candidates) AND \(Self.ownerGone)
+            SELECT id, delivered_at FROM \(table) WHERE \(candidates) AND \(ownerGone)
             ORDER BY delivered_at LIMIT $4 FOR UPDATE SKIP LOCKED
         ),
         claimed AS (
@@ -382,7 +385,7 @@ struct PostgresSchema: Sendable {
     private var freeById: String {
         """
         SELECT id FROM \(table) WHERE id = $1 AND queue_name = $2
-        AND (delivered_at IS NULL OR delivered_at < now() - $3 * interval '1 second' OR \(Self.ownerGone))
+        AND (delivered_at IS NULL OR delivered_at < now() - $3 * interval '1 second' OR \(ownerGone))
         FOR UPDATE SKIP LOCKED
         """
     }
