@@ -19,10 +19,11 @@ struct SymfonyQueueTests {
     @Test("1,000 messages dispatched by Symfony's MessageBus are each handled once by two Swift workers", arguments: Backend.allCases)
     func phpToSwift(backend: Backend) async throws {
         let queue = try await SharedQueue(backend)
-        // 2 ms of work each, claimed 20 at a time: a worker alone would need 2 s, the other starts well before.
+        // 2 ms of work each, claimed 20 at a time, so that the two overlap; each stops after 600, so that both take part
+        // whatever a loaded machine's start-up times.
         let dispatched = try await queue.php("dispatch.php", "default", "1000", "--sleep=2")
         #expect(dispatched.status == 0 && dispatched.stdout.contains("dispatched 1000"), "\(dispatched.stdout) \(dispatched.stderr)")
-        let workers = try (0..<2).map { _ in try queue.project.start("messenger:consume", "async", "--sleep", "0.1", "--batch-size", "20") }
+        let workers = try (0..<2).map { _ in try queue.project.start("messenger:consume", "async", "--sleep", "0.1", "--batch-size", "20", "--limit", "600") }
         try await OutputBuffer.waitFor(workers.map(\.standardError), timeout: .seconds(90), description: "1,000 probes handled") { logs in
             logs.reduce(0) { $0 + handledCount($1) } >= 1000
         }
@@ -52,12 +53,18 @@ struct SymfonyQueueTests {
           arguments: Backend.allCases)
     func consumedTogether(backend: Backend) async throws {
         let queue = try await SharedQueue(backend)
-        #expect(try await queue.php("dispatch.php", "default", "500").status == 0)
-        try await queue.send((0..<500).map { Envelope(Probe(label: "s\($0)"), stamps: [MessageIdStamp()]) })
-        // Symfony's worker first; the Swift workers once it has handled a message.
-        let php = try queue.startPHP("consume.php", "default", "0")
-        _ = try await php.standardOutput.waitFor(timeout: .seconds(60), description: "a message handled by PHP") { $0.contains("handled ") }
+        // 2 ms of work each, so that the three workers overlap.
+        #expect(try await queue.php("dispatch.php", "default", "500", "--sleep=2").status == 0)
+        try await queue.send((0..<500).map { Envelope(Probe(label: "s\($0)", sleepMilliseconds: 2), stamps: [MessageIdStamp()]) })
+        // Symfony's worker handles one and holds; the Swift workers start and handle one; then all three go on together
+        // (whatever a loaded machine's start-up times, each side takes part).
+        let php = try queue.startPHP("consume.php", "default", "0", "--pause=1")
+        _ = try await php.standardOutput.waitFor(timeout: .seconds(60), description: "a message handled by PHP") { $0.contains("paused") }
         let workers = try (0..<2).map { _ in try queue.project.start("messenger:consume", "async", "--sleep", "0.1") }
+        try await OutputBuffer.waitFor(workers.map(\.standardError), timeout: .seconds(60), description: "a message handled by Swift") { logs in
+            logs.contains { handledCount($0) > 0 }
+        }
+        php.signal(SIGUSR1)
         try await OutputBuffer.waitFor([php.standardOutput] + workers.map(\.standardError), timeout: .seconds(90), description: "1,000 handled") { outputs in
             SharedQueue.handledByPHP(outputs[0]).count + outputs.dropFirst().reduce(0) { $0 + handledCount($1) } >= 1000
         }

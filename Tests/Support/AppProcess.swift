@@ -61,8 +61,11 @@ public final class AppProcess: Sendable {
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
     }
 
-    /// Sends a signal (SIGTERM, SIGKILL, ...).
-    public func signal(_ number: Int32) { kill(process.processIdentifier, number) }
+    /// Sends a signal (SIGTERM, SIGKILL, ...) while the process runs (once it has ended, its pid may be
+    /// another process's).
+    public func signal(_ number: Int32) {
+        if process.isRunning { kill(process.processIdentifier, number) }
+    }
 
     /// Waits for the process to end; returns its exit status (or the signal number for a killed one).
     @discardableResult

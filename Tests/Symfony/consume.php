@@ -1,11 +1,12 @@
 <?php
-// php Tests/Symfony/consume.php DSN TABLE QUEUE COUNT [--failed=QUEUE]: Symfony's Doctrine transport
-// receives COUNT messages (0: until SIGTERM, after the message in hand, as Symfony's worker stops)
+// php Tests/Symfony/consume.php DSN TABLE QUEUE COUNT [--failed=QUEUE] [--pause=N]: Symfony's Doctrine
+// transport receives COUNT messages (0: until SIGTERM, after the message in hand, as Symfony's worker stops)
 // and Symfony's MessageBus handles them, as its Worker does (Debian does not
 // package the event dispatcher the Worker needs): a message whose handler fails goes to the failure
 // transport (queue QUEUE of the table) with the stamps Symfony's failure listeners add, and is
 // rejected; it prints "failed LABEL". Transport errors (SQLite busy) are retried, as the Worker's
-// supervisor would restart it.
+// supervisor would restart it. With --pause=N it prints "paused" after N messages and waits for
+// SIGUSR1 (or SIGTERM) before it goes on, so that a test can start other workers meanwhile.
 namespace App\Message;
 require __DIR__ . '/bootstrap.php';
 use Symfony\Component\Messenger\Exception\{HandlerFailedException, TransportException};
@@ -18,8 +19,10 @@ $failure = isset($options['failed']) ? transport($dsn, $table, $options['failed'
 $bus = bus();
 $received = 0;
 $stopped = false;
+$paused = isset($options['pause']) ? (int)$options['pause'] : null;
 pcntl_async_signals(true);
 pcntl_signal(SIGTERM, function () use (&$stopped) { $stopped = true; });
+pcntl_signal(SIGUSR1, function () use (&$paused) { $paused = null; });
 while (!$stopped && ((int)$count === 0 || $received < (int)$count)) {
     try {
         $envelopes = $transport->get();
@@ -39,6 +42,11 @@ while (!$stopped && ((int)$count === 0 || $received < (int)$count)) {
             continue;
         }
         $transport->ack($envelope);
+        if ($paused !== null && $received >= $paused) {
+            echo "paused\n";
+            // sleep() returns as soon as a signal has run its handler above.
+            while ($paused !== null && !$stopped) sleep(1);
+        }
     }
     if (!$envelopes) usleep(20000);
 }
