@@ -19,10 +19,11 @@ $failure = isset($options['failed']) ? transport($dsn, $table, $options['failed'
 $bus = bus();
 $received = 0;
 $stopped = false;
-$paused = isset($options['pause']) ? (int)$options['pause'] : null;
+// How many messages before the pause; null once SIGUSR1 has ended it (or without --pause).
+$pauseAfter = isset($options['pause']) ? (int)$options['pause'] : null;
 pcntl_async_signals(true);
 pcntl_signal(SIGTERM, function () use (&$stopped) { $stopped = true; });
-pcntl_signal(SIGUSR1, function () use (&$paused) { $paused = null; });
+pcntl_signal(SIGUSR1, function () use (&$pauseAfter) { $pauseAfter = null; });
 while (!$stopped && ((int)$count === 0 || $received < (int)$count)) {
     try {
         $envelopes = $transport->get();
@@ -42,10 +43,10 @@ while (!$stopped && ((int)$count === 0 || $received < (int)$count)) {
             continue;
         }
         $transport->ack($envelope);
-        if ($paused !== null && $received >= $paused) {
+        if ($pauseAfter !== null && $received >= $pauseAfter) {
             echo "paused\n";
             // sleep() returns as soon as a signal has run its handler above.
-            while ($paused !== null && !$stopped) sleep(1);
+            while ($pauseAfter !== null && !$stopped) sleep(1);
         }
     }
     if (!$envelopes) usleep(20000);
